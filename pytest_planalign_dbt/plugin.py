@@ -1,0 +1,1 @@
+"""pytest hooks for dbt (filled in by the plugin work)."""

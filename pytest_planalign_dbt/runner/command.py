@@ -1,0 +1,257 @@
+"""Pure command building: arguments + vars + settings -> a validated dbt argv.
+
+Nothing here touches the disk or starts dbt, so every bad input is refused
+before anything runs, with a message that says what to change.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import DbtCommandError
+
+# Subcommands whose first word is the whole command ("docs" and "source" take a second word).
+SUBCOMMANDS = frozenset(
+    {
+        "build", "clean", "clone", "compile", "debug", "deps", "docs", "init", "list", "ls",
+        "parse", "retry", "run", "run-operation", "seed", "show", "snapshot", "source", "test",
+    }
+)
+# Subcommands that run nodes and report per-node results.
+NODE_SUBCOMMANDS = frozenset(
+    {"build", "clone", "compile", "retry", "run", "seed", "show", "snapshot", "test"}
+)
+THREADED_SUBCOMMANDS = NODE_SUBCOMMANDS | {"docs", "parse", "run-operation", "source"}
+SELECTING_SUBCOMMANDS = NODE_SUBCOMMANDS - {"retry"} | {"list", "ls", "docs", "source"}
+FULL_REFRESH_SUBCOMMANDS = frozenset({"build", "clone", "compile", "run", "seed", "show"})
+
+SELECT_FLAGS = frozenset({"--select", "-s", "--models", "-m", "--model", "--exclude", "--selector"})
+# Flags the runner owns: passing them in the arguments would silently fight its settings.
+OWNED_FLAGS = {
+    "--project-dir": "DbtRunner(working_dir=...)",
+    "--profiles-dir": "DbtRunner(profiles_dir=...)",
+    "--target": "DbtRunner(target=...)",
+    "-t": "DbtRunner(target=...)",
+}
+
+
+@dataclass(frozen=True)
+class DbtCommand:
+    """A validated dbt invocation: the argv after ``dbt`` and what it was built from."""
+
+    subcommand: str
+    argv: tuple[str, ...]
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def runs_nodes(self) -> bool:
+        return self.subcommand in NODE_SUBCOMMANDS
+
+    def shell(self) -> str:
+        return shlex.join(("dbt", *self.argv))
+
+
+def _split_args(command_args: Sequence[str] | str) -> list[str]:
+    if isinstance(command_args, str):
+        args = shlex.split(command_args)
+    elif isinstance(command_args, Sequence) and all(isinstance(a, str) for a in command_args):
+        args = list(command_args)
+    else:
+        raise DbtCommandError(
+            f"command_args must be a list of strings such as ['run', '--select', 'int_hires'], "
+            f"got {command_args!r}"
+        )
+    if args and args[0] == "dbt":
+        args = args[1:]
+    if not args:
+        raise DbtCommandError("command_args is empty: give a dbt subcommand, e.g. ['build']")
+    if args[0] not in SUBCOMMANDS:
+        raise DbtCommandError(
+            f"unknown dbt subcommand {args[0]!r}: use one of {', '.join(sorted(SUBCOMMANDS))}"
+        )
+    return args
+
+
+def validate_threads(threads: object, what: str = "threads") -> int:
+    """An int >= 1, or a DbtCommandError naming the setting."""
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        try:
+            threads = int(str(threads))
+        except ValueError:
+            raise DbtCommandError(f"{what} must be a whole number >= 1, got {threads!r}") from None
+    if threads < 1:
+        raise DbtCommandError(f"{what} must be >= 1, got {threads}")
+    return threads
+
+
+def validate_simulation_year(year: object) -> int:
+    """simulation_year must be an int (a bool or a float is refused)."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise DbtCommandError(
+            f"simulation_year must be an int such as 2025, got {year!r} ({type(year).__name__})"
+        )
+    return year
+
+
+def parse_vars_text(text: str, what: str = "--vars") -> dict[str, Any]:
+    """Parse a YAML or JSON mapping, as dbt's ``--vars`` accepts."""
+    try:
+        value = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0]
+        raise DbtCommandError(
+            f"{what} is not valid YAML/JSON ({first}): write a mapping such as "
+            f"'{{\"simulation_year\": 2025}}'"
+        ) from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DbtCommandError(
+            f"{what} must be a mapping such as '{{\"simulation_year\": 2025}}', got {value!r}"
+        )
+    return value
+
+
+def merge_vars(
+    simulation_year: int | None = None,
+    *layers: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """simulation_year first, then each layer merged over it (later wins)."""
+    merged: dict[str, Any] = {}
+    if simulation_year is not None:
+        merged["simulation_year"] = validate_simulation_year(simulation_year)
+    for layer in layers:
+        if layer is None:
+            continue
+        if not isinstance(layer, Mapping):
+            raise DbtCommandError(f"dbt_vars must be a mapping (dict), got {type(layer).__name__}")
+        merged.update(layer)
+    for key in merged:
+        if not isinstance(key, str):
+            raise DbtCommandError(f"dbt var names must be strings, got {key!r}")
+    if "simulation_year" in merged and merged["simulation_year"] is not None:
+        validate_simulation_year(merged["simulation_year"])
+    return merged
+
+
+def vars_json(variables: Mapping[str, Any]) -> str:
+    """Serialise vars for ``--vars``; refuse what JSON cannot carry, naming the var."""
+    for key, value in variables.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise DbtCommandError(
+                f"dbt var {key!r} is not JSON-serialisable ({exc}): pass str, int, float, bool, "
+                "None, or lists/dicts of them"
+            ) from None
+    return json.dumps(dict(variables), sort_keys=True, allow_nan=False)
+
+
+def _extract_vars(args: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """Pull any ``--vars`` out of the arguments so it can be merged with the runner's."""
+    rest: list[str] = []
+    found: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--vars" or arg.startswith("--vars="):
+            if arg == "--vars":
+                if i + 1 >= len(args):
+                    raise DbtCommandError("--vars needs a value, e.g. --vars '{simulation_year: 2025}'")
+                text, i = args[i + 1], i + 2
+            else:
+                text, i = arg.split("=", 1)[1], i + 1
+            found.update(parse_vars_text(text))
+            continue
+        rest.append(arg)
+        i += 1
+    return rest, found
+
+
+def _check_flags(args: list[str]) -> None:
+    for i, arg in enumerate(args):
+        name = arg.split("=", 1)[0]
+        if name in OWNED_FLAGS:
+            raise DbtCommandError(
+                f"{name} is set by the runner: use {OWNED_FLAGS[name]} instead of passing it in "
+                "command_args"
+            )
+        if name in SELECT_FLAGS:
+            value = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            if not value.strip() or value.startswith("-"):
+                raise DbtCommandError(
+                    f"{name} needs a non-empty selector, e.g. {name} 'int_*' (got {value!r})"
+                )
+        if name == "--threads":
+            value = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            validate_threads(value, "--threads")
+
+
+def build_command(
+    command_args: Sequence[str] | str,
+    *,
+    simulation_year: int | None = None,
+    dbt_vars: Mapping[str, Any] | None = None,
+    project_dir: str | None = None,
+    profiles_dir: str | None = None,
+    target: str | None = None,
+    threads: int | None = None,
+    full_refresh: bool = False,
+    fail_fast: bool = False,
+    target_path: str | None = None,
+    log_path: str | None = None,
+) -> DbtCommand:
+    """Validate the inputs and build the argv; raises DbtCommandError on bad input."""
+    args = _split_args(command_args)
+    args, arg_vars = _extract_vars(args)
+    _check_flags(args)
+    subcommand = args[0]
+    variables = merge_vars(simulation_year, arg_vars, dbt_vars)
+    argv = list(args)
+    if project_dir is not None:
+        argv += ["--project-dir", str(project_dir)]
+    if profiles_dir is not None:
+        argv += ["--profiles-dir", str(profiles_dir)]
+    if target is not None:
+        if not str(target).strip():
+            raise DbtCommandError("target is empty: name a target from profiles.yml or leave it unset")
+        argv += ["--target", str(target)]
+    if threads is not None and subcommand in THREADED_SUBCOMMANDS and "--threads" not in args:
+        argv += ["--threads", str(validate_threads(threads))]
+    if full_refresh:
+        if subcommand not in FULL_REFRESH_SUBCOMMANDS:
+            raise DbtCommandError(f"full_refresh does not apply to 'dbt {subcommand}'")
+        if "--full-refresh" not in args:
+            argv.append("--full-refresh")
+    if fail_fast and "--fail-fast" not in args and "-x" not in args:
+        argv.append("--fail-fast")
+    if target_path is not None and subcommand not in {"debug", "deps", "init"}:
+        argv += ["--target-path", str(target_path)]
+    if log_path is not None:
+        argv += ["--log-path", str(log_path)]
+    if variables:
+        argv += ["--vars", vars_json(variables)]
+    return DbtCommand(subcommand=subcommand, argv=tuple(argv), vars=variables)
+
+
+def replace_selection(argv: Sequence[str], selectors: Sequence[str]) -> tuple[str, ...]:
+    """Drop every selection flag from argv and select exactly ``selectors`` instead."""
+    out: list[str] = []
+    skipping = False
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if name in SELECT_FLAGS:
+            # dbt's selection flags take several space-separated values.
+            skipping = "=" not in arg
+            continue
+        if skipping and not arg.startswith("-"):
+            continue
+        skipping = False
+        out.append(arg)
+    return (*out, "--select", *selectors)

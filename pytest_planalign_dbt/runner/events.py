@@ -1,0 +1,163 @@
+"""dbt's structured log events -> human lines and per-node progress.
+
+Both executors feed the same dicts here: in-process callbacks convert dbt's
+EventMsg with ``msg_to_dict``; the subprocess prints them as ``--log-format
+json`` lines. User callbacks never run on dbt's threads: events go to a queue
+drained by one dispatcher thread, so a slow or raising callback cannot stall
+or break the dbt run (dbt-core#6763, #11612).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\[(?:\d+;)*\d+m")
+HUMAN_LEVELS = frozenset({"info", "warn", "error"})
+START_EVENTS = frozenset({"LogStartLine"})
+FINISH_EVENTS = frozenset(
+    {
+        "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
+        "LogSkipResult", "LogNodeResult", "LogNodeNoOpResult", "LogFreshnessResult",
+    }
+)
+STATUS_ALIASES = {"ok": "success", "created": "success", "insert": "success"}
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A node started or finished: ``kind`` is "start" or "finish"."""
+
+    kind: str
+    unique_id: str
+    name: str
+    resource_type: str
+    index: int | None
+    total: int | None
+    status: str | None = None
+    execution_time: float | None = None
+    failures: int | None = None
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def progress_from_event(event: Mapping[str, Any]) -> ProgressEvent | None:
+    """A ProgressEvent from a NodeStart-like or result-like dbt event, else None."""
+    name = event.get("info", {}).get("name")
+    if name not in START_EVENTS and name not in FINISH_EVENTS:
+        return None
+    data = event.get("data", {})
+    node = data.get("node_info") or {}
+    unique_id = node.get("unique_id")
+    if not unique_id:
+        return None
+    finished = name in FINISH_EVENTS
+    status = None
+    if finished:
+        status = str(node.get("node_status") or data.get("status") or "").lower()
+        status = STATUS_ALIASES.get(status, status)
+        if name == "LogSkipResult":
+            status = "skipped"
+    failures = data.get("num_failures")
+    return ProgressEvent(
+        kind="finish" if finished else "start",
+        unique_id=unique_id,
+        name=node.get("node_name") or unique_id.split(".")[-1],
+        resource_type=node.get("resource_type") or unique_id.split(".")[0],
+        index=data.get("index"),
+        total=data.get("total"),
+        status=status,
+        execution_time=data.get("execution_time") if finished else None,
+        failures=int(failures) if failures is not None and finished else None,
+    )
+
+
+class Dispatcher:
+    """Runs user callbacks on one thread of its own, in event order."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Callable[[Any], Any], Any] | None] = queue.SimpleQueue()
+        self._failed: set[int] = set()
+        self._thread = threading.Thread(target=self._drain, name="dbt-callbacks", daemon=True)
+        self._thread.start()
+
+    def put(self, callback: Callable[[Any], Any] | None, value: Any) -> None:
+        if callback is not None:
+            self._queue.put((callback, value))
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            callback, value = item
+            try:
+                callback(value)
+            except Exception:
+                # Logged once per callback, so a callback failing on every line
+                # does not flood the log; the dbt run goes on regardless.
+                if id(callback) not in self._failed:
+                    self._failed.add(id(callback))
+                    log.exception("dbt callback %r raised; further errors from it are ignored", callback)
+
+    def close(self, timeout: float | None) -> bool:
+        """Let queued callbacks finish (up to ``timeout``); False if they did not."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("dbt callbacks still busy after %.1fs; not waiting for them", timeout or 0)
+            return False
+        return True
+
+
+class EventSink:
+    """Collects what one invocation emits: lines, progress, ids, the fatal error."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        on_line: Callable[[str], Any] | None = None,
+        on_progress: Callable[[ProgressEvent], Any] | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.on_line = on_line
+        self.on_progress = on_progress
+        self.lines: list[str] = []
+        self.invocation_id: str | None = None
+        self.fatal: str | None = None
+        self.no_nodes_selected = False
+        self._lock = threading.Lock()
+
+    def feed(self, event: Mapping[str, Any]) -> None:
+        info = event.get("info", {})
+        name = info.get("name")
+        with self._lock:
+            if self.invocation_id is None and info.get("invocation_id"):
+                self.invocation_id = info["invocation_id"]
+            if name == "MainEncounteredError":
+                self.fatal = str(event.get("data", {}).get("exc") or info.get("msg") or "")
+            elif name == "NoNodesForSelectionCriteria":
+                self.no_nodes_selected = True
+            if info.get("level") in HUMAN_LEVELS:
+                for line in strip_ansi(str(info.get("msg", ""))).splitlines() or [""]:
+                    self.lines.append(line)
+                    self.dispatcher.put(self.on_line, line)
+            progress = progress_from_event(event)
+            if progress is not None:
+                self.dispatcher.put(self.on_progress, progress)
+
+    def feed_raw_line(self, line: str) -> None:
+        """A stdout line that is not a JSON event (e.g. a Python warning)."""
+        clean = strip_ansi(line.rstrip("\n"))
+        with self._lock:
+            self.lines.append(clean)
+            self.dispatcher.put(self.on_line, clean)

@@ -1,0 +1,390 @@
+"""Executors: run one dbt command in this process or as a subprocess.
+
+In-process runs go through dbt's public ``dbtRunner``, one at a time per
+process (dbt keeps process-global state; dbt-core#9603), reusing the parsed
+manifest while the project, profile, target and vars are unchanged. After
+each run the adapter's connections are closed so a DuckDB file is free for
+other processes (dbt-duckdb keeps it open otherwise; dbt-core#11980).
+
+Subprocess runs start ``dbt`` in its own process group with JSON log lines on
+stdout; on timeout, Ctrl+C or a failure of ours the whole group is stopped and
+reaped, so no orphan keeps a database lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .command import DbtCommand
+from .errors import DbtError
+from .events import EventSink
+from .results import NodeResult, nodes_from_execution_result, nodes_from_run_results_json, read_run_results
+
+log = logging.getLogger(__name__)
+
+# dbt is not safe to run twice at once in one process: every in-process
+# invocation, from any runner or thread, holds this lock.
+DBT_PROCESS_LOCK = threading.RLock()
+# Commands that can use a pre-parsed manifest.
+MANIFEST_SUBCOMMANDS = frozenset(
+    {"build", "clone", "compile", "docs", "list", "ls", "retry", "run", "run-operation", "seed",
+     "show", "snapshot", "source", "test"}
+)
+
+
+@dataclass
+class Invocation:
+    """What one dbt invocation did, whichever executor ran it."""
+
+    command: DbtCommand
+    argv: list[str]
+    return_code: int
+    lines: list[str]
+    stderr: str
+    nodes: list[NodeResult]
+    fatal: str | None
+    invocation_id: str | None
+    duration: float
+    timed_out: bool = False
+    # unique_id -> child unique_ids and unique_id -> fqn, for retrying a sub-graph.
+    children: Mapping[str, list[str]] = field(default_factory=dict)
+    fqns: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how to run: filled in by the runner for each invocation."""
+
+    project_dir: Path
+    target_path: Path
+    timeout: float | None
+    parse_command: DbtCommand
+    fingerprint: str
+    env: Mapping[str, str] | None = None
+    stop_grace: float = 5.0
+
+
+@contextlib.contextmanager
+def _working_dir(path: Path) -> Iterator[None]:
+    """Run as if after ``cd path``: a relative DuckDB path resolves against the cwd."""
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _adapters() -> list[Any]:
+    try:
+        from dbt.adapters.factory import FACTORY
+    except ImportError:  # pragma: no cover - dbt-adapters is a dbt-core dependency
+        return []
+    return list(getattr(FACTORY, "adapters", {}).values())
+
+
+def cancel_open_queries() -> None:
+    """Ask every registered adapter to cancel its running queries."""
+    for adapter in _adapters():
+        with contextlib.suppress(Exception):
+            adapter.cancel_open_connections()
+
+
+def release_connections() -> None:
+    """Close every adapter connection, and dbt-duckdb's shared database handle."""
+    try:
+        from dbt.adapters.factory import reset_adapters
+
+        reset_adapters()
+    except Exception:  # pragma: no cover - best effort; logged for diagnosis
+        log.debug("reset_adapters failed", exc_info=True)
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb not installed
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            with contextlib.suppress(Exception):
+                env.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
+    """Deliver ``exc_type`` inside ``thread`` (how Ctrl+C reaches dbt's own handling)."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
+
+
+class InProcessExecutor:
+    """Runs dbt through ``dbt.cli.main.dbtRunner`` in this process."""
+
+    name = "inprocess"
+
+    def __init__(self, reuse_manifest_across_vars: bool = False) -> None:
+        self.reuse_manifest_across_vars = reuse_manifest_across_vars
+        self._manifest: Any = None
+        self._manifest_key: tuple[Any, ...] | None = None
+        self.parses = 0
+
+    def _key(self, ctx: RunContext) -> tuple[Any, ...]:
+        argv = list(ctx.parse_command.argv)
+        if self.reuse_manifest_across_vars and "--vars" in argv:
+            i = argv.index("--vars")
+            del argv[i : i + 2]
+        return (tuple(argv), ctx.fingerprint)
+
+    def invalidate(self) -> None:
+        self._manifest = None
+        self._manifest_key = None
+
+    def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_dict
+
+        def callback(msg: Any) -> None:
+            # Runs on dbt's threads: convert and hand over, never raise.
+            try:
+                sink.feed(msg_to_dict(msg))
+            except Exception:  # pragma: no cover - defensive: dbt must never see our errors
+                log.debug("could not handle a dbt event", exc_info=True)
+
+        argv = [*command.argv, "--log-level", "none", "--no-use-colors"]
+        started = time.monotonic()
+        with DBT_PROCESS_LOCK, _working_dir(ctx.project_dir):
+            try:
+                manifest = None
+                if command.subcommand in MANIFEST_SUBCOMMANDS:
+                    manifest, failed = self._manifest_for(ctx, callback, sink)
+                    if failed is not None:
+                        return failed
+                runner = dbtRunner(manifest=manifest, callbacks=[callback])
+                res, timed_out = self._invoke(runner, argv, ctx.timeout)
+            finally:
+                release_connections()
+        duration = time.monotonic() - started
+        exception = res.exception
+        nodes = nodes_from_execution_result(res.result, ctx.target_path)
+        if isinstance(exception, KeyboardInterrupt) and not nodes:
+            # dbt wrote what it had finished before it stopped.
+            data, manifest_json = read_run_results(ctx.target_path, sink.invocation_id)
+            if data is not None:
+                nodes = nodes_from_run_results_json(
+                    data, (manifest_json or {}).get("nodes"), ctx.target_path
+                )
+        if timed_out:
+            fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+        elif exception is not None and not isinstance(exception, KeyboardInterrupt):
+            fatal = str(exception) or type(exception).__name__
+        else:
+            fatal = sink.fatal if not res.success and not nodes else None
+        if res.success:
+            code = 0
+        elif exception is not None or not nodes:
+            code = 2
+        else:
+            code = 1
+        inv = Invocation(
+            command=command, argv=["dbt", *argv], return_code=code, lines=sink.lines,
+            stderr="" if exception is None else fatal or "", nodes=nodes, fatal=fatal,
+            invocation_id=sink.invocation_id, duration=duration, timed_out=timed_out,
+        )
+        if manifest is not None and any(n.failed for n in nodes):
+            inv.children, inv.fqns = _graph_from_manifest(manifest)
+        return inv
+
+    def _manifest_for(self, ctx: RunContext, callback: Any, sink: EventSink) -> tuple[Any, Invocation | None]:
+        from dbt.cli.main import dbtRunner
+
+        key = self._key(ctx)
+        if self._manifest is not None and key == self._manifest_key:
+            return self._manifest, None
+        started = time.monotonic()
+        argv = [*ctx.parse_command.argv, "--log-level", "none", "--no-use-colors"]
+        res = dbtRunner(callbacks=[callback]).invoke(argv)
+        self.parses += 1
+        log.info("parsed the dbt project in %.2fs", time.monotonic() - started)
+        if isinstance(res.exception, KeyboardInterrupt):
+            raise KeyboardInterrupt
+        if not res.success or res.result is None:
+            self.invalidate()
+            fatal = str(res.exception) if res.exception else (sink.fatal or "dbt parse failed")
+            return None, Invocation(
+                command=ctx.parse_command, argv=["dbt", *argv], return_code=2, lines=sink.lines,
+                stderr=fatal, nodes=[], fatal=fatal, invocation_id=sink.invocation_id,
+                duration=time.monotonic() - started,
+            )
+        self._manifest, self._manifest_key = res.result, key
+        return self._manifest, None
+
+    def _invoke(self, runner: Any, argv: list[str], timeout: float | None) -> tuple[Any, bool]:
+        """Invoke on a worker thread so a timeout or Ctrl+C can stop dbt cleanly."""
+        box: dict[str, Any] = {}
+        worker = threading.Thread(
+            target=lambda: box.update(res=runner.invoke(argv)), name="dbt-invoke", daemon=True
+        )
+        deadline = None if timeout is None else time.monotonic() + timeout
+        worker.start()
+        timed_out = False
+        try:
+            while worker.is_alive():
+                worker.join(0.05)
+                if deadline is not None and time.monotonic() > deadline and worker.is_alive():
+                    timed_out = True
+                    self._stop(worker)
+                    break
+        except KeyboardInterrupt:
+            self._stop(worker)
+            raise
+        worker.join()
+        return box["res"], timed_out
+
+    @staticmethod
+    def _stop(worker: threading.Thread) -> None:
+        # dbt's own Ctrl+C path: cancel running queries, record what finished, stop.
+        _raise_in_thread(worker, KeyboardInterrupt)
+        cancel_open_queries()
+        worker.join(10)
+        while worker.is_alive():  # pragma: no cover - only if dbt ignores the interrupt
+            cancel_open_queries()
+            worker.join(1)
+
+
+def _graph_from_manifest(manifest: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    children: dict[str, list[str]] = {}
+    fqns: dict[str, list[str]] = {}
+    for uid, node in {**manifest.nodes, **getattr(manifest, "unit_tests", {})}.items():
+        fqns[uid] = list(getattr(node, "fqn", []) or [])
+        for parent in getattr(getattr(node, "depends_on", None), "nodes", []) or []:
+            children.setdefault(parent, []).append(uid)
+    return children, fqns
+
+
+def default_dbt_executable() -> str:
+    """The ``dbt`` next to this Python, else the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("dbt") or "dbt"
+
+
+class SubprocessExecutor:
+    """Runs ``dbt`` as a child process with JSON log lines on stdout."""
+
+    name = "subprocess"
+
+    def __init__(self, dbt_executable: str | None = None) -> None:
+        self.dbt_executable = dbt_executable or default_dbt_executable()
+
+    def invalidate(self) -> None:
+        """Nothing is cached across subprocess runs."""
+
+    def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
+        argv = [self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors"]
+        env = dict(os.environ if ctx.env is None else ctx.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=ctx.project_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL, text=True, bufsize=1, env=env, start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise DbtError(
+                f"dbt executable not found: {self.dbt_executable}",
+                fix="install dbt-core in this environment, or pass dbt_executable= with its path",
+            ) from None
+        stderr_parts: list[str] = []
+        readers = [
+            threading.Thread(target=self._read_stdout, args=(proc, sink), daemon=True),
+            threading.Thread(target=lambda: stderr_parts.extend(proc.stderr or []), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        try:
+            deadline = None if ctx.timeout is None else started + ctx.timeout
+            while proc.poll() is None:
+                try:
+                    proc.wait(0.1)
+                except subprocess.TimeoutExpired:
+                    if deadline is not None and time.monotonic() > deadline:
+                        timed_out = True
+                        self.stop(proc, ctx.stop_grace)
+        except BaseException:
+            # Ctrl+C or an error of ours: never leave dbt running (it may hold a lock).
+            self.stop(proc, ctx.stop_grace)
+            raise
+        finally:
+            for reader in readers:
+                reader.join(5)
+        duration = time.monotonic() - started
+        data, manifest = read_run_results(ctx.target_path, sink.invocation_id)
+        nodes = []
+        if data is not None:
+            nodes = nodes_from_run_results_json(data, (manifest or {}).get("nodes"), ctx.target_path)
+        stderr = "".join(stderr_parts)
+        fatal = None
+        if timed_out:
+            fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+        elif proc.returncode not in (0, 1) or (proc.returncode and not nodes):
+            fatal = sink.fatal or _last_error_lines(sink.lines, stderr) or f"dbt exited with code {proc.returncode}"
+        inv = Invocation(
+            command=command, argv=argv, return_code=proc.returncode, lines=sink.lines, stderr=stderr,
+            nodes=nodes, fatal=fatal, invocation_id=sink.invocation_id, duration=duration,
+            timed_out=timed_out,
+        )
+        if manifest is not None and any(n.failed for n in nodes):
+            inv.children = manifest.get("child_map") or {}
+            inv.fqns = {uid: node.get("fqn", []) for uid, node in manifest.get("nodes", {}).items()}
+        return inv
+
+    @staticmethod
+    def _read_stdout(proc: subprocess.Popen[str], sink: EventSink) -> None:
+        for line in proc.stdout or []:
+            if line.startswith("{"):
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    sink.feed_raw_line(line)
+                else:
+                    sink.feed(event)
+            elif line.strip():
+                sink.feed_raw_line(line)
+
+    @staticmethod
+    def stop(proc: subprocess.Popen[str], grace: float) -> None:
+        """SIGINT the process group (dbt cancels its queries), then TERM, then KILL; reap it."""
+        for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+            if proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+        # Children of dbt (none by default) die with the group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _last_error_lines(lines: list[str], stderr: str) -> str | None:
+    picked = [line for line in lines if "Error" in line or "error" in line]
+    if picked:
+        return "\n".join(picked[-10:])
+    tail = stderr.strip().splitlines()[-10:]
+    return "\n".join(tail) or None

@@ -1,0 +1,180 @@
+"""The dbt project on disk: where it is, which profiles dir applies, what may be secret."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DbtConfigError
+
+SECRET_NAME = re.compile(r"pass(word)?|secret|token|private_key|keyfile|credential|api_key", re.I)
+SKIP_DIRS = frozenset({"target", "logs", ".git", "__pycache__", ".venv", "venv"})
+SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
+
+
+def find_project_dir(working_dir: Path | str) -> Path:
+    """The absolute project dir; it must hold dbt_project.yml."""
+    path = Path(working_dir).expanduser()
+    if not path.is_dir():
+        raise DbtConfigError(
+            f"dbt project dir {str(path)!r} does not exist: pass the directory that holds "
+            "dbt_project.yml (working_dir= / --dbt-project-dir)"
+        )
+    if not (path / "dbt_project.yml").is_file():
+        raise DbtConfigError(
+            f"no dbt_project.yml in {str(path)!r}: pass the directory that holds it "
+            "(working_dir= / --dbt-project-dir)"
+        )
+    return path.resolve()
+
+
+def resolve_profiles_dir(
+    explicit: Path | str | None, project_dir: Path, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """explicit > DBT_PROFILES_DIR > the project dir if it holds profiles.yml > None (dbt's default)."""
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        source = "profiles_dir"
+    elif environ.get("DBT_PROFILES_DIR"):
+        path = Path(environ["DBT_PROFILES_DIR"]).expanduser()
+        source = "DBT_PROFILES_DIR"
+    elif (project_dir / "profiles.yml").is_file():
+        return project_dir
+    else:
+        return None
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not (path / "profiles.yml").is_file():
+        raise DbtConfigError(
+            f"{source} {str(path)!r} holds no profiles.yml: point it at the directory with your "
+            "profiles.yml, or unset it to use the project's own"
+        )
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """What the runner reads from dbt_project.yml and profiles.yml (no Jinja rendering)."""
+
+    project_dir: Path
+    name: str
+    profile: str | None
+    profiles_dir: Path | None
+    target_path: Path
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def adapter_type(self, target: str | None) -> str | None:
+        outputs, default = self._outputs()
+        return (outputs.get(target or default or "") or {}).get("type")
+
+    def default_target(self) -> str | None:
+        return self._outputs()[1]
+
+    def targets(self) -> list[str]:
+        return sorted(self._outputs()[0])
+
+    def _outputs(self) -> tuple[dict[str, Any], str | None]:
+        profiles = _load_profiles(self.profiles_dir)
+        entry = profiles.get(self.profile or "") or {}
+        if not isinstance(entry, dict):
+            return {}, None
+        outputs = entry.get("outputs") or {}
+        return (outputs if isinstance(outputs, dict) else {}), entry.get("target")
+
+
+def _load_profiles(profiles_dir: Path | None) -> dict[str, Any]:
+    if profiles_dir is None:
+        profiles_dir = Path.home() / ".dbt"
+    try:
+        data = yaml.safe_load((profiles_dir / "profiles.yml").read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _secret_values(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and SECRET_NAME.search(str(key)) and "{{" not in value:
+                yield value
+            else:
+                yield from _secret_values(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _secret_values(value)
+
+
+def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of env vars that look secret (DBT_ENV_SECRET_*, *PASSWORD*, *TOKEN*...)."""
+    environ = os.environ if environ is None else environ
+    return [
+        v for k, v in environ.items()
+        if (k.startswith("DBT_ENV_SECRET") or SECRET_NAME.search(k)) and len(v) >= 4
+    ]
+
+
+def load_project(
+    project_dir: Path, profiles_dir: Path | None, target_path: Path | None = None
+) -> ProjectInfo:
+    try:
+        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise DbtConfigError(
+            f"{project_dir / 'dbt_project.yml'} is not valid YAML ({str(exc).splitlines()[0]}): fix it"
+        ) from None
+    profile_secrets = [s for s in _secret_values(_load_profiles(profiles_dir)) if len(s) >= 4]
+    if target_path is None:
+        target_path = project_dir / str(config.get("target-path") or "target")
+    return ProjectInfo(
+        project_dir=project_dir,
+        name=str(config.get("name") or project_dir.name),
+        profile=config.get("profile") or config.get("name"),
+        profiles_dir=profiles_dir,
+        target_path=target_path,
+        secrets=tuple(sorted(set(profile_secrets), key=len, reverse=True)),
+    )
+
+
+def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Iterable[Path] = ()) -> str:
+    """A cheap digest of the project's files (paths, sizes, mtimes): any edit changes it."""
+    skip_abs = {p.resolve() for p in skip}
+    parts: list[str] = []
+    for root, dirs, files in os.walk(project_dir):
+        root_path = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in SKIP_DIRS and not d.startswith(".") and (root_path / d).resolve() not in skip_abs
+        )
+        for name in sorted(files):
+            if name.endswith(SKIP_SUFFIXES):
+                continue
+            st = (root_path / name).stat()
+            parts.append(f"{root_path / name}:{st.st_size}:{st.st_mtime_ns}")
+    for path in extra_files:
+        try:
+            st = path.stat()
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path}:missing")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+class Redactor:
+    """Replaces known secret values with ``****`` in any text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, "****")
+        return text

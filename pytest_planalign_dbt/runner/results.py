@@ -1,0 +1,207 @@
+"""DbtResult and NodeResult, built from dbt's results.
+
+dbt documents its in-process result objects as "not fully contracted", so every
+read of them (and of run_results.json, their on-disk twin) lives in this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DbtError, classify_node
+
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """The outcome of one dbt node (model, seed, snapshot, test...)."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    message: str | None = None
+    failures: int | None = None
+    execution_time: float = 0.0
+    compiled_path: str | None = None
+    error_class: str | None = None
+    original_file_path: str | None = None
+    relation_name: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+    def describe(self) -> str:
+        where = f" ({self.original_file_path})" if self.original_file_path else ""
+        msg = (self.message or "").strip().replace("\n", " | ")
+        if len(msg) > 300:
+            msg = msg[:297] + "..."
+        return f"{self.resource_type} {self.name}{where}: {self.status}: {msg}"
+
+
+@dataclass
+class DbtResult:
+    """The outcome of one dbt command (the orchestrator's first six fields, in order)."""
+
+    success: bool
+    stdout: str
+    stderr: str
+    execution_time: float
+    return_code: int
+    command: list[str]
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: DbtError | None = None
+    attempts: int = 1
+    invocation_id: str | None = None
+    log_path: str | None = None
+
+    @property
+    def failed_nodes(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.failed]
+
+    def node(self, name: str) -> NodeResult | None:
+        """The result of the node called ``name`` (or with that unique id)."""
+        return next((n for n in self.nodes if name in (n.name, n.unique_id)), None)
+
+
+def _text(value: Any) -> str:
+    """A dbt status enum or string as plain lowercase text."""
+    value = getattr(value, "value", value)
+    return str(value).lower() if value is not None else ""
+
+
+def _name_from_unique_id(unique_id: str) -> tuple[str, str]:
+    parts = unique_id.split(".")
+    resource_type = parts[0] if parts else "node"
+    name = parts[2] if len(parts) > 2 else unique_id
+    return resource_type, name
+
+
+def compiled_path_for(
+    target_path: Path | None, package: str | None, original_file_path: str | None, name: str,
+    resource_type: str,
+) -> str | None:
+    """Where dbt writes a node's compiled SQL, when dbt did not say (e.g. after a compile error)."""
+    if target_path is None or not package or not original_file_path:
+        return None
+    rel = Path(original_file_path)
+    if resource_type == "test" and rel.suffix in (".yml", ".yaml"):
+        rel = rel / f"{name}.sql"
+    return str(target_path / "compiled" / package / rel)
+
+
+def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeResult:
+    """From one in-process dbt RunResult object."""
+    node = result.node
+    status = _text(result.status)
+    message = result.message
+    resource_type = _text(getattr(node, "resource_type", "")) or "node"
+    compiled = getattr(node, "compiled_path", None)
+    if compiled and target_path is not None and not Path(compiled).is_absolute():
+        # dbt reports "target/compiled/..." relative to the project; keep it usable from anywhere.
+        compiled = str(target_path.parent / compiled) if compiled.startswith("target") else compiled
+    if not compiled:
+        compiled = compiled_path_for(
+            target_path, getattr(node, "package_name", None),
+            getattr(node, "original_file_path", None), node.name, resource_type,
+        )
+    return NodeResult(
+        unique_id=node.unique_id,
+        name=node.name,
+        resource_type=resource_type,
+        status=status,
+        message=message,
+        failures=result.failures,
+        execution_time=float(result.execution_time or 0.0),
+        compiled_path=compiled,
+        error_class=classify_node(status, message),
+        original_file_path=getattr(node, "original_file_path", None),
+        relation_name=getattr(node, "relation_name", None),
+    )
+
+
+def nodes_from_execution_result(result: Any, target_path: Path | None = None) -> list[NodeResult]:
+    results = getattr(result, "results", None) or []
+    return [node_from_run_result(r, target_path) for r in results if getattr(r, "node", None)]
+
+
+def nodes_from_run_results_json(
+    data: Mapping[str, Any],
+    manifest_nodes: Mapping[str, Mapping[str, Any]] | None = None,
+    target_path: Path | None = None,
+) -> list[NodeResult]:
+    """From run_results.json (and manifest.json's nodes for names and paths)."""
+    manifest_nodes = manifest_nodes or {}
+    out = []
+    for r in data.get("results", []):
+        uid = r["unique_id"]
+        info = manifest_nodes.get(uid, {})
+        resource_type, name = _name_from_unique_id(uid)
+        resource_type = info.get("resource_type", resource_type)
+        name = info.get("name", name)
+        status = _text(r.get("status"))
+        compiled = info.get("compiled_path")
+        if compiled and target_path is not None and compiled.startswith("target"):
+            compiled = str(target_path.parent / compiled)
+        if not compiled:
+            compiled = compiled_path_for(
+                target_path, info.get("package_name"), info.get("original_file_path"), name,
+                resource_type,
+            )
+        out.append(
+            NodeResult(
+                unique_id=uid,
+                name=name,
+                resource_type=resource_type,
+                status=status,
+                message=r.get("message"),
+                failures=r.get("failures"),
+                execution_time=float(r.get("execution_time") or 0.0),
+                compiled_path=compiled,
+                error_class=classify_node(status, r.get("message")),
+                original_file_path=info.get("original_file_path"),
+                relation_name=r.get("relation_name") or info.get("relation_name"),
+            )
+        )
+    return out
+
+
+def read_run_results(
+    target_path: Path, invocation_id: str | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """run_results.json and manifest.json, only if written by ``invocation_id``.
+
+    A run that dies before writing results leaves the previous run's files in
+    place; those must never be blamed for this run.
+    """
+    rr_path = target_path / "run_results.json"
+    if invocation_id is None or not rr_path.is_file():
+        return None, None
+    try:
+        data = json.loads(rr_path.read_text())
+    except (OSError, ValueError):
+        return None, None
+    if data.get("metadata", {}).get("invocation_id") != invocation_id:
+        return None, None
+    manifest = None
+    mf_path = target_path / "manifest.json"
+    if mf_path.is_file():
+        try:
+            manifest = json.loads(mf_path.read_text())
+        except (OSError, ValueError):
+            manifest = None
+    return data, manifest
+
+
+def merge_nodes(earlier: Iterable[NodeResult], later: Iterable[NodeResult]) -> list[NodeResult]:
+    """Results of a retry replace the first attempt's results for the same nodes."""
+    merged = {n.unique_id: n for n in earlier}
+    for n in later:
+        merged[n.unique_id] = n
+    return list(merged.values())

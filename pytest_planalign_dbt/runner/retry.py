@@ -1,0 +1,84 @@
+"""Exponential backoff with jitter, and the one rule of what gets retried.
+
+Only transient failures are retried: a locked DuckDB file, a dropped or
+refused connection. Compilation, SQL and data-quality failures would fail the
+same way again, and a missing executable never appears by waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .errors import DbtCommandError, DbtTransientError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry transient failures."""
+
+    max_attempts: int = 3
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    backoff_factor: float = 2.0
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise DbtCommandError(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
+        for name in ("base_delay", "max_delay"):
+            if getattr(self, name) < 0:
+                raise DbtCommandError(f"{name} must be >= 0 seconds, got {getattr(self, name)!r}")
+        if self.backoff_factor < 1:
+            raise DbtCommandError(f"backoff_factor must be >= 1, got {self.backoff_factor!r}")
+        if not 0 <= self.jitter <= 1:
+            raise DbtCommandError(f"jitter must be between 0 and 1, got {self.jitter!r}")
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        raw = min(self.max_delay, self.base_delay * self.backoff_factor ** (attempt - 1))
+        spread = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
+        return min(self.max_delay, raw * spread)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, DbtTransientError)
+
+
+def retry_with_backoff(
+    func: Callable[[], T],
+    max_attempts: int = 3,
+    base_delay: float = 1.0,
+    max_delay: float = 60.0,
+    backoff_factor: float = 2.0,
+    *,
+    jitter: float = 0.25,
+    retry_on: Callable[[BaseException], bool] = is_transient,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[int, BaseException, float], None] | None = None,
+) -> T:
+    """Call ``func`` until it returns, retrying only errors ``retry_on`` accepts."""
+    policy = RetryPolicy(max_attempts, base_delay, max_delay, backoff_factor, jitter)
+    attempt = 1
+    while True:
+        try:
+            return func()
+        except Exception as exc:
+            if attempt >= policy.max_attempts or not retry_on(exc):
+                raise
+            wait = policy.delay(attempt)
+            log.warning(
+                "attempt %d/%d failed (%s); retrying in %.2fs",
+                attempt, policy.max_attempts, type(exc).__name__, wait,
+            )
+            if on_retry is not None:
+                on_retry(attempt, exc, wait)
+            sleep(wait)
+            attempt += 1

@@ -1,0 +1,376 @@
+"""DbtRunner: the façade over command building, executors, classification and retries."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .command import DbtCommand, build_command, replace_selection, validate_threads
+from .errors import (
+    TRANSIENT,
+    DbtCommandError,
+    DbtConfigError,
+    DbtError,
+    DbtTimeoutError,
+    classify_message,
+    error_for,
+    pick_kind,
+)
+from .events import Dispatcher, EventSink, ProgressEvent
+from .invoke import InProcessExecutor, Invocation, RunContext, SubprocessExecutor
+from .project import Redactor, env_secrets, find_project_dir, fingerprint, load_project, resolve_profiles_dir
+from .results import DbtResult, NodeResult, merge_nodes
+from .retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("inprocess", "subprocess")
+
+
+class DbtRunner:
+    """Runs dbt commands against one project: validated, classified, retried, thread-safe."""
+
+    def __init__(
+        self,
+        working_dir: Path | str = Path("dbt"),
+        threads: int = 4,
+        *,
+        profiles_dir: Path | str | None = None,
+        target: str | None = None,
+        executor: str = "inprocess",
+        retry_policy: RetryPolicy | None = None,
+        timeout: float | None = None,
+        target_path: Path | str | None = None,
+        log_path: Path | str | None = None,
+        dbt_executable: str | None = None,
+        reuse_manifest_across_vars: bool = False,
+        callback_drain_timeout: float = 5.0,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project_dir = find_project_dir(working_dir)
+        self.threads = validate_threads(threads)
+        if executor not in EXECUTORS:
+            raise DbtConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+        self.timeout = _validate_timeout(timeout)
+        self.env = dict(os.environ if env is None else env)
+        self.profiles_dir = resolve_profiles_dir(profiles_dir, self.project_dir, self.env)
+        self.target = target
+        self.target_path = self._abs(target_path) if target_path is not None else None
+        self.log_path = self._abs(log_path) if log_path is not None else None
+        self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
+        if target is not None and self.info.targets() and target not in self.info.targets():
+            raise DbtConfigError(
+                f"target {target!r} is not in profile {self.info.profile!r}: use one of "
+                f"{', '.join(self.info.targets())}"
+            )
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.executor_name = executor
+        self.executor: InProcessExecutor | SubprocessExecutor = (
+            InProcessExecutor(reuse_manifest_across_vars)
+            if executor == "inprocess"
+            else SubprocessExecutor(dbt_executable)
+        )
+        self.callback_drain_timeout = callback_drain_timeout
+        self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
+        # Subprocess runs of one runner share a database: one at a time, like in-process.
+        self._lock = threading.RLock()
+        self._rng = random.Random()
+
+    def _abs(self, path: Path | str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.project_dir / p).resolve()
+
+    @property
+    def artifacts_path(self) -> Path:
+        return self.target_path or self.info.target_path
+
+    @property
+    def adapter_type(self) -> str | None:
+        return self.info.adapter_type(self.target)
+
+    def build_command(
+        self,
+        command_args: Sequence[str] | str,
+        *,
+        simulation_year: int | None = None,
+        dbt_vars: Mapping[str, Any] | None = None,
+        threads: int | None = None,
+        full_refresh: bool = False,
+        fail_fast: bool = False,
+    ) -> DbtCommand:
+        """The validated argv this runner would run (pure; nothing starts)."""
+        return build_command(
+            command_args,
+            simulation_year=simulation_year,
+            dbt_vars=dbt_vars,
+            project_dir=str(self.project_dir),
+            profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+            target=self.target,
+            threads=self.threads if threads is None else threads,
+            full_refresh=full_refresh,
+            fail_fast=fail_fast,
+            target_path=str(self.target_path) if self.target_path else None,
+            log_path=str(self.log_path) if self.log_path else None,
+        )
+
+    def execute_command(
+        self,
+        command_args: Sequence[str] | str,
+        description: str = "Running dbt command",
+        simulation_year: int | None = None,
+        dbt_vars: Mapping[str, Any] | None = None,
+        stream_output: bool = True,
+        on_line: Callable[[str], Any] | None = None,
+        *,
+        on_progress: Callable[[ProgressEvent], Any] | None = None,
+        retry: bool = True,
+        timeout: float | None = None,
+        threads: int | None = None,
+        full_refresh: bool = False,
+        fail_fast: bool = False,
+    ) -> DbtResult:
+        """Run one dbt command; raise the classified DbtError on failure unless retry=False."""
+        command = self.build_command(
+            command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
+            full_refresh=full_refresh, fail_fast=fail_fast,
+        )
+        timeout = self.timeout if timeout is None else _validate_timeout(timeout)
+        line_cb = self._line_callback(on_line, stream_output)
+        policy = self.retry_policy if retry else RetryPolicy(max_attempts=1)
+        log.info("%s: %s", description, self.redact(command.shell()))
+        started = time.monotonic()
+        with self._lock:
+            result = self._run_with_retries(command, policy, timeout, line_cb, on_progress)
+        result.execution_time = time.monotonic() - started
+        log.info(
+            "%s: %s in %.2fs after %d attempt(s); dbt log: %s", description,
+            "succeeded" if result.success else "failed", result.execution_time, result.attempts,
+            result.log_path,
+        )
+        if not result.success and retry and result.error is not None:
+            raise result.error
+        return result
+
+    def _line_callback(
+        self, on_line: Callable[[str], Any] | None, stream_output: bool
+    ) -> Callable[[str], Any] | None:
+        if on_line is not None:
+            user = on_line
+            return lambda line: user(self.redact(line))
+        if stream_output:
+            return lambda line: print(self.redact(line), file=sys.stdout, flush=True)
+        return None
+
+    def _context(self, command: DbtCommand, timeout: float | None) -> RunContext:
+        parse = build_command(
+            ["parse"],
+            dbt_vars=command.vars,
+            project_dir=str(self.project_dir),
+            profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+            target=self.target,
+            target_path=str(self.target_path) if self.target_path else None,
+            log_path=str(self.log_path) if self.log_path else None,
+        )
+        extra = [self.profiles_dir / "profiles.yml"] if self.profiles_dir else []
+        skip = [p for p in (self.target_path, self.log_path) if p is not None]
+        fp = fingerprint(self.project_dir, extra, skip) if self.executor_name == "inprocess" else ""
+        return RunContext(
+            project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
+            parse_command=parse, fingerprint=fp, env=self.env,
+        )
+
+    def _run_once(
+        self,
+        command: DbtCommand,
+        timeout: float | None,
+        on_line: Callable[[str], Any] | None,
+        on_progress: Callable[[ProgressEvent], Any] | None,
+    ) -> Invocation:
+        dispatcher = Dispatcher()
+        sink = EventSink(dispatcher, on_line, on_progress)
+        try:
+            return self.executor.run(command, self._context(command, timeout), sink)
+        finally:
+            dispatcher.close(self.callback_drain_timeout)
+
+    def _run_with_retries(
+        self,
+        command: DbtCommand,
+        policy: RetryPolicy,
+        timeout: float | None,
+        on_line: Callable[[str], Any] | None,
+        on_progress: Callable[[ProgressEvent], Any] | None,
+    ) -> DbtResult:
+        attempt, current = 1, command
+        nodes: list[NodeResult] = []
+        lines: list[str] = []
+        stderr: list[str] = []
+        while True:
+            inv = self._run_once(current, timeout, on_line, on_progress)
+            nodes = merge_nodes(nodes, inv.nodes)
+            lines.extend(inv.lines)
+            if inv.stderr:
+                stderr.append(inv.stderr)
+            error = classify_invocation(inv, nodes)
+            retry_command = None
+            if error is not None and attempt < policy.max_attempts:
+                retry_command = self._retry_command(command, inv)
+            if retry_command is None:
+                break
+            wait = policy.delay(attempt, self._rng)
+            log.warning(
+                "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
+                attempt, policy.max_attempts, _first_line(error.dbt_message) if error else "",
+                "the failed nodes" if retry_command is not command else "the command", wait,
+            )
+            time.sleep(wait)
+            attempt, current = attempt + 1, retry_command
+        result = DbtResult(
+            success=error is None,
+            stdout=self.redact("\n".join(lines)),
+            stderr=self.redact("\n".join(stderr)),
+            execution_time=0.0,
+            return_code=0 if error is None else (inv.return_code or 1),
+            command=[self.redact(a) for a in ("dbt", *command.argv)],
+            nodes=nodes,
+            attempts=attempt,
+            invocation_id=inv.invocation_id,
+            log_path=str((self.log_path or self.project_dir / "logs") / "dbt.log"),
+        )
+        if error is not None:
+            error.result = result
+        result.error = error
+        return result
+
+    def _retry_command(self, original: DbtCommand, inv: Invocation) -> DbtCommand | None:
+        """What to re-run after a transient failure, or None when nothing should be retried."""
+        failed = [n for n in inv.nodes if n.failed]
+        if not failed:
+            # dbt could not start (e.g. a DuckDB lock at connection time): all again if transient.
+            if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == TRANSIENT:
+                return original
+            return None
+        transient = [n for n in failed if n.error_class == TRANSIENT]
+        if not transient or not inv.fqns:
+            return None
+        others = [n.unique_id for n in failed if n.error_class != TRANSIENT]
+        blocked = _descendants(others, inv.children)
+        rerun = {n.unique_id for n in transient}
+        skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
+        rerun |= (_descendants(rerun, inv.children) & skipped) - blocked
+        selectors = sorted("fqn:" + ".".join(inv.fqns[uid]) for uid in rerun if inv.fqns.get(uid))
+        if not selectors:
+            return None
+        return DbtCommand(
+            subcommand=original.subcommand,
+            argv=replace_selection(original.argv, selectors),
+            vars=original.vars,
+        )
+
+    def run_model(self, name: str, **kwargs: Any) -> DbtResult:
+        """``dbt run --select <name>``."""
+        if not isinstance(name, str) or not name.strip():
+            raise DbtCommandError(f"model name must be a non-empty string, got {name!r}")
+        kwargs.setdefault("description", f"Running model {name}")
+        return self.execute_command(["run", "--select", name], **kwargs)
+
+    def run_models(
+        self, models: Iterable[str], parallel: bool = False, **kwargs: Any
+    ) -> list[DbtResult]:
+        """One DbtResult per requested model, in order.
+
+        parallel=True runs all of them in one dbt invocation (dbt's threads) and
+        splits the results per model; parallel=False runs them one by one.
+        """
+        names = list(models)
+        if not names:
+            return []
+        if not parallel:
+            return [self.run_model(name, **kwargs) for name in names]
+        retry = kwargs.pop("retry", True)
+        kwargs.setdefault("description", f"Running {len(names)} models")
+        combined = self.execute_command(["run", "--select", *names], retry=False, **kwargs)
+        results = [split_result(combined, name) for name in names]
+        if retry:
+            failed = [r for r in results if r.error is not None]
+            if failed:
+                raise failed[0].error  # type: ignore[misc]
+        return results
+
+    def invalidate_manifest(self) -> None:
+        """Forget the cached parse; the next in-process call parses again."""
+        self.executor.invalidate()
+
+
+def split_result(combined: DbtResult, name: str) -> DbtResult:
+    """The part of a multi-model result that concerns model ``name``."""
+    nodes = [n for n in combined.nodes if n.name == name or n.unique_id == name]
+    failed = [n for n in nodes if n.failed]
+    error = None
+    if failed:
+        error = error_for(pick_kind(n.error_class or "unknown" for n in failed), failed[0].message or "",
+                          nodes=failed)
+    elif not nodes and combined.error is not None:
+        error = combined.error
+    part = DbtResult(
+        success=error is None,
+        stdout=combined.stdout,
+        stderr=combined.stderr,
+        execution_time=sum(n.execution_time for n in nodes) if nodes else combined.execution_time,
+        return_code=0 if error is None else 1,
+        command=combined.command,
+        nodes=nodes,
+        error=error,
+        attempts=combined.attempts,
+        invocation_id=combined.invocation_id,
+        log_path=combined.log_path,
+    )
+    if error is not None:
+        error.result = part
+    return part
+
+
+def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
+    """The DbtError for an invocation (from its node results first), or None on success."""
+    failed = [n for n in nodes if n.failed]
+    if inv.timed_out:
+        return DbtTimeoutError(inv.fatal or "timed out", nodes=failed)
+    if failed:
+        kind = pick_kind(n.error_class or "unknown" for n in failed)
+        first = next(n for n in failed if n.error_class == kind)
+        return error_for(kind, first.message or "", nodes=failed)
+    if inv.fatal:
+        return error_for(classify_message(inv.fatal), inv.fatal)
+    if inv.return_code != 0:
+        return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
+    return None
+
+
+def _descendants(roots: Iterable[str], children: Mapping[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _validate_timeout(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise DbtConfigError(f"timeout must be a number of seconds > 0 (or None), got {timeout!r}")
+    return float(timeout)
