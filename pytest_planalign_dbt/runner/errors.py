@@ -256,16 +256,13 @@ def suggest_fix(kind: str, message: str, compiled_path: str | None = None) -> st
         return "the database was busy or unreachable: retry, and check that the server is up"
     if kind == TIMEOUT:
         return "raise the timeout, or find the slow node in the dbt log and speed it up"
-    where = f" (compiled SQL: {compiled_path})" if compiled_path else ""
     if kind == COMPILATION:
-        return (
-            "fix the Jinja, YAML or ref/source named in dbt's message; `dbt parse` reproduces it"
-            + where
-        )
+        return "fix the Jinja, YAML or ref/source named in dbt's message; `dbt parse` reproduces it"
     if kind == EXECUTION:
-        return "run the compiled SQL against the database to reproduce, then fix the model's SQL" + where
+        sql = "the compiled SQL" if compiled_path else "the model's SQL"
+        return f"run {sql} against the database to reproduce, then fix the model"
     if kind == DATA_QUALITY:
-        return "query the failing rows with the test's compiled SQL, then fix the data or the test" + where
+        return "query the failing rows with the test's compiled SQL, then fix the data or the test"
     return "read dbt's message above and the dbt log (logs/dbt.log) for the cause"
 
 

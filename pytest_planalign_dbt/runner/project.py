@@ -154,7 +154,8 @@ def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Itera
             if d not in SKIP_DIRS and not d.startswith(".") and (root_path / d).resolve() not in skip_abs
         )
         for name in sorted(files):
-            if name.endswith(SKIP_SUFFIXES):
+            # Hidden files include dbt's own .user.yml, written beside profiles.yml.
+            if name.endswith(SKIP_SUFFIXES) or name.startswith("."):
                 continue
             st = (root_path / name).stat()
             parts.append(f"{root_path / name}:{st.st_size}:{st.st_mtime_ns}")

@@ -83,6 +83,11 @@ def _name_from_unique_id(unique_id: str) -> tuple[str, str]:
     return resource_type, name
 
 
+def _existing(path: str | None) -> str | None:
+    """Only a compiled file that exists is worth pointing at (a compile error writes none)."""
+    return path if path and Path(path).is_file() else None
+
+
 def compiled_path_for(
     target_path: Path | None, package: str | None, original_file_path: str | None, name: str,
     resource_type: str,
@@ -119,7 +124,7 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
         message=message,
         failures=result.failures,
         execution_time=float(result.execution_time or 0.0),
-        compiled_path=compiled,
+        compiled_path=_existing(compiled),
         error_class=classify_node(status, message),
         original_file_path=getattr(node, "original_file_path", None),
         relation_name=getattr(node, "relation_name", None),
@@ -163,7 +168,7 @@ def nodes_from_run_results_json(
                 message=r.get("message"),
                 failures=r.get("failures"),
                 execution_time=float(r.get("execution_time") or 0.0),
-                compiled_path=compiled,
+                compiled_path=_existing(compiled),
                 error_class=classify_node(status, r.get("message")),
                 original_file_path=info.get("original_file_path"),
                 relation_name=r.get("relation_name") or info.get("relation_name"),

@@ -1,0 +1,166 @@
+"""Faults produced for real: a second process holding the lock, timeouts, Ctrl+C, threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_planalign_dbt import DbtRunner, DbtTimeoutError, DbtTransientError, RetryPolicy
+
+from ..conftest import duckdb_is_free
+
+pytestmark = pytest.mark.integration
+
+FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.5, max_delay=2.0, jitter=0.1)
+
+
+def test_database_locked_for_a_few_seconds_is_retried_and_succeeds(copy_project, hold_lock) -> None:
+    project = copy_project("minimal")
+    runner = DbtRunner(project, retry_policy=FAST_RETRY)
+    hold_lock(project / "minimal.duckdb", 5)  # outlasts the ~3 s parse
+    result = runner.execute_command(["run"], stream_output=False)
+    assert result.success and result.attempts >= 2
+    assert {n.name for n in result.nodes} == {"base_numbers", "scaled"}
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_database_locked_for_good_names_the_holder(copy_project, hold_lock, executor) -> None:
+    project = copy_project("minimal")
+    runner = DbtRunner(project, executor=executor,
+                       retry_policy=RetryPolicy(max_attempts=2, base_delay=0.1, jitter=0))
+    holder = hold_lock(project / "minimal.duckdb", 120)
+    with pytest.raises(DbtTransientError) as info:
+        runner.execute_command(["run"], stream_output=False)
+    error = info.value
+    assert error.result is not None and error.result.attempts == 2
+    assert f"PID {holder.pid}" in error.fix and "minimal.duckdb" in error.fix
+    assert "Conflicting lock" in error.dbt_message
+
+
+def test_a_node_level_lock_reruns_only_that_node_and_its_children(copy_project, hold_lock, monkeypatch) -> None:
+    project = copy_project("lockable")
+    other = project / "other.duckdb"
+    monkeypatch.setenv("LOCKABLE_OTHER_DB", str(other))
+    runner = DbtRunner(project, retry_policy=FAST_RETRY)
+    hold_lock(other, 2.5)
+    lines: list[str] = []
+    result = runner.execute_command(["run"], on_line=lines.append)
+    assert result.success and result.attempts >= 2
+    assert {n.name: n.status for n in result.nodes} == {
+        "independent": "success", "attaches_other": "success", "child_of_attach": "success"}
+    totals = [line for line in lines if line.startswith("Done.")]
+    assert totals[0].endswith("TOTAL=3")
+    # Retries select only the transient node and the child it skipped.
+    assert all(line.endswith("TOTAL=2") for line in totals[1:])
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_timeout_cancels_the_query_and_frees_the_lock(copy_project, executor) -> None:
+    project = copy_project("slow")
+    runner = DbtRunner(project, executor=executor, timeout=4)
+    started = time.monotonic()
+    with pytest.raises(DbtTimeoutError) as info:
+        runner.execute_command(["run"], dbt_vars={"slow_rows": 10_000_000}, stream_output=False)
+    assert time.monotonic() - started < 30
+    assert info.value.result is not None and info.value.result.attempts == 1  # timeouts are not retried
+    assert "timeout of 4.0s" in info.value.dbt_message
+    deadline = time.monotonic() + 5
+    while not duckdb_is_free(project / "slow.duckdb"):
+        assert time.monotonic() < deadline, "the DuckDB file is still locked 5 s after the timeout"
+        time.sleep(0.2)
+
+
+CTRL_C_SCRIPT = textwrap.dedent("""
+    import sys
+    from pytest_planalign_dbt import DbtRunner
+    runner = DbtRunner(sys.argv[1], executor=sys.argv[2])
+    def line(text):
+        print(text, flush=True)
+    try:
+        runner.execute_command(["run"], dbt_vars={"slow_rows": 10_000_000}, on_line=line)
+    except KeyboardInterrupt:
+        print("INTERRUPTED", flush=True)
+        sys.exit(130)
+""")
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_ctrl_c_stops_dbt_and_frees_the_lock(copy_project, executor, tmp_path) -> None:
+    project = copy_project("slow")
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), str(project), executor],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "START sql table model main.slow_model" in line:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    rest = proc.stdout.read()
+    assert proc.wait(30) == 130
+    assert "INTERRUPTED" in rest
+    while not duckdb_is_free(project / "slow.duckdb"):
+        assert time.monotonic() - sent < 5, "lock still held 5 s after Ctrl+C"
+        time.sleep(0.2)
+    # No dbt process of ours is left behind.
+    leftovers = subprocess.run(["pgrep", "-f", str(project)], capture_output=True, text=True).stdout.split()
+    assert [pid for pid in leftovers if int(pid) != os.getpid()] == []
+
+
+def test_eight_threads_share_one_runner(copy_project) -> None:
+    runner = DbtRunner(copy_project("minimal"))
+    assert runner.execute_command(["run"], stream_output=False).success  # both tables exist
+    models = ["base_numbers", "scaled"] * 4
+    results: dict[int, object] = {}
+
+    def call(i: int) -> None:
+        results[i] = runner.run_model(models[i], stream_output=False)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert len(results) == 8
+    for i, result in results.items():
+        assert result.success and [n.name for n in result.nodes] == [models[i]], i
+    assert len({r.invocation_id for r in results.values()}) == 8
+    assert runner.executor.parses == 1
+
+
+def test_callbacks_that_raise_or_dawdle_never_break_the_run(copy_project, caplog) -> None:
+    runner = DbtRunner(copy_project("minimal"), callback_drain_timeout=0.5)
+    calls = []
+
+    def raising(line: str) -> None:
+        calls.append(line)
+        raise RuntimeError("bad on_line")
+
+    def sleepy(event: object) -> None:
+        time.sleep(2)
+
+    with caplog.at_level(logging.ERROR):
+        result = runner.execute_command(["run"], on_line=raising, on_progress=sleepy)
+    assert result.success and len(calls) > 5
+    assert sum("bad on_line" in (r.exc_text or "") or "raised" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_secrets_in_vars_and_env_are_redacted(copy_project, monkeypatch) -> None:
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "sup3rs3cret")
+    runner = DbtRunner(copy_project("minimal"))
+    lines: list[str] = []
+    result = runner.execute_command(["run", "--select", "base_numbers"], dbt_vars={"api": "sup3rs3cret"},
+                                    on_line=lines.append)
+    assert "sup3rs3cret" not in " ".join(result.command) and "****" in " ".join(result.command)
+    assert not any("sup3rs3cret" in line for line in lines)

@@ -1,0 +1,2 @@
+{{ config(tags=["nightly"]) }}
+select id, name, team from {{ ref('people') }}

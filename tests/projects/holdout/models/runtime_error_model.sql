@@ -1,0 +1,1 @@
+select cast('abc' as integer) as id

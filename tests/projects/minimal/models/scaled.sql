@@ -1,0 +1,1 @@
+select n * {{ var('multiplier') }} as n from {{ ref('base_numbers') }}

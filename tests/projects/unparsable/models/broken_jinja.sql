@@ -1,0 +1,1 @@
+select * from {{ ref('missing_model' }}

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from pytest_planalign_dbt.runner.errors import (
+    DbtCompilationError,
+    DbtDataQualityError,
+    DbtError,
+    DbtExecutionError,
+    DbtTimeoutError,
+    DbtTransientError,
+    classify_dbt_error,
+    classify_message,
+    classify_node,
+    pick_kind,
+    suggest_fix,
+)
+from pytest_planalign_dbt.runner.results import NodeResult
+
+LOCK = (
+    'Runtime Error\n  IO Error: Could not set lock on file "/data/sim.duckdb": Conflicting lock is '
+    "held in /usr/bin/python3.11 (PID 4242). See also https://duckdb.org/docs"
+)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "stderr", "expected"),
+    [
+        # dbt writes its errors to stdout: the old runner only read stderr.
+        ("12:00:00  Compilation Error in model x (models/x.sql)\n  boom", "", DbtCompilationError),
+        ("", "Parsing Error\n  at path ['models']", DbtCompilationError),
+        ("Runtime Error in model y (models/y.sql)\n  Conversion Error", "", DbtExecutionError),
+        ("Database Error in model y\n relation does not exist", "", DbtExecutionError),
+        ("Failure in test not_null_x\n  Got 3 results, configured to fail if != 0", "", DbtDataQualityError),
+        (LOCK, "", DbtTransientError),
+        ("", "could not connect to server: Connection refused", DbtTransientError),
+        ("something odd", "", DbtError),
+    ],
+)
+def test_classify_dbt_error_reads_both_streams(stdout, stderr, expected) -> None:
+    error = classify_dbt_error(stdout, stderr, 1)
+    assert type(error) is expected
+
+
+def test_classify_dbt_error_success_and_empty_output() -> None:
+    assert classify_dbt_error("Compilation Error", "", 0) is None
+    error = classify_dbt_error("", "", 2)
+    assert error is not None and "dbt exited with code 2" in error.dbt_message
+
+
+def test_classify_node() -> None:
+    assert classify_node("success", "OK") is None
+    assert classify_node("warn", "Got 1 result") is None
+    assert classify_node("skipped", None) is None
+    assert classify_node("fail", "Got 1 result, configured to fail") == "data_quality"
+    assert classify_node("error", "Compilation Error in model a") == "compilation"
+    assert classify_node("error", "Runtime Error in model a\n  Binder Error") == "execution"
+    assert classify_node("error", "Database Error in test t") == "execution"
+    assert classify_node("error", None) == "execution"
+    assert classify_node("error", LOCK) == "transient"
+
+
+def test_classify_message_prefers_the_first_line() -> None:
+    # A Runtime Error whose SQL happens to mention a compilation word stays an execution error.
+    assert classify_message("Runtime Error in model a\n  Compilation Error mentioned") == "execution"
+    assert classify_message("  \nsee above: Compilation Error") == "compilation"
+    assert classify_message("") == "unknown"
+    assert pick_kind(["data_quality", "execution"]) == "execution"
+    assert pick_kind([]) == "unknown"
+
+
+def test_lock_fix_names_the_holder_pid_and_file() -> None:
+    fix = suggest_fix("transient", LOCK)
+    assert "PID 4242" in fix and "/data/sim.duckdb" in fix and "kill 4242" in fix
+
+
+@pytest.mark.parametrize(
+    ("kind", "message", "needle"),
+    [
+        ("compilation", "Model 'model.p.a' depends on a node named 'stg_x' which was not found", "ref('stg_x')"),
+        ("unknown", "Could not find profile named 'nope'", "profiles.yml"),
+        ("unknown", "The profile 'p' does not have a target named 'prod'", "pick a target"),
+        ("unknown", "fatal: dbt_project.yml not found", "dbt_project.yml"),
+        ("transient", "server closed the connection unexpectedly", "retry"),
+        ("timeout", "timed out", "raise the timeout"),
+        ("compilation", "Compilation Error", "dbt parse"),
+        ("execution", "Runtime Error", "model's SQL"),
+        ("data_quality", "Got 2 results", "failing rows"),
+        ("unknown", "?", "dbt log"),
+    ],
+)
+def test_suggest_fix(kind, message, needle) -> None:
+    assert needle in suggest_fix(kind, message)
+
+
+def test_error_carries_nodes_message_compiled_path_and_fix() -> None:
+    nodes = [
+        NodeResult(f"model.p.m{i}", f"m{i}", "model", "error", "Runtime Error\nboom",
+                   compiled_path="/t/compiled/p/models/m.sql" if i == 3 else None,
+                   original_file_path="models/m.sql")
+        for i in range(12)
+    ]
+    error = DbtExecutionError("Runtime Error\nboom", nodes=nodes)
+    text = str(error)
+    assert "dbt execution failure in 12 node(s)" in text
+    assert "model m0 (models/m.sql): error: Runtime Error | boom" in text
+    assert "... and 2 more" in text
+    assert error.compiled_path == "/t/compiled/p/models/m.sql"
+    assert "compiled SQL: /t/compiled/p/models/m.sql" in text
+    assert error.node_names[:2] == ["m0", "m1"]
+    bare = DbtTimeoutError("dbt ran longer than 3s")
+    assert "dbt timeout failure" in str(bare) and "dbt ran longer than 3s" in str(bare)
+    assert str(DbtError("x", fix="do y")).endswith("fix: do y")

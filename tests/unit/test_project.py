@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_planalign_dbt.runner.errors import DbtConfigError
+from pytest_planalign_dbt.runner.project import (
+    Redactor,
+    env_secrets,
+    find_project_dir,
+    fingerprint,
+    load_project,
+    resolve_profiles_dir,
+)
+
+
+def _project(tmp_path: Path, profiles: str | None = None) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: p\nprofile: p\nconfig-version: 2\n")
+    if profiles is not None:
+        (tmp_path / "profiles.yml").write_text(profiles)
+    return tmp_path
+
+
+def test_find_project_dir(tmp_path: Path) -> None:
+    with pytest.raises(DbtConfigError, match="does not exist"):
+        find_project_dir(tmp_path / "nope")
+    with pytest.raises(DbtConfigError, match="no dbt_project.yml"):
+        find_project_dir(tmp_path)
+    assert find_project_dir(_project(tmp_path)) == tmp_path.resolve()
+
+
+def test_profiles_dir_precedence(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    project = _project(tmp_path / "proj", "p: {}")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "profiles.yml").write_text("p: {}")
+    env_dir = tmp_path / "env"
+    env_dir.mkdir()
+    (env_dir / "profiles.yml").write_text("p: {}")
+    env = {"DBT_PROFILES_DIR": str(env_dir)}
+    assert resolve_profiles_dir(other, project, env) == other.resolve()
+    assert resolve_profiles_dir(None, project, env) == env_dir.resolve()
+    assert resolve_profiles_dir(None, project, {}) == project
+    (project / "profiles.yml").unlink()
+    assert resolve_profiles_dir(None, project, {}) is None
+    with pytest.raises(DbtConfigError, match="profiles_dir .* holds no profiles.yml"):
+        resolve_profiles_dir(tmp_path / "missing", project, {})
+    with pytest.raises(DbtConfigError, match="DBT_PROFILES_DIR"):
+        resolve_profiles_dir(None, project, {"DBT_PROFILES_DIR": str(tmp_path / "missing")})
+
+
+def test_load_project_reads_targets_adapter_and_secrets(tmp_path: Path) -> None:
+    project = _project(tmp_path, """
+p:
+  target: dev
+  outputs:
+    dev: {type: duckdb, path: x.duckdb}
+    prod: {type: postgres, password: hunter2hunter2, user: "{{ env_var('U') }}",
+           pass: "{{ env_var('DBT_ENV_SECRET_PW') }}", extra: [{token: abcdefgh}]}
+""")
+    info = load_project(project, project)
+    assert info.name == "p" and info.targets() == ["dev", "prod"] and info.default_target() == "dev"
+    assert info.adapter_type(None) == "duckdb" and info.adapter_type("prod") == "postgres"
+    assert info.adapter_type("nope") is None
+    assert set(info.secrets) == {"hunter2hunter2", "abcdefgh"}
+    assert info.target_path == project / "target"
+    (project / "dbt_project.yml").write_text("name: [")
+    with pytest.raises(DbtConfigError, match="not valid YAML"):
+        load_project(project, project)
+
+
+def test_profiles_that_are_missing_or_odd_give_no_targets(tmp_path: Path) -> None:
+    assert load_project(_project(tmp_path), tmp_path / "none").targets() == []
+    (tmp_path / "profiles.yml").write_text("p: just-a-string")
+    assert load_project(tmp_path, tmp_path).targets() == []
+    (tmp_path / "profiles.yml").write_text("- a list")
+    assert load_project(tmp_path, tmp_path).targets() == []
+
+
+def test_env_secrets_and_redaction() -> None:
+    env = {"DBT_ENV_SECRET_PW": "s3cretvalue", "PGPASSWORD": "pgpass", "HOME": "/root", "API_TOKEN": "ab"}
+    secrets = env_secrets(env)
+    assert set(secrets) == {"s3cretvalue", "pgpass"}
+    redact = Redactor([*secrets, ""])
+    assert redact("password=s3cretvalue and pgpass") == "password=**** and ****"
+
+
+def test_fingerprint_changes_with_any_project_file(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "models").mkdir()
+    model = project / "models" / "a.sql"
+    model.write_text("select 1")
+    (project / "target").mkdir()
+    first = fingerprint(project)
+    (project / "target" / "manifest.json").write_text("{}")
+    (project / "db.duckdb").write_text("x")
+    (project / ".user.yml").write_text("id: 1")
+    assert fingerprint(project) == first  # artifacts and databases do not count
+    model.write_text("select 2 -- changed")
+    second = fingerprint(project)
+    assert second != first
+    extra = tmp_path / "elsewhere.yml"
+    assert fingerprint(project, [extra]) != second
