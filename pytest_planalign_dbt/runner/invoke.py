@@ -14,7 +14,6 @@ reaped, so no orphan keeps a database lock.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
@@ -44,6 +43,11 @@ MANIFEST_SUBCOMMANDS = frozenset(
     {"build", "clone", "compile", "docs", "list", "ls", "retry", "run", "run-operation", "seed",
      "show", "snapshot", "source", "test"}
 )
+
+
+# In-process: dbt's own stdout logger stays silent (lines reach us as events), and no
+# usage stats are sent (a blocked network would stall every call on it).
+QUIET_FLAGS = ("--log-level", "none", "--no-use-colors", "--no-send-anonymous-usage-stats")
 
 
 @dataclass
@@ -124,10 +128,13 @@ def release_connections() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
-    """Deliver ``exc_type`` inside ``thread`` (how Ctrl+C reaches dbt's own handling)."""
-    if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
+class DbtCancelled(Exception):
+    """Raised inside dbt's node threads once a run is cancelled: the node errors at once."""
+
+
+# Events fired inside a node's own error handling (dbt's call_runner catches what they
+# raise and marks only that node errored). NodeStart fires outside it: never raise there.
+CANCEL_POINTS = frozenset({"LogStartLine", "NodeCompiling", "NodeExecuting"})
 
 
 class InProcessExecutor:
@@ -156,14 +163,18 @@ class InProcessExecutor:
         from dbt.cli.main import dbtRunner
         from dbt_common.events.functions import msg_to_dict
 
+        cancel = threading.Event()
+
         def callback(msg: Any) -> None:
-            # Runs on dbt's threads: convert and hand over, never raise.
+            # Runs on dbt's threads: convert and hand over; raise only to cancel.
+            if cancel.is_set() and msg.info.name in CANCEL_POINTS:
+                raise DbtCancelled("cancelled before it ran (timeout or Ctrl+C)")
             try:
                 sink.feed(msg_to_dict(msg))
             except Exception:  # pragma: no cover - defensive: dbt must never see our errors
                 log.debug("could not handle a dbt event", exc_info=True)
 
-        argv = [*command.argv, "--log-level", "none", "--no-use-colors"]
+        argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK, _working_dir(ctx.project_dir):
             try:
@@ -173,22 +184,15 @@ class InProcessExecutor:
                     if failed is not None:
                         return failed
                 runner = dbtRunner(manifest=manifest, callbacks=[callback])
-                res, timed_out = self._invoke(runner, argv, ctx.timeout)
+                res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel)
             finally:
                 release_connections()
         duration = time.monotonic() - started
         exception = res.exception
         nodes = nodes_from_execution_result(res.result, ctx.target_path)
-        if isinstance(exception, KeyboardInterrupt) and not nodes:
-            # dbt wrote what it had finished before it stopped.
-            data, manifest_json = read_run_results(ctx.target_path, sink.invocation_id)
-            if data is not None:
-                nodes = nodes_from_run_results_json(
-                    data, (manifest_json or {}).get("nodes"), ctx.target_path
-                )
         if timed_out:
             fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
-        elif exception is not None and not isinstance(exception, KeyboardInterrupt):
+        elif exception is not None:
             fatal = str(exception) or type(exception).__name__
         else:
             fatal = sink.fatal if not res.success and not nodes else None
@@ -214,7 +218,7 @@ class InProcessExecutor:
         if self._manifest is not None and key == self._manifest_key:
             return self._manifest, None
         started = time.monotonic()
-        argv = [*ctx.parse_command.argv, "--log-level", "none", "--no-use-colors"]
+        argv = [*ctx.parse_command.argv, *QUIET_FLAGS]
         res = dbtRunner(callbacks=[callback]).invoke(argv)
         self.parses += 1
         log.info("parsed the dbt project in %.2fs", time.monotonic() - started)
@@ -231,37 +235,44 @@ class InProcessExecutor:
         self._manifest, self._manifest_key = res.result, key
         return self._manifest, None
 
-    def _invoke(self, runner: Any, argv: list[str], timeout: float | None) -> tuple[Any, bool]:
+    def _invoke(
+        self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event
+    ) -> tuple[Any, bool]:
         """Invoke on a worker thread so a timeout or Ctrl+C can stop dbt cleanly."""
         box: dict[str, Any] = {}
-        worker = threading.Thread(
-            target=lambda: box.update(res=runner.invoke(argv)), name="dbt-invoke", daemon=True
-        )
+        # Waiting on an Event, not Thread.join: a join interrupted by Ctrl+C can make
+        # is_alive() report a running thread as stopped (CPython < 3.13).
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                box["res"] = runner.invoke(argv)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=target, name="dbt-invoke", daemon=True)
         deadline = None if timeout is None else time.monotonic() + timeout
         worker.start()
         timed_out = False
         try:
-            while worker.is_alive():
-                worker.join(0.05)
-                if deadline is not None and time.monotonic() > deadline and worker.is_alive():
+            while not done.wait(0.05):
+                if deadline is not None and time.monotonic() > deadline:
                     timed_out = True
-                    self._stop(worker)
+                    self._stop(done, cancel)
                     break
         except KeyboardInterrupt:
-            self._stop(worker)
+            self._stop(done, cancel)
             raise
-        worker.join()
+        done.wait()
         return box["res"], timed_out
 
     @staticmethod
-    def _stop(worker: threading.Thread) -> None:
-        # dbt's own Ctrl+C path: cancel running queries, record what finished, stop.
-        _raise_in_thread(worker, KeyboardInterrupt)
-        cancel_open_queries()
-        worker.join(10)
-        while worker.is_alive():  # pragma: no cover - only if dbt ignores the interrupt
+    def _stop(done: threading.Event, cancel: threading.Event) -> None:
+        """Nodes not yet running error at once; running queries are cancelled."""
+        cancel.set()
+        while not done.is_set():
             cancel_open_queries()
-            worker.join(1)
+            done.wait(0.5)
 
 
 def _graph_from_manifest(manifest: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -294,7 +305,10 @@ class SubprocessExecutor:
         """Nothing is cached across subprocess runs."""
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
-        argv = [self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors"]
+        argv = [
+            self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors",
+            "--no-send-anonymous-usage-stats",
+        ]
         env = dict(os.environ if ctx.env is None else ctx.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         started = time.monotonic()

@@ -80,7 +80,9 @@ def test_timeout_cancels_the_query_and_frees_the_lock(copy_project, executor) ->
 
 
 CTRL_C_SCRIPT = textwrap.dedent("""
-    import sys
+    import signal, sys
+    # A background job may inherit SIGINT ignored; a terminal's Ctrl+C is what we model.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from pytest_planalign_dbt import DbtRunner
     runner = DbtRunner(sys.argv[1], executor=sys.argv[2])
     def line(text):
