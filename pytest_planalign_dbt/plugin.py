@@ -1,1 +1,211 @@
-"""pytest hooks for dbt (filled in by the plugin work)."""
+"""pytest hooks: options, the report header, and dbt nodes collected as items."""
+
+from __future__ import annotations
+
+import queue
+from collections import defaultdict
+from collections.abc import Generator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .build import NodeOutcome, NodeSpec, SessionBuild, topological
+from .factory import make_runner
+from .fixtures import dbt, dbt_runner, dbt_settings, dbt_vars  # noqa: F401  (fixtures)
+from .items import COLLECTION_KEY, DbtFile, DbtItem, DbtNodeProblem
+from .options import DbtSettings, add_options, describe, resolve_settings
+from .runner import DbtError, DbtRunner
+from .runner.project import load_project, resolve_profiles_dir
+
+SETTINGS_KEY: pytest.StashKey[DbtSettings] = pytest.StashKey()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The "dbt" option group and its ini twins."""
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve and validate the dbt settings before anything runs; register the collector."""
+    config.addinivalue_line("markers", "dbt: a dbt node collected by pytest-planalign-dbt")
+    config.addinivalue_line(
+        "markers", "dbt_vars(**vars): dbt vars for this test's `dbt` and `dbt_vars` fixtures"
+    )
+    settings = resolve_settings(config)
+    config.stash[SETTINGS_KEY] = settings
+    if settings.collects:
+        collection = DbtCollection(config, settings)
+        config.stash[COLLECTION_KEY] = collection
+        config.pluginmanager.register(collection, "planalign-dbt-collection")
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Project, target, adapter, dbt version, and where each setting came from."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None or settings.project_dir is None:
+        return ["dbt: no project configured (--dbt-project-dir)"]
+    try:
+        profiles = resolve_profiles_dir(settings.profiles_dir, settings.project_dir)
+        info = load_project(settings.project_dir, profiles)
+        target = settings.target or info.default_target() or "default"
+        adapter = info.adapter_type(settings.target) or "unknown"
+        name = info.name
+    except ValueError as exc:
+        return [f"dbt: {exc}"]
+    lines = [
+        f"dbt: project {name} ({settings.project_dir}), target {target}, adapter {adapter} "
+        f"{_version('dbt-' + adapter)}, dbt-core {_version('dbt-core')}",
+    ]
+    described = describe(settings)
+    if described:
+        lines.append("dbt settings: " + ", ".join(described))
+    return lines
+
+
+class DbtCollection:
+    """Collects the selected dbt nodes as items and runs them in one dbt build."""
+
+    def __init__(self, config: pytest.Config, settings: DbtSettings) -> None:
+        self.config = config
+        self.settings = settings
+        assert settings.project_dir is not None
+        self.project_dir: Path = settings.project_dir
+        self.build: SessionBuild | None = None
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def _selection_args(self) -> list[str]:
+        args: list[str] = []
+        if self.settings.select:
+            args += ["--select", *self.settings.select]
+        if self.settings.exclude:
+            args += ["--exclude", *self.settings.exclude]
+        if self.settings.selector:
+            args += ["--selector", self.settings.selector]
+        return args
+
+    def _collect_error(self, session: pytest.Session, message: str) -> None:
+        nodeid = self.project_dir.name
+        try:
+            nodeid = str(self.project_dir.relative_to(self.config.rootpath)) or nodeid
+        except ValueError:
+            pass
+        report = pytest.CollectReport(nodeid, "failed", message, [])
+        session.ihook.pytest_collectreport(report=report)
+
+    def _runner(self) -> DbtRunner:
+        return make_runner(self.settings)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        """Ask dbt which nodes the selection means, and add one item per node."""
+        try:
+            runner = self._runner()
+            nodes = runner.list_nodes(
+                self.settings.select, self.settings.exclude, self.settings.selector,
+                dbt_vars=self.settings.merged_vars(),
+            )
+        except DbtError as exc:
+            self._collect_error(session, f"dbt could not list the selected nodes\n{exc}")
+            return
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc).splitlines()[0]) from None
+        if not nodes:
+            raise pytest.UsageError(
+                f"--dbt-select {' '.join(self._selection_args()[1:])!s}: no dbt node matches; "
+                "check the names, or list the project's nodes with `dbt ls`"
+            )
+        specs = topological([NodeSpec.from_ls(n) for n in nodes])
+        for tag in sorted({t for s in specs for t in s.tags}):
+            self.config.addinivalue_line("markers", f"{tag}: dbt tag {tag}")
+        by_file: dict[Path, list[NodeSpec]] = defaultdict(list)
+        for spec in specs:
+            by_file[self.project_dir / spec.original_file_path].append(spec)
+        dbt_items: dict[str, DbtItem] = {}
+        for path, file_specs in by_file.items():
+            for item in DbtFile.from_parent(session, path=path, specs=file_specs).collect():
+                dbt_items[item.spec.unique_id] = item
+        items.extend(dbt_items[s.unique_id] for s in specs)
+        self.build = SessionBuild(
+            runner, specs, dbt_vars=self.settings.merged_vars(),
+            selection=self._selection_args(), full_refresh=self.settings.full_refresh,
+            threads=self.settings.threads,
+            on_line=self.lines.put if self.settings.stream else None,
+        )
+
+    def outcome_for(self, item: DbtItem) -> NodeOutcome:
+        """The item's node outcome; the first call starts the one build for all items."""
+        build = self.build
+        assert build is not None
+        if not build.started:
+            ids = [i.spec.unique_id for i in item.session.items if isinstance(i, DbtItem)]
+            build.start(ids, fail_fast=self.config.option.maxfail == 1)
+        try:
+            return build.wait(item.spec.unique_id, pump=self._pump)
+        except KeyboardInterrupt:
+            build.stop()
+            raise
+
+    def _pump(self) -> None:
+        """Write queued dbt lines to the terminal (--dbt-stream), from the main thread."""
+        if self.lines.empty():
+            return
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
+            while not self.lines.empty():
+                reporter.write_line(f"[dbt] {self.lines.get()}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Tag dbt reports with the failure class; durations are the node's own time."""
+        report = yield
+        if not isinstance(item, DbtItem) or item.outcome is None:
+            return report
+        report.dbt_kind = item.outcome.kind  # type: ignore[attr-defined]
+        report.duration = item.outcome.execution_time if call.when == "call" else 0.0
+        if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
+            # Setup errors bypass repr_failure: render them the same short way.
+            report.longrepr = call.excinfo.value.render()
+        elif report.skipped and isinstance(report.longrepr, tuple):
+            # Point at the node's file, not at the plugin line that called pytest.skip.
+            report.longrepr = (report.location[0], None, report.longrepr[2])  # type: ignore[assignment]
+        return report
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
+        """Data-quality failures get their own category, letter and word."""
+        if report.when == "call" and report.failed and getattr(report, "dbt_kind", None) == "data_quality":
+            return "dq_failed", "Q", ("DQ_FAILED", {"red": True})
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Data-quality failures are not in pytest's "failed" stats: list them here."""
+        reports = terminalreporter.stats.get("dq_failed", [])
+        if not reports:
+            return
+        terminalreporter.write_sep("=", "DATA QUALITY FAILURES")
+        for report in reports:
+            terminalreporter.write_sep("_", report.nodeid)
+            terminalreporter.write_line(report.longreprtext)
+        terminalreporter.write_sep("=", "data quality summary")
+        for report in reports:
+            first = report.longreprtext.splitlines()[0] if report.longreprtext else ""
+            terminalreporter.write_line(f"DQ_FAILED {report.nodeid} - {first}")
+
+    def pytest_sessionfinish(self) -> None:
+        """Never leave a build running (e.g. after -x stopped the session)."""
+        if self.build is not None:
+            self.build.stop()

@@ -135,6 +135,9 @@ class EventSink:
         self.invocation_id: str | None = None
         self.fatal: str | None = None
         self.no_nodes_selected = False
+        # Command output: `dbt ls` lines (PrintEvent in a subprocess) and `dbt show` previews.
+        self.printed: list[str] = []
+        self.previews: list[str] = []
         self._lock = threading.Lock()
 
     def feed(self, event: Mapping[str, Any]) -> None:
@@ -147,6 +150,10 @@ class EventSink:
                 self.fatal = str(event.get("data", {}).get("exc") or info.get("msg") or "")
             elif name == "NoNodesForSelectionCriteria":
                 self.no_nodes_selected = True
+            elif name == "PrintEvent":
+                self.printed.append(str(info.get("msg", "")))
+            elif name == "ShowNode":
+                self.previews.append(str(event.get("data", {}).get("preview", "")))
             if info.get("level") in HUMAN_LEVELS:
                 for line in strip_ansi(str(info.get("msg", ""))).splitlines() or [""]:
                     self.lines.append(line)

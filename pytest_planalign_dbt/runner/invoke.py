@@ -64,6 +64,9 @@ class Invocation:
     invocation_id: str | None
     duration: float
     timed_out: bool = False
+    cancelled: bool = False
+    # What the command printed as its output: `ls` lines, `show` previews (JSON text).
+    output: list[str] = field(default_factory=list)
     # unique_id -> child unique_ids and unique_id -> fqn, for retrying a sub-graph.
     children: Mapping[str, list[str]] = field(default_factory=dict)
     fqns: Mapping[str, list[str]] = field(default_factory=dict)
@@ -80,6 +83,8 @@ class RunContext:
     fingerprint: str
     env: Mapping[str, str] | None = None
     stop_grace: float = 5.0
+    # Set from another thread to stop the run (pytest -x, Ctrl+C in the plugin's main thread).
+    cancel: threading.Event | None = None
 
 
 @contextlib.contextmanager
@@ -184,14 +189,17 @@ class InProcessExecutor:
                     if failed is not None:
                         return failed
                 runner = dbtRunner(manifest=manifest, callbacks=[callback])
-                res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel)
+                res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
             finally:
                 release_connections()
         duration = time.monotonic() - started
         exception = res.exception
         nodes = nodes_from_execution_result(res.result, ctx.target_path)
+        cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
         if timed_out:
             fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+        elif cancelled:
+            fatal = "the dbt run was cancelled"
         elif exception is not None:
             fatal = str(exception) or type(exception).__name__
         else:
@@ -206,6 +214,8 @@ class InProcessExecutor:
             command=command, argv=["dbt", *argv], return_code=code, lines=sink.lines,
             stderr="" if exception is None else fatal or "", nodes=nodes, fatal=fatal,
             invocation_id=sink.invocation_id, duration=duration, timed_out=timed_out,
+            cancelled=cancelled,
+            output=[str(x) for x in res.result] if isinstance(res.result, list) else list(sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):
             inv.children, inv.fqns = _graph_from_manifest(manifest)
@@ -236,7 +246,8 @@ class InProcessExecutor:
         return self._manifest, None
 
     def _invoke(
-        self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event
+        self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event,
+        requested: threading.Event | None,
     ) -> tuple[Any, bool]:
         """Invoke on a worker thread so a timeout or Ctrl+C can stop dbt cleanly."""
         box: dict[str, Any] = {}
@@ -258,6 +269,9 @@ class InProcessExecutor:
             while not done.wait(0.05):
                 if deadline is not None and time.monotonic() > deadline:
                     timed_out = True
+                    self._stop(done, cancel)
+                    break
+                if requested is not None and requested.is_set():
                     self._stop(done, cancel)
                     break
         except KeyboardInterrupt:
@@ -339,6 +353,8 @@ class SubprocessExecutor:
                     if deadline is not None and time.monotonic() > deadline:
                         timed_out = True
                         self.stop(proc, ctx.stop_grace)
+                    elif ctx.cancel is not None and ctx.cancel.is_set():
+                        self.stop(proc, ctx.stop_grace)
         except BaseException:
             # Ctrl+C or an error of ours: never leave dbt running (it may hold a lock).
             self.stop(proc, ctx.stop_grace)
@@ -353,14 +369,18 @@ class SubprocessExecutor:
             nodes = nodes_from_run_results_json(data, (manifest or {}).get("nodes"), ctx.target_path)
         stderr = "".join(stderr_parts)
         fatal = None
+        cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
         if timed_out:
             fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+        elif cancelled:
+            fatal = "the dbt run was cancelled"
         elif proc.returncode not in (0, 1) or (proc.returncode and not nodes):
             fatal = sink.fatal or _last_error_lines(sink.lines, stderr) or f"dbt exited with code {proc.returncode}"
         inv = Invocation(
             command=command, argv=argv, return_code=proc.returncode, lines=sink.lines, stderr=stderr,
             nodes=nodes, fatal=fatal, invocation_id=sink.invocation_id, duration=duration,
-            timed_out=timed_out,
+            timed_out=timed_out, cancelled=cancelled,
+            output=list(sink.printed if command.subcommand in ("ls", "list") else sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):
             inv.children = manifest.get("child_map") or {}

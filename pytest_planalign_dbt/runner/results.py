@@ -60,6 +60,8 @@ class DbtResult:
     attempts: int = 1
     invocation_id: str | None = None
     log_path: str | None = None
+    # The command's own output: `ls` lines, `show` previews (JSON text).
+    output: list[str] = field(default_factory=list)
 
     @property
     def failed_nodes(self) -> list[NodeResult]:

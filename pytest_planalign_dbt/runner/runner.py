@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -32,6 +33,11 @@ from .retry import RetryPolicy
 log = logging.getLogger(__name__)
 
 EXECUTORS = ("inprocess", "subprocess")
+NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
+LIST_KEYS = (
+    "unique_id", "name", "resource_type", "original_file_path", "package_name", "tags", "fqn",
+    "depends_on", "config",
+)
 
 
 class DbtRunner:
@@ -40,7 +46,7 @@ class DbtRunner:
     def __init__(
         self,
         working_dir: Path | str = Path("dbt"),
-        threads: int = 4,
+        threads: int | None = 4,
         *,
         profiles_dir: Path | str | None = None,
         target: str | None = None,
@@ -55,7 +61,8 @@ class DbtRunner:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.project_dir = find_project_dir(working_dir)
-        self.threads = validate_threads(threads)
+        # None: the profile's own threads setting.
+        self.threads = None if threads is None else validate_threads(threads)
         if executor not in EXECUTORS:
             raise DbtConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
         self.timeout = _validate_timeout(timeout)
@@ -135,8 +142,14 @@ class DbtRunner:
         threads: int | None = None,
         full_refresh: bool = False,
         fail_fast: bool = False,
+        raise_on_error: bool | None = None,
+        cancel: threading.Event | None = None,
     ) -> DbtResult:
-        """Run one dbt command; raise the classified DbtError on failure unless retry=False."""
+        """Run one dbt command; raise the classified DbtError on failure unless retry=False.
+
+        ``raise_on_error`` (default: the value of ``retry``) separates raising from
+        retrying; ``cancel``, set from another thread, stops the run like Ctrl+C.
+        """
         command = self.build_command(
             command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
             full_refresh=full_refresh, fail_fast=fail_fast,
@@ -147,14 +160,16 @@ class DbtRunner:
         log.info("%s: %s", description, self.redact(command.shell()))
         started = time.monotonic()
         with self._lock:
-            result = self._run_with_retries(command, policy, timeout, line_cb, on_progress)
+            result = self._run_with_retries(command, policy, timeout, line_cb, on_progress, cancel)
         result.execution_time = time.monotonic() - started
         log.info(
             "%s: %s in %.2fs after %d attempt(s); dbt log: %s", description,
             "succeeded" if result.success else "failed", result.execution_time, result.attempts,
             result.log_path,
         )
-        if not result.success and retry and result.error is not None:
+        if raise_on_error is None:
+            raise_on_error = retry
+        if not result.success and raise_on_error and result.error is not None:
             raise result.error
         return result
 
@@ -168,7 +183,9 @@ class DbtRunner:
             return lambda line: print(self.redact(line), file=sys.stdout, flush=True)
         return None
 
-    def _context(self, command: DbtCommand, timeout: float | None) -> RunContext:
+    def _context(
+        self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
+    ) -> RunContext:
         parse = build_command(
             ["parse"],
             dbt_vars=command.vars,
@@ -183,7 +200,7 @@ class DbtRunner:
         fp = fingerprint(self.project_dir, extra, skip) if self.executor_name == "inprocess" else ""
         return RunContext(
             project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
-            parse_command=parse, fingerprint=fp, env=self.env,
+            parse_command=parse, fingerprint=fp, env=self.env, cancel=cancel,
         )
 
     def _run_once(
@@ -192,11 +209,12 @@ class DbtRunner:
         timeout: float | None,
         on_line: Callable[[str], Any] | None,
         on_progress: Callable[[ProgressEvent], Any] | None,
+        cancel: threading.Event | None = None,
     ) -> Invocation:
         dispatcher = Dispatcher()
         sink = EventSink(dispatcher, on_line, on_progress)
         try:
-            return self.executor.run(command, self._context(command, timeout), sink)
+            return self.executor.run(command, self._context(command, timeout, cancel), sink)
         finally:
             dispatcher.close(self.callback_drain_timeout)
 
@@ -207,20 +225,22 @@ class DbtRunner:
         timeout: float | None,
         on_line: Callable[[str], Any] | None,
         on_progress: Callable[[ProgressEvent], Any] | None,
+        cancel: threading.Event | None = None,
     ) -> DbtResult:
         attempt, current = 1, command
         nodes: list[NodeResult] = []
         lines: list[str] = []
         stderr: list[str] = []
         while True:
-            inv = self._run_once(current, timeout, on_line, on_progress)
+            inv = self._run_once(current, timeout, on_line, on_progress, cancel)
             nodes = merge_nodes(nodes, inv.nodes)
             lines.extend(inv.lines)
             if inv.stderr:
                 stderr.append(inv.stderr)
             error = classify_invocation(inv, nodes)
             retry_command = None
-            if error is not None and attempt < policy.max_attempts:
+            stopped = inv.cancelled or inv.timed_out
+            if error is not None and attempt < policy.max_attempts and not stopped:
                 retry_command = self._retry_command(command, inv)
             if retry_command is None:
                 break
@@ -243,6 +263,7 @@ class DbtRunner:
             attempts=attempt,
             invocation_id=inv.invocation_id,
             log_path=str((self.log_path or self.project_dir / "logs") / "dbt.log"),
+            output=list(inv.output),
         )
         if error is not None:
             error.result = result
@@ -304,6 +325,80 @@ class DbtRunner:
                 raise failed[0].error  # type: ignore[misc]
         return results
 
+    def list_nodes(
+        self,
+        select: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        selector: str | None = None,
+        *,
+        resource_types: Sequence[str] = NODE_RESOURCE_TYPES,
+        simulation_year: int | None = None,
+        dbt_vars: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS."""
+        args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS]
+        for resource_type in resource_types:
+            args += ["--resource-type", resource_type]
+        if select:
+            args += ["--select", *select]
+        if exclude:
+            args += ["--exclude", *exclude]
+        if selector:
+            args += ["--selector", selector]
+        result = self.execute_command(
+            args, description="Listing dbt nodes", simulation_year=simulation_year,
+            dbt_vars=dbt_vars, stream_output=False,
+        )
+        nodes = []
+        for line in result.output:
+            try:
+                nodes.append(json.loads(line))
+            except ValueError:
+                continue
+        return nodes
+
+    def show(
+        self,
+        *,
+        select: str | None = None,
+        inline: str | None = None,
+        limit: int = 5,
+        simulation_year: int | None = None,
+        dbt_vars: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows from ``dbt show`` of a node (e.g. a failing test) or inline SQL; limit -1 = all."""
+        if (select is None) == (inline is None):
+            raise DbtCommandError("show() needs exactly one of select= or inline=")
+        args = ["show", "--output", "json", "--limit", str(int(limit))]
+        args += ["--select", select] if select is not None else ["--inline", str(inline)]
+        result = self.execute_command(
+            args, description="Reading rows through dbt", simulation_year=simulation_year,
+            dbt_vars=dbt_vars, stream_output=False,
+        )
+        rows: list[dict[str, Any]] = []
+        for preview in result.output:
+            data = json.loads(preview) if preview else []
+            # dbt's preview is the row list; its printed form wraps it as {"show": rows}.
+            rows.extend(data.get("show", []) if isinstance(data, dict) else data)
+        return rows
+
+    def rows(
+        self,
+        model: str,
+        *,
+        where: str | None = None,
+        limit: int = -1,
+        simulation_year: int | None = None,
+        dbt_vars: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A relation's rows by model (or seed/snapshot) name, through dbt's ref()."""
+        if not isinstance(model, str) or not model.replace("_", "").isalnum():
+            raise DbtCommandError(f"model must be a model, seed or snapshot name, got {model!r}")
+        sql = f"select * from {{{{ ref('{model}') }}}}"
+        if where:
+            sql += f" where {where}"
+        return self.show(inline=sql, limit=limit, simulation_year=simulation_year, dbt_vars=dbt_vars)
+
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""
         self.executor.invalidate()
@@ -342,6 +437,11 @@ def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtErro
     failed = [n for n in nodes if n.failed]
     if inv.timed_out:
         return DbtTimeoutError(inv.fatal or "timed out", nodes=failed)
+    if inv.cancelled:
+        return DbtError(
+            inv.fatal or "the dbt run was cancelled", nodes=failed,
+            fix="the run was stopped on request (Ctrl+C, pytest -x); run it again to finish",
+        )
     if failed:
         kind = pick_kind(n.error_class or "unknown" for n in failed)
         first = next(n for n in failed if n.error_class == kind)

@@ -1,0 +1,269 @@
+"""One dbt build per session, feeding every collected dbt item (no pytest in here).
+
+The build runs on a thread of its own so items can report as their nodes
+finish: a node that succeeded, passed or warned is final the moment dbt says
+so (dbt never re-runs it); errors, failures and skips wait for the end of the
+build, because a transient error may still be retried and a skip may be undone
+by that retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .runner import DbtError, DbtResult, DbtRunner, NodeResult
+from .runner.errors import suggest_fix
+from .runner.events import ProgressEvent
+
+log = logging.getLogger(__name__)
+
+FINAL_ON_PROGRESS = frozenset({"success", "pass", "warn"})
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A selected dbt node, as ``dbt ls`` describes it."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    original_file_path: str
+    package_name: str
+    tags: tuple[str, ...] = ()
+    fqn: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+
+    @classmethod
+    def from_ls(cls, data: Mapping[str, Any]) -> NodeSpec:
+        depends = data.get("depends_on") or {}
+        return cls(
+            unique_id=data["unique_id"],
+            name=data["name"],
+            resource_type=data["resource_type"],
+            original_file_path=data.get("original_file_path") or "",
+            package_name=data.get("package_name") or "",
+            tags=tuple(data.get("tags") or ()),
+            fqn=tuple(data.get("fqn") or ()),
+            parents=tuple(depends.get("nodes") or ()),
+        )
+
+    @property
+    def selector(self) -> str:
+        method = "unit_test" if self.resource_type == "unit_test" else "fqn"
+        return f"{method}:" + ".".join(self.fqn) if self.fqn else self.name
+
+
+@dataclass
+class NodeOutcome:
+    """What a dbt item reports: its node's result plus what the plugin adds."""
+
+    unique_id: str
+    status: str  # success | pass | warn | error | fail | skipped | missing
+    result: NodeResult | None = None
+    execution_time: float = 0.0
+    failures: int | None = None
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    upstream_failures: list[str] = field(default_factory=list)
+    attempts: int = 1
+    build_error: str | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """compilation | execution | data_quality | transient | timeout | unknown, or None."""
+        if self.result is not None and self.result.error_class:
+            return self.result.error_class
+        if self.status == "missing":
+            return "unknown"
+        return None
+
+    @property
+    def fix(self) -> str:
+        message = (self.result.message if self.result else None) or self.build_error or ""
+        compiled = self.result.compiled_path if self.result else None
+        return suggest_fix(self.kind or "unknown", message, compiled)
+
+
+def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
+    """dbt's order: parents before children, then by name (tests follow their models)."""
+    by_id = {s.unique_id: s for s in specs}
+    depth: dict[str, int] = {}
+
+    def level(uid: str, seen: frozenset[str] = frozenset()) -> int:
+        if uid in depth:
+            return depth[uid]
+        spec = by_id[uid]
+        parents = [p for p in spec.parents if p in by_id and p not in seen]
+        depth[uid] = 1 + max((level(p, seen | {uid}) for p in parents), default=-1)
+        return depth[uid]
+
+    return sorted(specs, key=lambda s: (level(s.unique_id), s.resource_type == "test", s.name))
+
+
+class SessionBuild:
+    """Runs the selected nodes in one dbt build and hands each item its outcome."""
+
+    def __init__(
+        self,
+        runner: DbtRunner,
+        specs: Sequence[NodeSpec],
+        *,
+        dbt_vars: Mapping[str, Any] | None = None,
+        selection: Sequence[str] = (),
+        full_refresh: bool = False,
+        threads: int | None = None,
+        on_line: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.specs = {s.unique_id: s for s in specs}
+        self.dbt_vars = dict(dbt_vars or {})
+        self.selection = list(selection)  # the user's own selection args, when nothing was deselected
+        self.full_refresh = full_refresh
+        self.threads = threads
+        self.on_line = on_line
+        self.outcomes: dict[str, NodeOutcome] = {}
+        self.ready: dict[str, threading.Event] = {uid: threading.Event() for uid in self.specs}
+        self.done = threading.Event()
+        self.cancel_requested = threading.Event()
+        self.result: DbtResult | None = None
+        self.crash: BaseException | None = None
+        self.order: list[str] = []  # unique ids in the order their outcomes became known
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def command(self, unique_ids: Iterable[str], fail_fast: bool) -> list[str]:
+        ids = list(unique_ids)
+        if set(ids) == set(self.specs) and self.selection:
+            args = ["build", *self.selection]
+        else:
+            # Exactly the items pytest kept (after -k, -m, --lf, --deselect); their tests
+            # are listed themselves, so dbt must not add the attached ones back.
+            args = ["build", "--select", *sorted(self.specs[u].selector for u in ids),
+                    "--indirect-selection", "empty"]
+        if fail_fast:
+            args.append("--fail-fast")
+        return args
+
+    def start(self, unique_ids: Iterable[str], fail_fast: bool = False) -> None:
+        """Start the build once; later calls do nothing."""
+        if self._thread is not None:
+            return
+        ids = [u for u in unique_ids if u in self.specs]
+        args = self.command(ids, fail_fast)
+        self._thread = threading.Thread(target=self._run, args=(args, ids), name="dbt-build",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, args: list[str], ids: list[str]) -> None:
+        try:
+            self.result = self.runner.execute_command(
+                args, description="Building the selected dbt nodes", dbt_vars=self.dbt_vars,
+                stream_output=False, on_line=self.on_line, on_progress=self._progress,
+                retry=True, raise_on_error=False, full_refresh=self.full_refresh,
+                threads=self.threads, cancel=self.cancel_requested,
+            )
+            self._finish(self.result, ids)
+        except BaseException as exc:  # the items report it; never lost on a thread
+            log.exception("the dbt build failed to run")
+            self.crash = exc
+        finally:
+            for uid in ids:
+                if uid not in self.outcomes:
+                    reason = self._missing_reason()
+                    self._set(NodeOutcome(uid, "missing", build_error=reason))
+            for event in self.ready.values():
+                event.set()
+            self.done.set()
+
+    def _missing_reason(self) -> str:
+        if self.crash is not None:
+            return f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}"
+        error = self.result.error if self.result else None
+        if error is not None:
+            return str(error)
+        return "dbt did not run this node"
+
+    def _progress(self, event: ProgressEvent) -> None:
+        if event.kind != "finish" or event.unique_id not in self.specs:
+            return
+        if event.status in FINAL_ON_PROGRESS and event.unique_id not in self.outcomes:
+            self._set(NodeOutcome(
+                event.unique_id, event.status or "", execution_time=event.execution_time or 0.0,
+                failures=event.failures,
+            ))
+
+    def _finish(self, result: DbtResult, ids: list[str]) -> None:
+        by_id = {n.unique_id: n for n in result.nodes}
+        failed = {uid for uid, n in by_id.items() if n.failed}
+        for uid in ids:
+            node = by_id.get(uid)
+            if node is None:
+                continue
+            outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
+                                  failures=node.failures, attempts=result.attempts)
+            if node.status == "skipped":
+                outcome.upstream_failures = self._failed_ancestors(uid, failed, by_id)
+            if node.status == "fail" and node.resource_type == "test":
+                outcome.samples = self._samples(uid)
+            with self._lock:
+                earlier = self.outcomes.get(uid)
+            if earlier is None or earlier.result is None:
+                self._set(outcome)
+
+    def _failed_ancestors(self, uid: str, failed: set[str], by_id: Mapping[str, NodeResult]) -> list[str]:
+        seen, stack, found = set(), [uid], []
+        while stack:
+            for parent in self.specs.get(stack.pop(), NodeSpec("", "", "", "", "")).parents:
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                if parent in failed:
+                    node = by_id[parent]
+                    found.append(f"{node.resource_type} {node.name} ({node.error_class})")
+                else:
+                    stack.append(parent)
+        return sorted(found)
+
+    def _samples(self, uid: str) -> list[dict[str, Any]]:
+        """Up to five failing rows from the test's own query, read through dbt."""
+        try:
+            return self.runner.show(select=self.specs[uid].selector, limit=SAMPLE_ROWS,
+                                    dbt_vars=self.dbt_vars)
+        except (DbtError, ValueError) as exc:
+            log.info("could not read failing rows of %s: %s", uid, exc)
+            return []
+
+    def _set(self, outcome: NodeOutcome) -> None:
+        with self._lock:
+            self.outcomes[outcome.unique_id] = outcome
+            self.order.append(outcome.unique_id)
+        self.ready[outcome.unique_id].set()
+
+    def wait(self, uid: str, pump: Callable[[], None] | None = None, poll: float = 0.1) -> NodeOutcome:
+        """Block until ``uid`` has its outcome, calling ``pump`` while waiting."""
+        event = self.ready[uid]
+        while not event.wait(poll):
+            if pump is not None:
+                pump()
+        if pump is not None:
+            pump()
+        return self.outcomes[uid]
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Cancel a running build and wait for it to wind down (Ctrl+C, pytest -x)."""
+        if self._thread is None:
+            return
+        if not self.done.is_set():
+            self.cancel_requested.set()
+        deadline = time.monotonic() + timeout
+        while not self.done.wait(0.1) and time.monotonic() < deadline:
+            pass

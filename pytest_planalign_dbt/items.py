@@ -1,0 +1,160 @@
+"""dbt nodes as pytest items: one file collector per node file, one item per node.
+
+Outcomes: a node that could not be built (compilation error, a transient
+failure that outlived its retries, a build that never ran it) errors in setup;
+an execution error or a failing data test fails in call; a node dbt skipped
+because something upstream failed is skipped; a warn-severity failure passes
+with a pytest warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .build import NodeOutcome, NodeSpec
+
+if TYPE_CHECKING:
+    from .plugin import DbtCollection
+
+LABELS = {
+    "compilation": "compilation error",
+    "execution": "execution error",
+    "data_quality": "data quality failure",
+    "transient": "transient failure (retries exhausted)",
+    "timeout": "timeout",
+    "unknown": "error",
+}
+
+
+class DbtTestWarning(UserWarning):
+    """A dbt data test with severity warn found rows: the node passes, the warning stays."""
+
+
+class DbtNodeProblem(Exception):
+    """Base of what a dbt item raises; rendered by repr_failure without a traceback."""
+
+    def __init__(self, item: DbtItem, outcome: NodeOutcome) -> None:
+        super().__init__(outcome.unique_id)
+        self.item = item
+        self.outcome = outcome
+
+    def render(self) -> str:
+        return render_outcome(self.item.spec, self.outcome, self.item.project_dir)
+
+
+class DbtNodeError(DbtNodeProblem):
+    """The node could not be built (reported as a pytest error)."""
+
+
+class DbtNodeFailure(DbtNodeProblem):
+    """The node ran and failed: SQL execution error or failing data test (pytest failed)."""
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    columns = list(rows[0])
+    cells = [[("NULL" if r.get(c) is None else str(r.get(c)))[:40] for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    line = lambda values: "  | " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"  # noqa: E731
+    return [line(columns), "  |" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)]
+
+
+def render_outcome(spec: NodeSpec, outcome: NodeOutcome, project_dir: Path) -> str:
+    """The short report: class, node, file, dbt's message, compiled SQL, fix, samples."""
+    kind = outcome.kind or "unknown"
+    head = f"dbt {LABELS.get(kind, kind)}: {spec.resource_type} {spec.name} ({spec.original_file_path})"
+    lines = [head]
+    result = outcome.result
+    message = (result.message if result else None) or outcome.build_error or ""
+    for text in message.strip().splitlines()[:25]:
+        lines.append("  " + text.rstrip())
+    if kind == "data_quality" and outcome.failures is not None:
+        lines.append(f"  failing rows: {outcome.failures}")
+    if kind == "transient":
+        lines.append(f"  still failing after {outcome.attempts} attempt(s)")
+    if result is not None:
+        if result.compiled_path:
+            lines.append(f"  compiled SQL: {result.compiled_path}")
+        elif kind == "compilation":
+            lines.append("  compiled SQL: not written (the node did not compile)")
+    lines.append(f"  fix: {outcome.fix}")
+    if outcome.samples:
+        lines.append(f"  first {len(outcome.samples)} failing row(s):")
+        lines.extend(_table(outcome.samples))
+    return "\n".join(lines)
+
+
+class DbtFile(pytest.File):
+    """A file of the dbt project that defines one or more selected nodes."""
+
+    def __init__(self, *, specs: Iterable[NodeSpec] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.specs = list(specs)
+
+    def collect(self) -> list[DbtItem]:
+        return [DbtItem.from_parent(self, name=spec.name, spec=spec) for spec in self.specs]
+
+
+class DbtItem(pytest.Item):
+    """One dbt node; its outcome comes from the session's single dbt build."""
+
+    def __init__(self, *, spec: NodeSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.outcome: NodeOutcome | None = None
+        self.add_marker("dbt")
+        for tag in spec.tags:
+            self.add_marker(tag)
+
+    @property
+    def collection(self) -> DbtCollection:
+        return self.config.stash[COLLECTION_KEY]
+
+    @property
+    def project_dir(self) -> Path:
+        return self.collection.project_dir
+
+    def setup(self) -> None:
+        self.outcome = self.collection.outcome_for(self)
+        outcome = self.outcome
+        if outcome.status == "skipped":
+            upstream = ", ".join(outcome.upstream_failures)
+            message = (outcome.result.message if outcome.result else None) or ""
+            if upstream:
+                pytest.skip(f"skipped by dbt: upstream {upstream} failed")
+            pytest.skip(f"skipped by dbt{': ' + message if message else ''}")
+        if outcome.status in ("error", "missing") and outcome.kind != "execution":
+            raise DbtNodeError(self, outcome)
+
+    def runtest(self) -> None:
+        outcome = self.outcome
+        assert outcome is not None
+        if outcome.status == "warn":
+            result = outcome.result
+            message = (result.message if result else None) or (
+                f"Got {outcome.failures} result(s), configured to warn"
+            )
+            # Attributed to the node's file (line 0: no source line to quote).
+            warnings.warn_explicit(
+                DbtTestWarning(f"dbt {self.spec.resource_type} {self.spec.name}: {message}"),
+                DbtTestWarning, str(self.path), 0,
+            )
+        elif outcome.status in ("error", "fail"):
+            raise DbtNodeFailure(self, outcome)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DbtNodeProblem):
+            return excinfo.value.render()
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"dbt {self.spec.resource_type} {self.spec.name}"
+
+
+COLLECTION_KEY: pytest.StashKey[DbtCollection] = pytest.StashKey()

@@ -1,0 +1,290 @@
+"""The ``--dbt-*`` options, their ini twins and env vars -> one frozen DbtSettings.
+
+Precedence: command line > env var > ini > default. Command-line defaults are
+None (as in pytest's own logging options) so "not given" is distinguishable
+from "given the default", and each resolved value remembers where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .runner.command import parse_vars_text, validate_simulation_year, validate_threads
+from .runner.errors import DbtCommandError
+
+EXECUTORS = ("inprocess", "subprocess")
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One setting: its flag, ini name, env var (dbt's own where dbt has one) and kind."""
+
+    dest: str
+    kind: str  # path | str | selectors | vars | int | threads | retries | seconds | bool | executor
+    help: str
+    env: str | None = None
+    default: Any = None
+
+    @property
+    def flag(self) -> str:
+        return "--dbt-" + self.dest.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        return "dbt_" + self.dest
+
+
+OPTIONS = (
+    Opt("project_dir", "path", "dbt project directory (holds dbt_project.yml).", "DBT_PROJECT_DIR"),
+    Opt("profiles_dir", "path",
+        "directory with profiles.yml (default: the project dir when it holds one, else ~/.dbt).",
+        "DBT_PROFILES_DIR"),
+    Opt("target", "str", "dbt target from profiles.yml (default: the profile's own).", "DBT_TARGET"),
+    Opt("select", "selectors",
+        "collect these dbt nodes as test items, in dbt's selector syntax, e.g. 'int_*' or "
+        "'tag:nightly +fct_x'. Nothing is collected from dbt without a selection."),
+    Opt("exclude", "selectors", "dbt nodes to leave out of the selection (dbt's syntax)."),
+    Opt("selector", "str", "a named selector from selectors.yml."),
+    Opt("vars", "vars", "dbt vars as a JSON or YAML mapping, e.g. '{simulation_year: 2026}'."),
+    Opt("simulation_year", "int", "shorthand for the simulation_year var (vars win over it)."),
+    Opt("threads", "threads", "dbt threads (default: the profile's).", "DBT_THREADS"),
+    Opt("full_refresh", "bool", "rebuild incremental models from scratch.", "DBT_FULL_REFRESH",
+        default=False),
+    Opt("retries", "retries", "retries of transient failures (DuckDB lock, dropped connection).",
+        default=2),
+    Opt("retry_delay", "delay", "first backoff before a retry, in seconds (doubles each time).",
+        default=1.0),
+    Opt("timeout", "seconds", "cancel a dbt invocation after this many seconds."),
+    Opt("executor", "executor", "run dbt 'inprocess' (fast, the parse reused) or as a 'subprocess'.",
+        default="inprocess"),
+    Opt("stream", "bool", "print dbt's lines in the terminal as dbt writes them.", default=False),
+)
+
+
+@dataclass(frozen=True)
+class DbtSettings:
+    """The resolved dbt settings of a pytest session, and where each one came from."""
+
+    project_dir: Path | None = None
+    profiles_dir: Path | None = None
+    target: str | None = None
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    selector: str | None = None
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    simulation_year: int | None = None
+    threads: int | None = None
+    full_refresh: bool = False
+    retries: int = 2
+    retry_delay: float = 1.0
+    timeout: float | None = None
+    executor: str = "inprocess"
+    stream: bool = False
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def collects(self) -> bool:
+        """True when the session collects dbt nodes as items."""
+        return bool(self.select or self.selector)
+
+    def merged_vars(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        if self.simulation_year is not None:
+            merged["simulation_year"] = self.simulation_year
+        merged.update(self.vars)
+        merged.update(extra or {})
+        return merged
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain values, for xdist's workerinput."""
+        out: dict[str, Any] = {}
+        for opt in OPTIONS:
+            value = getattr(self, opt.dest)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[opt.dest] = value
+        out["sources"] = dict(self.sources)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DbtSettings:
+        kwargs = dict(data)
+        for key in ("project_dir", "profiles_dir"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = Path(kwargs[key])
+        for key in ("select", "exclude"):
+            kwargs[key] = tuple(kwargs.get(key) or ())
+        return cls(**kwargs)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option in one "dbt" group, each with its ini twin."""
+    group = parser.getgroup("dbt", "dbt projects as tests (pytest-planalign-dbt)")
+    for opt in OPTIONS:
+        env = f" [env {opt.env}]" if opt.env else ""
+        if opt.kind == "bool":
+            group.addoption(opt.flag, dest="dbt_" + opt.dest, action="store_true", default=None,
+                            help=opt.help + env + f" [ini {opt.ini}]")
+        else:
+            group.addoption(opt.flag, dest="dbt_" + opt.dest, default=None, metavar=opt.kind.upper(),
+                            help=opt.help + env + f" [ini {opt.ini}]")
+        parser.addini(opt.ini, opt.help, default=None)
+
+
+def _converter(opt: Opt, base: Path) -> Callable[[str], Any]:
+    def path(text: str) -> Path:
+        p = Path(text).expanduser()
+        return p if p.is_absolute() else (base / p)
+
+    def selectors(text: str) -> tuple[str, ...]:
+        parts = tuple(text.split())
+        if not parts:
+            raise ValueError("give at least one selector, e.g. 'int_*'")
+        return parts
+
+    def boolean(text: str) -> bool:
+        low = text.strip().lower()
+        if low in TRUE:
+            return True
+        if low in FALSE:
+            return False
+        raise ValueError(f"use true or false, got {text!r}")
+
+    def retries(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"must be a whole number >= 0, got {text!r}") from None
+        if value < 0:
+            raise ValueError(f"must be >= 0, got {value}")
+        return value
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number of seconds > 0, got {text!r}") from None
+        if not value > 0:
+            raise ValueError(f"must be a number of seconds > 0, got {text!r}")
+        return value
+
+    def delay(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number of seconds >= 0, got {text!r}") from None
+        if not value >= 0:
+            raise ValueError(f"must be a number of seconds >= 0, got {text!r}")
+        return value
+
+    def executor(text: str) -> str:
+        if text not in EXECUTORS:
+            raise ValueError(f"must be one of {', '.join(EXECUTORS)}, got {text!r}")
+        return text
+
+    def integer(text: str) -> int:
+        try:
+            return validate_simulation_year(int(text))
+        except ValueError:
+            raise ValueError(f"must be a whole number such as 2025, got {text!r}") from None
+
+    def non_empty(text: str) -> str:
+        if not text.strip():
+            raise ValueError("must not be empty")
+        return text.strip()
+
+    return {
+        "path": path, "str": non_empty, "selectors": selectors, "vars": parse_vars_text,
+        "int": integer, "threads": lambda t: validate_threads(t, "threads"), "retries": retries,
+        "seconds": seconds, "delay": delay, "bool": boolean, "executor": executor,
+    }[opt.kind]
+
+
+def _raw_values(config: pytest.Config, opt: Opt, environ: Mapping[str, str]) -> tuple[Any, str, Path]:
+    """The winning raw value, its source, and the dir relative paths resolve against."""
+    invocation_dir = Path(config.invocation_params.dir)
+    cli = config.getoption("dbt_" + opt.dest)
+    if cli is not None:
+        return (cli if opt.kind != "bool" else "true"), "command line", invocation_dir
+    if opt.env and environ.get(opt.env, "") != "":
+        return environ[opt.env], f"env {opt.env}", invocation_dir
+    ini = config.getini(opt.ini)
+    if ini not in (None, "", []):
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return ini, f"ini {opt.ini}", base
+    return None, "default", invocation_dir
+
+
+def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = None) -> DbtSettings:
+    """Read and validate every dbt setting; a bad one is a one-line pytest.UsageError."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for opt in OPTIONS:
+        raw, source, base = _raw_values(config, opt, environ)
+        if raw is None:
+            values[opt.dest] = opt.default
+            sources[opt.dest] = "default"
+            continue
+        try:
+            values[opt.dest] = _converter(opt, base)(str(raw))
+        except (ValueError, DbtCommandError) as exc:
+            raise pytest.UsageError(f"{opt.flag} ({source}): {exc}") from None
+        sources[opt.dest] = source
+    values["vars"] = values["vars"] or {}
+    values["select"] = values["select"] or ()
+    values["exclude"] = values["exclude"] or ()
+    if values["project_dir"] is None and (config.rootpath / "dbt_project.yml").is_file():
+        values["project_dir"] = config.rootpath
+        sources["project_dir"] = "rootdir"
+    project = values["project_dir"]
+    if project is not None:
+        if not project.is_dir():
+            raise pytest.UsageError(
+                f"--dbt-project-dir ({sources['project_dir']}): {project} does not exist; "
+                "point it at the directory that holds dbt_project.yml"
+            )
+        if not (project / "dbt_project.yml").is_file():
+            raise pytest.UsageError(
+                f"--dbt-project-dir ({sources['project_dir']}): no dbt_project.yml in {project}; "
+                "point it at the directory that holds dbt_project.yml"
+            )
+        values["project_dir"] = project.resolve()
+    profiles = values["profiles_dir"]
+    if profiles is not None and not (profiles / "profiles.yml").is_file():
+        raise pytest.UsageError(
+            f"--dbt-profiles-dir ({sources['profiles_dir']}): no profiles.yml in {profiles}; "
+            "point it at the directory with your profiles.yml"
+        )
+    if (values["select"] or values["selector"]) and project is None:
+        raise pytest.UsageError(
+            "--dbt-select needs a dbt project: pass --dbt-project-dir (or set dbt_project_dir in "
+            "your ini file)"
+        )
+    return DbtSettings(**values, sources=sources)
+
+
+def describe(settings: DbtSettings) -> list[str]:
+    """``name=value (source)`` for each setting that is not at its default."""
+    out = []
+    for opt in OPTIONS:
+        source = settings.sources.get(opt.dest, "default")
+        if source == "default":
+            continue
+        value = getattr(settings, opt.dest)
+        if isinstance(value, tuple):
+            value = " ".join(value)
+        out.append(f"{opt.dest}={value} ({source})")
+    return out
