@@ -19,6 +19,11 @@ from .runner.command import parse_vars_text, validate_simulation_year, validate_
 from .runner.errors import DbtCommandError
 
 EXECUTORS = ("inprocess", "subprocess")
+METAVARS = {
+    "path": "DIR", "str": "NAME", "selectors": "SELECTORS", "vars": "VARS", "int": "YEAR",
+    "threads": "N", "retries": "N", "seconds": "SECONDS", "delay": "SECONDS",
+    "executor": "{inprocess,subprocess}",
+}
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -138,7 +143,7 @@ def add_options(parser: pytest.Parser) -> None:
             group.addoption(opt.flag, dest="dbt_" + opt.dest, action="store_true", default=None,
                             help=opt.help + env + f" [ini {opt.ini}]")
         else:
-            group.addoption(opt.flag, dest="dbt_" + opt.dest, default=None, metavar=opt.kind.upper(),
+            group.addoption(opt.flag, dest="dbt_" + opt.dest, default=None, metavar=METAVARS[opt.kind],
                             help=opt.help + env + f" [ini {opt.ini}]")
         parser.addini(opt.ini, opt.help, default=None)
 

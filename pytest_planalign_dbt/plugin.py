@@ -132,7 +132,13 @@ class DbtCollection:
             by_file[self.project_dir / spec.original_file_path].append(spec)
         dbt_items: dict[str, DbtItem] = {}
         for path, file_specs in by_file.items():
-            for item in DbtFile.from_parent(session, path=path, specs=file_specs).collect():
+            collector = DbtFile.from_parent(session, path=path, specs=file_specs)
+            collected = collector.collect()
+            # Reported like any collected file: counts, --collect-only and xdist see them.
+            session.ihook.pytest_collectreport(
+                report=pytest.CollectReport(collector.nodeid, "passed", None, list(collected))
+            )
+            for item in collected:
                 dbt_items[item.spec.unique_id] = item
         items.extend(dbt_items[s.unique_id] for s in specs)
         self.build = SessionBuild(

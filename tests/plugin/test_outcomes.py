@@ -1,0 +1,193 @@
+"""Every dbt outcome lands in its own pytest outcome (real dbt, real DuckDB)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SELECT_ALL = ("--dbt-project-dir", "holdout", "--dbt-select", "*")
+
+
+def test_holdout_outcomes_summary_and_exit_code(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run(*SELECT_ALL, "-rA", "--durations=0")
+    assert result.ret == 1
+    outcomes = result.parseoutcomes()
+    assert outcomes == {"failed": 1, "passed": 5, "skipped": 2, "warnings": 1, "errors": 1, "dq_failed": 1}
+    result.stdout.fnmatch_lines([
+        "collected 10 items",
+        "*= ERRORS =*",
+        "*ERROR at setup of dbt model compile_error_model*",
+        "dbt compilation error: model compile_error_model (models/compile_error_model.sql)",
+        "  Compilation Error in model compile_error_model*",
+        "*compile_error_model is broken on purpose",
+        "  compiled SQL: not written (the node did not compile)",
+        "  fix: fix the Jinja*",
+        "*= FAILURES =*",
+        "dbt execution error: model runtime_error_model (models/runtime_error_model.sql)",
+        "*Conversion Error: Could not convert string 'abc' to INT32",
+        "  compiled SQL: */target/compiled/holdout/models/runtime_error_model.sql",
+        "  fix: run the compiled SQL*",
+        "*warnings summary*",
+        "holdout/models/schema.yml::not_null_good_model_team",
+        "*DbtTestWarning: dbt test not_null_good_model_team: Got 1 result, configured to warn if != 0",
+        "*= DATA QUALITY FAILURES =*",
+        "dbt data quality failure: test assert_no_grace (tests/assert_no_grace.sql)",
+        "  failing rows: 1",
+        "  first 1 failing row(s):",
+        "  | id | name  | team |",
+        "  | 2  | grace | NULL |",
+        "DQ_FAILED holdout/tests/assert_no_grace.sql::assert_no_grace - dbt data quality failure*",
+        "*slowest durations*",
+        "PASSED holdout/seeds/people.csv::people",
+        "SKIPPED [1] holdout/models/child_of_error.sql: skipped by dbt: upstream model runtime_error_model (execution) failed",
+        "ERROR holdout/models/compile_error_model.sql::compile_error_model - dbt compilation error*",
+        "FAILED holdout/models/runtime_error_model.sql::runtime_error_model - dbt execution error*",
+    ])
+    # No plugin internals in any report.
+    assert "Traceback" not in result.stdout.str()
+    assert "pytest_planalign_dbt" not in result.stdout.str().split("short test summary")[0].split("warnings summary")[0]
+
+
+def test_junit_xml_has_one_testcase_per_node_with_class_and_time(dbt_project, run, pytester) -> None:
+    dbt_project("holdout")
+    run(*SELECT_ALL, "--junitxml=report.xml")
+    cases = {c.get("name"): c for c in ET.parse(pytester.path / "report.xml").getroot().iter("testcase")}
+    assert len(cases) == 10
+    assert cases["compile_error_model"].find("error").get("message").startswith(
+        'failed on setup with "dbt compilation error: model compile_error_model')
+    assert cases["runtime_error_model"].find("failure").get("message").startswith("dbt execution error:")
+    assert cases["assert_no_grace"].find("failure").get("message").startswith("dbt data quality failure:")
+    assert cases["child_of_error"].find("skipped").get("message").startswith("skipped by dbt: upstream model")
+    assert float(cases["good_model"].get("time")) > 0
+    assert cases["good_model"].get("classname") == "holdout.models.good_model.sql"
+
+
+def test_verbose_mode_has_a_word_for_data_quality(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run(*SELECT_ALL, "-v")
+    result.stdout.fnmatch_lines([
+        "holdout/models/compile_error_model.sql::compile_error_model ERROR*",
+        "holdout/models/runtime_error_model.sql::runtime_error_model FAILED*",
+        "holdout/models/child_of_error.sql::child_of_error SKIPPED (skipped by dbt: upstream*",
+        "holdout/tests/assert_no_grace.sql::assert_no_grace DQ_FAILED*",
+        "holdout/models/schema.yml::not_null_good_model_team PASSED*",
+    ])
+    quiet = run(*SELECT_ALL)
+    quiet.stdout.fnmatch_lines(["holdout/tests/assert_no_grace.sql Q*"])
+
+
+def test_warnings_and_passes_exit_zero(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run("--dbt-project-dir", "holdout", "--dbt-select", "people good_model",
+                 "--dbt-exclude", "assert_no_grace")
+    assert result.ret == 0
+    assert result.parseoutcomes() == {"passed": 5, "warnings": 1}
+
+
+def test_collect_only_lists_nodes_and_builds_nothing(dbt_project, run) -> None:
+    project = dbt_project("holdout")
+    result = run(*SELECT_ALL, "--collect-only", "-q")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "holdout/models/compile_error_model.sql::compile_error_model",
+        "holdout/seeds/people.csv::people",
+        "holdout/models/schema.yml::not_null_good_model_id",
+        "10 tests collected*",
+    ])
+    assert not (project / "target" / "run_results.json").exists()
+    assert not (project / "holdout.duckdb").exists()
+
+
+def test_tags_are_markers_keywords_and_deselect_work(dbt_project, run) -> None:
+    dbt_project("holdout")
+    assert run("--dbt-project-dir", "holdout", "--dbt-select", "people").ret == 0  # the seed good_model reads
+    tagged = run(*SELECT_ALL, "-m", "nightly", "--strict-markers", "-v")
+    assert tagged.ret == 0
+    tagged.stdout.fnmatch_lines(["*good_model PASSED*", "*1 passed, 9 deselected*"])
+    by_name = run(*SELECT_ALL, "-k", "good_model and not unique and not null", "-q")
+    assert by_name.parseoutcomes() == {"passed": 1, "deselected": 9}
+    deselected = run(*SELECT_ALL, "--deselect", "holdout/models/compile_error_model.sql::compile_error_model",
+                     "--deselect", "holdout/tests/assert_no_grace.sql::assert_no_grace",
+                     "--deselect", "holdout/models/runtime_error_model.sql::runtime_error_model")
+    # child_of_error still runs against runtime_error_model's (never built) table: an execution error.
+    outcomes = deselected.parseoutcomes()
+    assert outcomes["deselected"] == 3 and outcomes["passed"] == 5 and "errors" not in outcomes
+
+
+def test_last_failed_after_a_fix_reruns_only_what_failed(dbt_project, run) -> None:
+    project = dbt_project("holdout")
+    first = run(*SELECT_ALL)
+    assert first.ret == 1
+    (project / "models" / "runtime_error_model.sql").write_text("select 1 as id\n")
+    again = run(*SELECT_ALL, "--lf", "-v")
+    again.stdout.fnmatch_lines(["*runtime_error_model PASSED*"])
+    outcomes = again.parseoutcomes()
+    assert outcomes["passed"] == 1 and outcomes["deselected"] == 7
+    assert outcomes.get("errors") == 1 and outcomes.get("dq_failed") == 1
+
+
+def test_fail_fast_stops_dbt_early(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run(*SELECT_ALL, "-x", "-v")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
+    text = result.stdout.str()
+    assert text.count(" PASSED") + text.count(" FAILED") + text.count(" ERROR") < 10
+
+
+def test_a_project_that_does_not_parse_is_one_collection_error(dbt_project, run) -> None:
+    dbt_project("unparsable")
+    result = run("--dbt-project-dir", "unparsable", "--dbt-select", "*")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([
+        "*ERROR collecting unparsable*",
+        "dbt could not list the selected nodes",
+        "dbt compilation failure",
+        "*fix:*",
+        "*1 error*",
+    ])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_nothing_is_collected_from_dbt_without_a_selection(dbt_project, run, pytester) -> None:
+    dbt_project("holdout")
+    pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    result = run("--dbt-project-dir", "holdout")
+    assert result.parseoutcomes() == {"passed": 1}
+
+
+def test_stream_prints_dbt_lines_while_building(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run("--dbt-project-dir", "holdout", "--dbt-select", "people", "--dbt-stream")
+    result.stdout.fnmatch_lines(["[[]dbt[]] *START seed file main.people*", "[[]dbt[]] *OK loaded seed file main.people*"])
+
+
+def test_subprocess_executor_gives_the_same_outcomes(dbt_project, run) -> None:
+    dbt_project("holdout")
+    result = run(*SELECT_ALL, "--dbt-executor", "subprocess")
+    assert result.ret == 1
+    assert result.parseoutcomes() == {"failed": 1, "passed": 5, "skipped": 2, "warnings": 1, "errors": 1, "dq_failed": 1}
+
+
+def test_a_transient_failure_that_outlives_its_retries_is_an_error(dbt_project, run, hold_lock, monkeypatch) -> None:
+    project = dbt_project("lockable")
+    other = project / "other.duckdb"
+    monkeypatch.setenv("LOCKABLE_OTHER_DB", str(other))
+    holder = hold_lock(other, 120)
+    result = run("--dbt-project-dir", "lockable", "--dbt-select", "*", "--dbt-retries", "1",
+                 "--dbt-retry-delay", "0.1", "-v")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        "*attaches_other ERROR*",
+        "*independent PASSED*",
+        "*child_of_attach SKIPPED (skipped by dbt: upstream model attaches_other*",
+        "dbt transient failure (retries exhausted): model attaches_other (models/attaches_other.sql)",
+        "*Conflicting lock is held*",
+        "  still failing after 2 attempt(s)",
+        f"  fix: another process (PID {holder.pid}*",
+        "*transient dbt failure (attempt 1/2)*retrying the failed nodes*",
+    ])
