@@ -26,7 +26,8 @@ FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.5, max_delay=2.0, jitter=0
 def test_database_locked_for_a_few_seconds_is_retried_and_succeeds(copy_project, hold_lock) -> None:
     project = copy_project("minimal")
     runner = DbtRunner(project, retry_policy=FAST_RETRY)
-    hold_lock(project / "minimal.duckdb", 5)  # outlasts the ~3 s parse
+    runner.list_nodes()  # parse first, so the lock is still held when dbt connects
+    hold_lock(project / "minimal.duckdb", 3)
     result = runner.execute_command(["run"], stream_output=False)
     assert result.success and result.attempts >= 2
     assert {n.name for n in result.nodes} == {"base_numbers", "scaled"}
@@ -51,7 +52,8 @@ def test_a_node_level_lock_reruns_only_that_node_and_its_children(copy_project, 
     other = project / "other.duckdb"
     monkeypatch.setenv("LOCKABLE_OTHER_DB", str(other))
     runner = DbtRunner(project, retry_policy=FAST_RETRY)
-    hold_lock(other, 2.5)
+    runner.list_nodes()  # parse first, so the lock is still held when the node runs
+    hold_lock(other, 3)
     lines: list[str] = []
     result = runner.execute_command(["run"], on_line=lines.append)
     assert result.success and result.attempts >= 2

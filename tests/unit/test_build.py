@@ -1,0 +1,114 @@
+"""SessionBuild's bookkeeping, with a stand-in runner (the real build is tested in tests/plugin)."""
+
+from __future__ import annotations
+
+import threading
+
+from pytest_planalign_dbt.build import NodeOutcome, NodeSpec, SessionBuild, topological
+from pytest_planalign_dbt.runner import DbtResult, NodeResult
+from pytest_planalign_dbt.runner.errors import DbtExecutionError
+from pytest_planalign_dbt.runner.events import ProgressEvent
+
+A = NodeSpec("model.p.a", "a", "model", "models/a.sql", "p", ("x",), ("p", "a"))
+B = NodeSpec("model.p.b", "b", "model", "models/b.sql", "p", (), ("p", "b"), ("model.p.a",))
+T = NodeSpec("test.p.t", "t", "test", "models/s.yml", "p", (), ("p", "t"), ("model.p.b",))
+U = NodeSpec("unit_test.p.a.u", "u", "unit_test", "models/s.yml", "p", (), ("p", "a", "u"), ("model.p.a",))
+
+
+class FakeRunner:
+    def __init__(self, result=None, crash=None, rows=None):
+        self.result, self.crash, self.rows, self.calls = result, crash, rows, []
+
+    def execute_command(self, args, **kwargs):
+        self.calls.append(args)
+        on_progress = kwargs["on_progress"]
+        on_progress(ProgressEvent("start", "model.p.a", "a", "model", 1, 2))
+        on_progress(ProgressEvent("finish", "model.p.a", "a", "model", 1, 2, "success", 0.5))
+        on_progress(ProgressEvent("finish", "model.p.zzz", "zzz", "model", 1, 2, "success", 0.5))
+        if self.crash:
+            raise self.crash
+        return self.result
+
+    def show(self, **kwargs):
+        if self.rows is None:
+            raise DbtExecutionError("Runtime Error")
+        return self.rows
+
+
+def test_specs_from_ls_and_order() -> None:
+    spec = NodeSpec.from_ls({"unique_id": "model.p.b", "name": "b", "resource_type": "model",
+                             "depends_on": {"nodes": ["model.p.a"]}, "fqn": ["p", "b"]})
+    assert spec.parents == ("model.p.a",) and spec.selector == "fqn:p.b"
+    assert U.selector == "unit_test:p.a.u"
+    assert NodeSpec("x", "x", "model", "", "").selector == "x"
+    assert [s.name for s in topological([T, B, A, U])] == ["a", "b", "u", "t"]
+
+
+def test_command_uses_the_users_selection_unless_items_were_deselected() -> None:
+    build = SessionBuild(FakeRunner(), [A, B, T], selection=["--select", "a+"])
+    assert build.command(["model.p.a", "model.p.b", "test.p.t"], False) == ["build", "--select", "a+"]
+    assert build.command(["model.p.b", "test.p.t"], True) == [
+        "build", "--select", "fqn:p.b", "fqn:p.t", "--indirect-selection", "empty", "--fail-fast"]
+
+
+def test_outcomes_from_progress_then_the_final_results() -> None:
+    nodes = [
+        NodeResult("model.p.a", "a", "model", "success", "OK", execution_time=0.5),
+        NodeResult("model.p.b", "b", "model", "error", "Runtime Error\nboom", error_class="execution"),
+        NodeResult("test.p.t", "t", "test", "skipped"),
+    ]
+    result = DbtResult(False, "", "", 1.0, 1, ["dbt"], nodes=nodes, attempts=2)
+    build = SessionBuild(FakeRunner(result), [A, B, T])
+    build.start(["model.p.a", "model.p.b", "test.p.t"])
+    build.start(["model.p.a"])  # idempotent
+    pumped = []
+    assert build.wait("test.p.t", pump=lambda: pumped.append(1)).upstream_failures == ["model b (execution)"]
+    assert build.done.wait(5)
+    assert build.order[0] == "model.p.a"  # known from progress, before the build ended
+    a = build.outcomes["model.p.a"]
+    assert a.status == "success" and a.kind is None
+    b = build.outcomes["model.p.b"]
+    assert (b.status, b.kind, b.attempts) == ("error", "execution", 2) and "reproduce" in b.fix
+    build.stop()
+
+
+def test_failing_test_gets_sample_rows_or_none() -> None:
+    nodes = [NodeResult("test.p.t", "t", "test", "fail", "Got 2 results", failures=2, error_class="data_quality")]
+    result = DbtResult(False, "", "", 1.0, 1, ["dbt"], nodes=nodes)
+    for rows, expected in (([{"id": 1}], [{"id": 1}]), (None, [])):
+        build = SessionBuild(FakeRunner(result, rows=rows), [T])
+        build.start(["test.p.t"])
+        assert build.wait("test.p.t").samples == expected
+
+
+def test_a_crash_or_a_missing_node_is_reported_not_lost() -> None:
+    build = SessionBuild(FakeRunner(crash=RuntimeError("dbt exploded")), [A, B])
+    build.start(["model.p.a", "model.p.b"])
+    outcome = build.wait("model.p.b")
+    assert outcome.status == "missing" and outcome.kind == "unknown"
+    assert "the dbt build crashed: RuntimeError: dbt exploded" in (outcome.build_error or "")
+    assert build.wait("model.p.a").status == "success"  # it had finished before the crash
+    error = DbtExecutionError("Runtime Error in model b")
+    failed = SessionBuild(FakeRunner(DbtResult(False, "", "", 1.0, 2, ["dbt"], error=error)), [B])
+    failed.start(["model.p.b"])
+    assert "Runtime Error in model b" in (failed.wait("model.p.b").build_error or "")
+    quiet = SessionBuild(FakeRunner(DbtResult(True, "", "", 1.0, 0, ["dbt"])), [B])
+    quiet.start(["model.p.b"])
+    assert quiet.wait("model.p.b").build_error == "dbt did not run this node"
+
+
+def test_stop_cancels_a_running_build() -> None:
+    release = threading.Event()
+
+    class Slow(FakeRunner):
+        def execute_command(self, args, **kwargs):
+            kwargs["cancel"].wait(5)
+            release.set()
+            return DbtResult(False, "", "", 1.0, 2, ["dbt"])
+
+    build = SessionBuild(Slow(), [A])
+    build.stop()  # nothing started: nothing to do
+    build.start(["model.p.a"])
+    build.stop(timeout=5)
+    assert release.is_set() and build.done.is_set()
+    assert NodeOutcome("x", "missing").fix
