@@ -46,3 +46,16 @@ def test_dbt_runner_without_a_project_says_what_to_set(run, pytester) -> None:
     result = run()
     result.stdout.fnmatch_lines(["*no dbt project configured: pass --dbt-project-dir*"])
     assert result.parseoutcomes() == {"errors": 1}
+
+
+def test_the_readme_fixture_examples_run_on_example_project(dbt_project, run, pytester) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Fixtures", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    dbt_project("example_project")
+    pytester.makepyfile(test_readme_fixtures=code)
+    result = run("--dbt-project-dir", "example_project", "--dbt-simulation-year", "2025", "-v")
+    assert result.parseoutcomes() == {"passed": 4}

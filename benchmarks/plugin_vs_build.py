@@ -1,0 +1,59 @@
+"""Wall time of `pytest --dbt-select '*'` vs `dbt build` on example_project.
+
+    python benchmarks/plugin_vs_build.py [--runs 5]
+
+Both run as fresh processes on the same copy of the project, alternating
+(A B A B ...), after one warm-up build; prints a markdown table of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import fresh_example, machine, summary
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    project = fresh_example()
+    dbt = str(Path(sys.executable).parent / "dbt")
+    contenders = {
+        "dbt build": [dbt, "build", "--vars", "{simulation_year: 2025}"],
+        "pytest --dbt-select '*'": [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project),
+            "--dbt-project-dir", str(project), "--dbt-select", "*", "--dbt-simulation-year", "2025",
+        ],
+    }
+    timed(contenders["dbt build"], project)  # warm-up: seeds loaded, partial parse cache written
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(args.runs):
+        for name, cmd in contenders.items():
+            samples[name].append(timed(cmd, project))
+    floor = statistics.median(samples["dbt build"])
+    print(f"example_project (33 nodes), {machine()}\n")
+    print("| command | wall (median) | ratio to dbt build |")
+    print("|---|---|---|")
+    for name in contenders:
+        print(f"| `{name}` | {summary(samples[name])} | {statistics.median(samples[name]) / floor:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
