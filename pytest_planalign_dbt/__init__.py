@@ -13,6 +13,7 @@ from .runner import (
     DbtRunner,
     DbtTimeoutError,
     DbtTransientError,
+    DbtUnitTestError,
     NodeResult,
     ProgressEvent,
     RetryPolicy,
@@ -24,7 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError", "DbtError",
-    "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError",
+    "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
     "NodeResult", "ProgressEvent", "RetryPolicy", "__version__", "classify_dbt_error",
     "retry_with_backoff",
 ]

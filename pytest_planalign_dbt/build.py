@@ -55,8 +55,9 @@ class NodeSpec:
 
     @property
     def selector(self) -> str:
-        method = "unit_test" if self.resource_type == "unit_test" else "fqn"
-        return f"{method}:" + ".".join(self.fqn) if self.fqn else self.name
+        if self.resource_type == "unit_test":
+            return f"unit_test:{self.package_name}.{self.name}"
+        return "fqn:" + ".".join(self.fqn) if self.fqn else self.name
 
 
 @dataclass
@@ -102,7 +103,14 @@ def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
         depth[uid] = 1 + max((level(p, seen | {uid}) for p in parents), default=-1)
         return depth[uid]
 
-    return sorted(specs, key=lambda s: (level(s.unique_id), s.resource_type == "test", s.name))
+    def key(spec: NodeSpec) -> tuple[int, int, str]:
+        # dbt runs a model's unit tests before the model, and data tests after it.
+        if spec.resource_type == "unit_test":
+            model = next((p for p in spec.parents if p in by_id), None)
+            return (level(model) if model else 0, 0, spec.name)
+        return (level(spec.unique_id), 2 if spec.resource_type == "test" else 1, spec.name)
+
+    return sorted(specs, key=key)
 
 
 class SessionBuild:
@@ -220,6 +228,19 @@ class SessionBuild:
                 self._set(outcome)
 
     def _failed_ancestors(self, uid: str, failed: set[str], by_id: Mapping[str, NodeResult]) -> list[str]:
+        """What made dbt skip ``uid``: failed ancestors, or a failed unit test of its model."""
+        found = self._walk_up(uid, failed, by_id)
+        if found:
+            return found
+        own = set(self.specs.get(uid, NodeSpec("", "", "", "", "")).parents) | {uid}
+        for other in sorted(failed):
+            spec = self.specs.get(other)
+            if spec is not None and spec.resource_type == "unit_test" and own & set(spec.parents):
+                node = by_id[other]
+                found.append(f"{node.resource_type} {node.name} ({node.error_class})")
+        return found
+
+    def _walk_up(self, uid: str, failed: set[str], by_id: Mapping[str, NodeResult]) -> list[str]:
         seen, stack, found = set(), [uid], []
         while stack:
             for parent in self.specs.get(stack.pop(), NodeSpec("", "", "", "", "")).parents:

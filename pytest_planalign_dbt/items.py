@@ -9,6 +9,7 @@ with a pytest warning.
 
 from __future__ import annotations
 
+import csv
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ LABELS = {
     "compilation": "compilation error",
     "execution": "execution error",
     "data_quality": "data quality failure",
+    "unit_test": "unit test failure",
     "transient": "transient failure (retries exhausted)",
     "timeout": "timeout",
     "unknown": "error",
@@ -65,15 +67,39 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return [line(columns), "  |" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)]
 
 
+def render_unit_test_diff(message: str) -> list[str]:
+    """dbt's expected-vs-actual diff as an aligned table, with what its markers mean."""
+    text = message.replace("\r", "")
+    head, sep, diff = text.partition("actual differs from expected:")
+    if not sep:
+        return []
+    rows = [next(csv.reader([line])) for line in diff.strip().splitlines() if line.strip()]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(width)]
+    lines = ["  expected vs actual (→ changed row, cells read expected→actual; +++ only in actual; "
+             "--- only in expected):"]
+    for row in rows:
+        lines.append("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return lines
+
+
 def render_outcome(spec: NodeSpec, outcome: NodeOutcome, project_dir: Path) -> str:
     """The short report: class, node, file, dbt's message, compiled SQL, fix, samples."""
     kind = outcome.kind or "unknown"
-    head = f"dbt {LABELS.get(kind, kind)}: {spec.resource_type} {spec.name} ({spec.original_file_path})"
+    head = (f"dbt {LABELS.get(kind, kind)}: {spec.resource_type.replace('_', ' ')} {spec.name} "
+            f"({spec.original_file_path})")
     lines = [head]
     result = outcome.result
     message = (result.message if result else None) or outcome.build_error or ""
-    for text in message.strip().splitlines()[:25]:
-        lines.append("  " + text.rstrip())
+    diff = render_unit_test_diff(message) if kind == "unit_test" else []
+    if diff:
+        lines.extend(diff)
+    else:
+        for text in message.strip().splitlines()[:25]:
+            lines.append("  " + text.rstrip())
     if kind == "data_quality" and outcome.failures is not None:
         lines.append(f"  failing rows: {outcome.failures}")
     if kind == "transient":
@@ -154,7 +180,7 @@ class DbtItem(pytest.Item):
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"dbt {self.spec.resource_type} {self.spec.name}"
+        return self.path, None, f"dbt {self.spec.resource_type.replace('_', ' ')} {self.spec.name}"
 
 
 COLLECTION_KEY: pytest.StashKey[DbtCollection] = pytest.StashKey()

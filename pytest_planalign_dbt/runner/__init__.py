@@ -12,6 +12,7 @@ from .errors import (
     DbtExecutionError,
     DbtTimeoutError,
     DbtTransientError,
+    DbtUnitTestError,
     classify_dbt_error,
 )
 from .events import ProgressEvent
@@ -21,7 +22,7 @@ from .runner import DbtRunner
 
 __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
-    "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError",
+    "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
     "NodeResult", "ProgressEvent", "RetryPolicy", "build_command", "classify_dbt_error",
     "retry_with_backoff",
 ]

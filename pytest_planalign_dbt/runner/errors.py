@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 COMPILATION = "compilation"
 EXECUTION = "execution"
 DATA_QUALITY = "data_quality"
+UNIT_TEST = "unit_test"
 TRANSIENT = "transient"
 TIMEOUT = "timeout"
 UNKNOWN = "unknown"
@@ -131,6 +132,12 @@ class DbtDataQualityError(DbtError):
     kind = DATA_QUALITY
 
 
+class DbtUnitTestError(DbtError):
+    """A dbt unit test's actual rows differ from its expected rows (logic, not data)."""
+
+    kind = UNIT_TEST
+
+
 class DbtTransientError(DbtError):
     """A failure that may pass on retry: a locked DuckDB file, a dropped connection."""
 
@@ -147,12 +154,13 @@ ERROR_CLASSES: dict[str, type[DbtError]] = {
     COMPILATION: DbtCompilationError,
     EXECUTION: DbtExecutionError,
     DATA_QUALITY: DbtDataQualityError,
+    UNIT_TEST: DbtUnitTestError,
     TRANSIENT: DbtTransientError,
     TIMEOUT: DbtTimeoutError,
     UNKNOWN: DbtError,
 }
 # When several nodes fail in different ways, the error raised is the first kind here.
-SEVERITY = (COMPILATION, EXECUTION, DATA_QUALITY, TRANSIENT, TIMEOUT, UNKNOWN)
+SEVERITY = (COMPILATION, EXECUTION, UNIT_TEST, DATA_QUALITY, TRANSIENT, TIMEOUT, UNKNOWN)
 
 
 def is_transient_message(message: str) -> bool:
@@ -181,10 +189,10 @@ def classify_message(message: str) -> str:
     return UNKNOWN
 
 
-def classify_node(status: str, message: str | None) -> str | None:
+def classify_node(status: str, message: str | None, resource_type: str = "") -> str | None:
     """The error class of one node result, or None when it did not fail."""
     if status == "fail":
-        return DATA_QUALITY
+        return UNIT_TEST if resource_type == "unit_test" else DATA_QUALITY
     if status in ("error", "runtime error"):
         kind = classify_message(message or "")
         # A node error that names no kind still happened while running the node.
@@ -261,6 +269,11 @@ def suggest_fix(kind: str, message: str, compiled_path: str | None = None) -> st
     if kind == EXECUTION:
         sql = "the compiled SQL" if compiled_path else "the model's SQL"
         return f"run {sql} against the database to reproduce, then fix the model"
+    if kind == UNIT_TEST:
+        return (
+            "compare the expected and actual rows; fix the model's logic, or the unit test's "
+            "expectation if the logic changed on purpose"
+        )
     if kind == DATA_QUALITY:
         return "query the failing rows with the test's compiled SQL, then fix the data or the test"
     return "read dbt's message above and the dbt log (logs/dbt.log) for the cause"

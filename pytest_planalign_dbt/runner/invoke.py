@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,17 +85,6 @@ class RunContext:
     stop_grace: float = 5.0
     # Set from another thread to stop the run (pytest -x, Ctrl+C in the plugin's main thread).
     cancel: threading.Event | None = None
-
-
-@contextlib.contextmanager
-def _working_dir(path: Path) -> Iterator[None]:
-    """Run as if after ``cd path``: a relative DuckDB path resolves against the cwd."""
-    before = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 def _adapters() -> list[Any]:
@@ -181,7 +170,7 @@ class InProcessExecutor:
 
         argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
-        with DBT_PROCESS_LOCK, _working_dir(ctx.project_dir):
+        with DBT_PROCESS_LOCK:
             try:
                 manifest = None
                 if command.subcommand in MANIFEST_SUBCOMMANDS:

@@ -168,6 +168,56 @@ def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Itera
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
+REMOTE_PREFIXES = ("/", ":memory:", "md:", "motherduck:", "s3:", "gs:", "gcs:", "az:", "http:", "https:")
+
+
+def _absolute_path_value(value: str, project_dir: Path) -> str:
+    """A DuckDB ``path:`` that no longer depends on the process's current directory."""
+    base = str(project_dir).rstrip("/") + "/"
+    if "{{" not in value and "{%" not in value:
+        if value.startswith(REMOTE_PREFIXES) or value.startswith("~"):
+            return value
+        return base + value
+    # Rendered by dbt, then made absolute the same way (Jinja's block set keeps any template).
+    prefixes = ", ".join(repr(p) for p in REMOTE_PREFIXES)
+    return (
+        "{%- set _planalign_path -%}" + value + "{%- endset -%}"
+        "{{ _planalign_path if _planalign_path.startswith((" + prefixes + ")) else '"
+        + base + "' ~ _planalign_path }}"
+    )
+
+
+def write_cwd_free_profiles(source_dir: Path | None, project_dir: Path, dest_dir: Path) -> bool:
+    """Copy profiles.yml to ``dest_dir`` with relative DuckDB paths resolved against the project.
+
+    In-process runs cannot ``cd`` into the project (the working directory is shared by
+    every thread of the process), so relative paths are resolved here instead. Returns
+    False (and writes nothing) when no path needed it.
+    """
+    profiles = _load_profiles(source_dir)
+    changed = False
+    for entry in profiles.values():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        if not isinstance(outputs, dict):
+            continue
+        for output in outputs.values():
+            if not isinstance(output, dict) or output.get("type") != "duckdb":
+                continue
+            path = output.get("path")
+            if isinstance(path, str) and path:
+                new = _absolute_path_value(path, project_dir)
+                if new != path:
+                    output["path"] = new
+                    changed = True
+    if not changed:
+        return False
+    dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = dest_dir / "profiles.yml"
+    target.write_text(yaml.safe_dump(profiles, sort_keys=False))
+    target.chmod(0o600)  # it may hold passwords
+    return True
+
+
 class Redactor:
     """Replaces known secret values with ``****`` in any text."""
 

@@ -127,7 +127,7 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
         failures=result.failures,
         execution_time=float(result.execution_time or 0.0),
         compiled_path=_existing(compiled),
-        error_class=classify_node(status, message),
+        error_class=classify_node(status, message, resource_type),
         original_file_path=getattr(node, "original_file_path", None),
         relation_name=getattr(node, "relation_name", None),
     )
@@ -171,7 +171,7 @@ def nodes_from_run_results_json(
                 failures=r.get("failures"),
                 execution_time=float(r.get("execution_time") or 0.0),
                 compiled_path=_existing(compiled),
-                error_class=classify_node(status, r.get("message")),
+                error_class=classify_node(status, r.get("message"), resource_type),
                 original_file_path=info.get("original_file_path"),
                 relation_name=r.get("relation_name") or info.get("relation_name"),
             )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import random
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +28,15 @@ from .errors import (
 )
 from .events import Dispatcher, EventSink, ProgressEvent
 from .invoke import InProcessExecutor, Invocation, RunContext, SubprocessExecutor
-from .project import Redactor, env_secrets, find_project_dir, fingerprint, load_project, resolve_profiles_dir
+from .project import (
+    Redactor,
+    env_secrets,
+    find_project_dir,
+    fingerprint,
+    load_project,
+    resolve_profiles_dir,
+    write_cwd_free_profiles,
+)
 from .results import DbtResult, NodeResult, merge_nodes
 from .retry import RetryPolicy
 
@@ -88,11 +98,37 @@ class DbtRunner:
         self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
+        self._profiles_copy: Path | None = None
+        self._profiles_stamp: tuple[int, int] | None = None
+        self._use_copy = False
         self._rng = random.Random()
 
     def _abs(self, path: Path | str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.project_dir / p).resolve()
+
+    def dbt_profiles_dir(self) -> Path | None:
+        """The profiles dir handed to dbt.
+
+        A subprocess runs with its working directory set to the project, so relative
+        DuckDB paths resolve as after ``cd working_dir``. In-process runs share the
+        process's working directory, so they get a private copy of profiles.yml with
+        those paths made absolute (refreshed whenever the original changes).
+        """
+        if self.executor_name != "inprocess":
+            return self.profiles_dir
+        source = (self.profiles_dir or Path.home() / ".dbt") / "profiles.yml"
+        try:
+            st = source.stat()
+        except OSError:
+            return self.profiles_dir
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp != self._profiles_stamp:
+            if self._profiles_copy is None:
+                self._profiles_copy = Path(tempfile.mkdtemp(prefix="planalign-dbt-profiles-"))
+            self._profiles_stamp = stamp
+            self._use_copy = write_cwd_free_profiles(source.parent, self.project_dir, self._profiles_copy)
+        return self._profiles_copy if self._use_copy else self.profiles_dir
 
     @property
     def artifacts_path(self) -> Path:
@@ -113,12 +149,13 @@ class DbtRunner:
         fail_fast: bool = False,
     ) -> DbtCommand:
         """The validated argv this runner would run (pure; nothing starts)."""
+        profiles_dir = self.dbt_profiles_dir()
         return build_command(
             command_args,
             simulation_year=simulation_year,
             dbt_vars=dbt_vars,
             project_dir=str(self.project_dir),
-            profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+            profiles_dir=str(profiles_dir) if profiles_dir else None,
             target=self.target,
             threads=self.threads if threads is None else threads,
             full_refresh=full_refresh,
@@ -144,11 +181,13 @@ class DbtRunner:
         fail_fast: bool = False,
         raise_on_error: bool | None = None,
         cancel: threading.Event | None = None,
+        max_attempts: int | None = None,
     ) -> DbtResult:
         """Run one dbt command; raise the classified DbtError on failure unless retry=False.
 
         ``raise_on_error`` (default: the value of ``retry``) separates raising from
-        retrying; ``cancel``, set from another thread, stops the run like Ctrl+C.
+        retrying; ``cancel``, set from another thread, stops the run like Ctrl+C;
+        ``max_attempts`` (the orchestrator's name) overrides the policy's attempts.
         """
         command = self.build_command(
             command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
@@ -156,7 +195,11 @@ class DbtRunner:
         )
         timeout = self.timeout if timeout is None else _validate_timeout(timeout)
         line_cb = self._line_callback(on_line, stream_output)
-        policy = self.retry_policy if retry else RetryPolicy(max_attempts=1)
+        policy = self.retry_policy
+        if max_attempts is not None:
+            policy = dataclasses.replace(policy, max_attempts=max_attempts)
+        if not retry:
+            policy = RetryPolicy(max_attempts=1)
         log.info("%s: %s", description, self.redact(command.shell()))
         started = time.monotonic()
         with self._lock:
@@ -186,11 +229,12 @@ class DbtRunner:
     def _context(
         self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
     ) -> RunContext:
+        profiles_dir = self.dbt_profiles_dir()
         parse = build_command(
             ["parse"],
             dbt_vars=command.vars,
             project_dir=str(self.project_dir),
-            profiles_dir=str(self.profiles_dir) if self.profiles_dir else None,
+            profiles_dir=str(profiles_dir) if profiles_dir else None,
             target=self.target,
             target_path=str(self.target_path) if self.target_path else None,
             log_path=str(self.log_path) if self.log_path else None,
@@ -324,6 +368,17 @@ class DbtRunner:
             if failed:
                 raise failed[0].error  # type: ignore[misc]
         return results
+
+    def run_models_by_tag(
+        self, tag: str, simulation_year: int | None = None, threads: int | None = None, **kwargs: Any
+    ) -> DbtResult:
+        """``dbt run --select tag:<tag>`` (the orchestrator's per-stage call)."""
+        if not isinstance(tag, str) or not tag.strip():
+            raise DbtCommandError(f"tag must be a non-empty string, got {tag!r}")
+        kwargs.setdefault("description", f"Running models tagged {tag}")
+        return self.execute_command(
+            ["run", "--select", f"tag:{tag}"], simulation_year=simulation_year, threads=threads, **kwargs
+        )
 
     def list_nodes(
         self,

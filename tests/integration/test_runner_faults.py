@@ -168,3 +168,42 @@ def test_secrets_in_vars_and_env_are_redacted(copy_project, monkeypatch) -> None
                                     on_line=lines.append)
     assert "sup3rs3cret" not in " ".join(result.command) and "****" in " ".join(result.command)
     assert not any("sup3rs3cret" in line for line in lines)
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_lines_of_a_long_running_model_arrive_while_it_runs(copy_project, executor) -> None:
+    runner = DbtRunner(copy_project("slow"), executor=executor)
+    events: list[str] = []
+    lock = threading.Lock()
+    started = threading.Event()
+
+    def record(what: str) -> None:
+        with lock:
+            events.append(what)
+
+    def on_line(line: str) -> None:
+        if "START sql table model main.slow_model" in line:
+            record("line: START slow_model")
+            started.set()
+
+    def on_progress(event) -> None:
+        if event.kind == "finish" and event.name == "slow_model":
+            record("progress: slow_model finished")
+
+    def watcher() -> None:
+        started.wait(60)
+        with lock:
+            running = "progress: slow_model finished" not in events
+        record(f"watcher: slow_model still running={running}")
+
+    watch = threading.Thread(target=watcher)
+    watch.start()
+    runner.execute_command(["run"], dbt_vars={"slow_rows": 25000}, on_line=on_line, on_progress=on_progress)
+    record("execute_command returned")
+    watch.join(5)
+    assert events == [
+        "line: START slow_model",
+        "watcher: slow_model still running=True",
+        "progress: slow_model finished",
+        "execute_command returned",
+    ]

@@ -191,3 +191,32 @@ def test_a_transient_failure_that_outlives_its_retries_is_an_error(dbt_project, 
         f"  fix: another process (PID {holder.pid}*",
         "*transient dbt failure (attempt 1/2)*retrying the failed nodes*",
     ])
+
+
+def test_unit_tests_are_items_and_a_failing_one_shows_the_diff(dbt_project, run) -> None:
+    dbt_project("unitproj")
+    result = run("--dbt-project-dir", "unitproj", "--dbt-select", "*", "-v")
+    assert result.ret == 1
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1 and "dq_failed" not in outcomes  # logic, not data quality
+    result.stdout.fnmatch_lines([
+        "*::wrong_expectation FAILED*",
+        "dbt unit test failure: unit test wrong_expectation (models/schema.yml)",
+        "  expected vs actual (→ changed row, cells read expected→actual;*",
+        "    @@  n  scaled",
+        "    →   1  3→2",
+        "        2  4",
+        "  fix: compare the expected and actual rows*",
+    ])
+    assert "PASSED" in result.stdout.str()  # the numbers seed at least
+
+
+def test_example_project_unit_tests_pass(dbt_project, run) -> None:
+    dbt_project("example_project")
+    result = run("--dbt-project-dir", "example_project", "--dbt-select", "+int_hires +int_promotions",
+                 "--dbt-simulation-year", "2025", "-v")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "*unit_tests.yml::hires_replace_leavers_and_grow PASSED*",
+        "*unit_tests.yml::promotions_skip_leavers_and_the_top_level PASSED*",
+    ])

@@ -39,9 +39,9 @@ def test_specs_from_ls_and_order() -> None:
     spec = NodeSpec.from_ls({"unique_id": "model.p.b", "name": "b", "resource_type": "model",
                              "depends_on": {"nodes": ["model.p.a"]}, "fqn": ["p", "b"]})
     assert spec.parents == ("model.p.a",) and spec.selector == "fqn:p.b"
-    assert U.selector == "unit_test:p.a.u"
+    assert U.selector == "unit_test:p.u"
     assert NodeSpec("x", "x", "model", "", "").selector == "x"
-    assert [s.name for s in topological([T, B, A, U])] == ["a", "b", "u", "t"]
+    assert [s.name for s in topological([T, B, A, U])] == ["u", "a", "b", "t"]  # unit tests first
 
 
 def test_command_uses_the_users_selection_unless_items_were_deselected() -> None:

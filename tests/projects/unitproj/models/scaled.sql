@@ -1,0 +1,1 @@
+select n, n * {{ var('factor') }} as scaled from {{ ref('numbers') }}
