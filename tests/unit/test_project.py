@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 import pytest
 
 from pytest_planalign_dbt.runner.errors import DbtConfigError
@@ -103,3 +105,34 @@ def test_fingerprint_changes_with_any_project_file(tmp_path: Path) -> None:
     assert second != first
     extra = tmp_path / "elsewhere.yml"
     assert fingerprint(project, [extra]) != second
+
+
+def test_cwd_free_profiles_make_relative_duckdb_paths_absolute(tmp_path: Path) -> None:
+    from pytest_planalign_dbt.runner.project import write_cwd_free_profiles
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "profiles.yml").write_text("""
+p:
+  outputs:
+    rel: {type: duckdb, path: data/x.duckdb}
+    abs: {type: duckdb, path: /data/x.duckdb}
+    mem: {type: duckdb, path: ":memory:"}
+    md: {type: duckdb, path: "md:my_db"}
+    jinja: {type: duckdb, path: "{{ env_var('X', 'y.duckdb') }}"}
+    pg: {type: postgres, host: localhost}
+q: not-a-mapping
+""")
+    dest = tmp_path / "dest"
+    project = tmp_path / "proj"
+    assert write_cwd_free_profiles(src, project, dest) is True
+    outputs = yaml.safe_load((dest / "profiles.yml").read_text())["p"]["outputs"]
+    assert outputs["rel"]["path"] == f"{project}/data/x.duckdb"
+    assert [outputs[k]["path"] for k in ("abs", "mem", "md")] == ["/data/x.duckdb", ":memory:", "md:my_db"]
+    assert outputs["jinja"]["path"].startswith("{%- set _planalign_path -%}{{ env_var('X', 'y.duckdb') }}")
+    assert f"'{project}/' ~ _planalign_path" in outputs["jinja"]["path"]
+    assert outputs["pg"] == {"type": "postgres", "host": "localhost"}
+    assert oct((dest / "profiles.yml").stat().st_mode & 0o777) == "0o600"
+    (src / "profiles.yml").write_text("p: {outputs: {a: {type: duckdb, path: /abs.duckdb}}}")
+    assert write_cwd_free_profiles(src, project, tmp_path / "none") is False
+    assert not (tmp_path / "none").exists()
