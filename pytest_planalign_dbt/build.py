@@ -14,11 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .runner import DbtError, DbtResult, DbtRunner, NodeResult
 from .runner.errors import suggest_fix
 from .runner.events import ProgressEvent
+
+if TYPE_CHECKING:
+    from .share import SharedOutcomes
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +129,11 @@ class SessionBuild:
         full_refresh: bool = False,
         threads: int | None = None,
         on_line: Callable[[str], Any] | None = None,
+        share: SharedOutcomes | None = None,
     ) -> None:
         self.runner = runner
+        self.share = share
+        self.is_builder = False
         self.specs = {s.unique_id: s for s in specs}
         self.dbt_vars = dict(dbt_vars or {})
         self.selection = list(selection)  # the user's own selection args, when nothing was deselected
@@ -166,10 +172,33 @@ class SessionBuild:
         if self._thread is not None:
             return
         ids = [u for u in unique_ids if u in self.specs]
-        args = self.command(ids, fail_fast)
-        self._thread = threading.Thread(target=self._run, args=(args, ids), name="dbt-build",
-                                        daemon=True)
+        if self.share is not None and not self.share.elect():
+            # Another xdist worker builds; follow the outcomes it publishes.
+            self._thread = threading.Thread(target=self._follow, args=(ids,), name="dbt-follow",
+                                            daemon=True)
+        else:
+            self.is_builder = True
+            args = self.command(ids, fail_fast)
+            self._thread = threading.Thread(target=self._run, args=(args, ids), name="dbt-build",
+                                            daemon=True)
         self._thread.start()
+
+    def _follow(self, ids: list[str]) -> None:
+        assert self.share is not None
+        reason = None
+        try:
+            reason = self.share.follow(lambda o: self._set(o, publish=False), self.cancel_requested)
+        except Exception as exc:  # pragma: no cover - a corrupt shared file; reported per item
+            reason = f"could not read the shared dbt build's outcomes: {exc}"
+        finally:
+            for uid in ids:
+                if uid not in self.outcomes:
+                    self._set(NodeOutcome(uid, "missing", build_error=reason or
+                                          "the worker that built the dbt nodes did not report this node"),
+                              publish=False)
+            for event in self.ready.values():
+                event.set()
+            self.done.set()
 
     def _run(self, args: list[str], ids: list[str]) -> None:
         try:
@@ -188,6 +217,8 @@ class SessionBuild:
                 if uid not in self.outcomes:
                     reason = self._missing_reason()
                     self._set(NodeOutcome(uid, "missing", build_error=reason))
+            if self.share is not None:
+                self.share.finish()
             for event in self.ready.values():
                 event.set()
             self.done.set()
@@ -263,11 +294,14 @@ class SessionBuild:
             log.info("could not read failing rows of %s: %s", uid, exc)
             return []
 
-    def _set(self, outcome: NodeOutcome) -> None:
+    def _set(self, outcome: NodeOutcome, publish: bool = True) -> None:
         with self._lock:
             self.outcomes[outcome.unique_id] = outcome
             self.order.append(outcome.unique_id)
-        self.ready[outcome.unique_id].set()
+        if publish and self.share is not None:
+            self.share.publish(outcome)
+        if outcome.unique_id in self.ready:
+            self.ready[outcome.unique_id].set()
 
     def wait(self, uid: str, pump: Callable[[], None] | None = None, poll: float = 0.1) -> NodeOutcome:
         """Block until ``uid`` has its outcome, calling ``pump`` while waiting."""

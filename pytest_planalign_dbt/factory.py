@@ -6,8 +6,17 @@ from .options import DbtSettings
 from .runner import DbtRunner, RetryPolicy
 
 
-def make_runner(settings: DbtSettings, *, worker: str | None = None) -> DbtRunner:
-    """A runner for the configured project; ``worker`` gets its own target and log dirs."""
+def make_runner(
+    settings: DbtSettings,
+    *,
+    worker: str | None = None,
+    database_suffix: str | None = None,
+) -> DbtRunner:
+    """A runner for the configured project.
+
+    ``worker`` (an xdist worker id or a scenario name) gets its own target and log dirs;
+    ``database_suffix`` its own DuckDB file (``sim.duckdb`` -> ``sim-gw0.duckdb``).
+    """
     if settings.project_dir is None:
         raise LookupError(
             "no dbt project configured: pass --dbt-project-dir (or set dbt_project_dir in your "
@@ -27,4 +36,5 @@ def make_runner(settings: DbtSettings, *, worker: str | None = None) -> DbtRunne
         timeout=settings.timeout,
         target_path=target_path,
         log_path=log_path,
+        database_suffix=database_suffix,
     )

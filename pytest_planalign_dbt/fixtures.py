@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -22,12 +23,35 @@ def dbt_settings(pytestconfig: pytest.Config) -> DbtSettings:
 
 
 @pytest.fixture(scope="session")
-def dbt_runner(dbt_settings: DbtSettings) -> DbtRunner:
-    """A DbtRunner for the configured project; under xdist each worker has its own dirs."""
+def dbt_worker_id() -> str | None:
+    """The xdist worker id ("gw0"...), or None when not under xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+@pytest.fixture(scope="session")
+def dbt_database_suffix(dbt_worker_id: str | None) -> str | None:
+    """Suffix of this worker's DuckDB file (``-gw0``); override to choose another layout.
+
+    Under xdist every worker writes to its own database file, so tests that build
+    and mutate data never collide on DuckDB's one-writer lock. None: the profile's file.
+    """
+    return f"-{dbt_worker_id}" if dbt_worker_id else None
+
+
+def _runner(settings: DbtSettings, worker: str | None, suffix: str | None) -> DbtRunner:
     try:
-        return make_runner(dbt_settings, worker=os.environ.get("PYTEST_XDIST_WORKER"))
+        return make_runner(settings, worker=worker, database_suffix=suffix)
     except (LookupError, ValueError) as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def dbt_runner(
+    dbt_settings: DbtSettings, dbt_worker_id: str | None, dbt_database_suffix: str | None
+) -> DbtRunner:
+    """A DbtRunner for the configured project; under xdist each worker has its own
+    target dir, log dir and DuckDB file."""
+    return _runner(dbt_settings, dbt_worker_id, dbt_database_suffix)
 
 
 @pytest.fixture
@@ -72,3 +96,28 @@ class BoundDbt:
 def dbt(dbt_runner: DbtRunner, dbt_vars: dict[str, Any]) -> BoundDbt:
     """Run dbt and read relations by model name, with this test's vars."""
     return BoundDbt(dbt_runner, dbt_vars)
+
+
+@pytest.fixture(scope="session")
+def dbt_scenario(
+    dbt_settings: DbtSettings, dbt_worker_id: str | None
+) -> Callable[..., BoundDbt]:
+    """A factory: ``dbt_scenario(name, vars)`` -> a BoundDbt on the scenario's own database.
+
+    Each scenario gets its own DuckDB file (``sim-<name>.duckdb``, ``sim-<name>-gw0.duckdb``
+    under xdist) and its own target and log dirs, so scenarios can run side by side, e.g. in
+    parallel under ``pytest -n 2``.
+    """
+    runners: dict[str, DbtRunner] = {}
+
+    def make(name: str, dbt_vars: Mapping[str, Any] | None = None) -> BoundDbt:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            pytest.fail(f"scenario name must be letters, digits, '_', '-' or '.', got {name!r}",
+                        pytrace=False)
+        if name not in runners:
+            # The worker id too: the same scenario name on two workers must not share a file.
+            suffix = f"-{name}" + (f"-{dbt_worker_id}" if dbt_worker_id else "")
+            runners[name] = _runner(dbt_settings, f"scenario{suffix}", suffix)
+        return BoundDbt(runners[name], dbt_settings.merged_vars(dbt_vars))
+
+    return make

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import queue
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Generator
 from importlib.metadata import PackageNotFoundError, version
@@ -13,11 +15,20 @@ import pytest
 
 from .build import NodeOutcome, NodeSpec, SessionBuild, topological
 from .factory import make_runner
-from .fixtures import dbt, dbt_runner, dbt_settings, dbt_vars  # noqa: F401  (fixtures)
+from .fixtures import (  # noqa: F401  (fixtures)
+    dbt,
+    dbt_database_suffix,
+    dbt_runner,
+    dbt_scenario,
+    dbt_settings,
+    dbt_vars,
+    dbt_worker_id,
+)
 from .items import COLLECTION_KEY, DbtFile, DbtItem, DbtNodeProblem
 from .options import DbtSettings, add_options, describe, resolve_settings
 from .runner import DbtError, DbtRunner
 from .runner.project import load_project, resolve_profiles_dir
+from .share import SharedOutcomes
 
 SETTINGS_KEY: pytest.StashKey[DbtSettings] = pytest.StashKey()
 
@@ -34,8 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "dbt_vars(**vars): dbt vars for this test's `dbt` and `dbt_vars` fixtures"
     )
-    settings = resolve_settings(config)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "planalign_dbt" in workerinput:
+        # An xdist worker: the controller resolved the settings; use exactly those.
+        settings = DbtSettings.from_json(workerinput["planalign_dbt"]["settings"])
+    else:
+        settings = resolve_settings(config)
     config.stash[SETTINGS_KEY] = settings
+    if config.pluginmanager.hasplugin("xdist") and workerinput is None:
+        config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:
         collection = DbtCollection(config, settings)
         config.stash[COLLECTION_KEY] = collection
@@ -70,6 +88,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if described:
         lines.append("dbt settings: " + ", ".join(described))
     return lines
+
+
+class XdistHooks:
+    """Controller side of pytest-xdist: settings and the shared build dir go to workers."""
+
+    def __init__(self, settings: DbtSettings) -> None:
+        self.settings = settings
+        self.shared: str | None = None
+
+    def pytest_configure_node(self, node: Any) -> None:
+        """Hand each worker the resolved settings and the directory of the shared build."""
+        if self.shared is None:
+            self.shared = tempfile.mkdtemp(prefix="planalign-dbt-xdist-")
+        node.workerinput["planalign_dbt"] = {"settings": self.settings.to_json(), "shared": self.shared}
+
+    def pytest_unconfigure(self) -> None:
+        if self.shared is not None:
+            shutil.rmtree(self.shared, ignore_errors=True)
 
 
 class DbtCollection:
@@ -146,7 +182,14 @@ class DbtCollection:
             selection=self._selection_args(), full_refresh=self.settings.full_refresh,
             threads=self.settings.threads,
             on_line=self.lines.put if self.settings.stream else None,
+            share=self._share(),
         )
+
+    def _share(self) -> SharedOutcomes | None:
+        workerinput = getattr(self.config, "workerinput", None)
+        if workerinput is None or "planalign_dbt" not in workerinput:
+            return None
+        return SharedOutcomes(workerinput["planalign_dbt"]["shared"], workerinput.get("workerid", "gw?"))
 
     def outcome_for(self, item: DbtItem) -> NodeOutcome:
         """The item's node outcome; the first call starts the one build for all items."""
@@ -208,7 +251,9 @@ class DbtCollection:
             terminalreporter.write_line(report.longreprtext)
         terminalreporter.write_sep("=", "data quality summary")
         for report in reports:
-            first = report.longreprtext.splitlines()[0] if report.longreprtext else ""
+            lines = report.longreprtext.splitlines()
+            # Under xdist the text starts with the worker's "[gw0] linux -- Python" line.
+            first = next((line for line in lines if line.startswith("dbt ")), lines[0] if lines else "")
             terminalreporter.write_line(f"DQ_FAILED {report.nodeid} - {first}")
 
     def pytest_sessionfinish(self) -> None:

@@ -171,28 +171,52 @@ def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Itera
 REMOTE_PREFIXES = ("/", ":memory:", "md:", "motherduck:", "s3:", "gs:", "gcs:", "az:", "http:", "https:")
 
 
-def _absolute_path_value(value: str, project_dir: Path) -> str:
-    """A DuckDB ``path:`` that no longer depends on the process's current directory."""
+def with_suffix(path: str, suffix: str) -> str:
+    """``sim.duckdb`` + ``-gw0`` -> ``sim-gw0.duckdb`` (one database file per worker/scenario)."""
+    if not suffix or path.startswith(REMOTE_PREFIXES[1:]):
+        return path
+    head, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext:
+        return f"{head}{suffix}.{ext}"
+    return path + suffix
+
+
+def _absolute_path_value(value: str, project_dir: Path, suffix: str = "") -> str:
+    """A DuckDB ``path:`` that no longer depends on the current directory (plus a suffix)."""
     base = str(project_dir).rstrip("/") + "/"
     if "{{" not in value and "{%" not in value:
-        if value.startswith(REMOTE_PREFIXES) or value.startswith("~"):
+        if value.startswith(REMOTE_PREFIXES[1:]):
             return value
-        return base + value
+        if not value.startswith(("/", "~")):
+            value = base + value
+        return with_suffix(value, suffix)
     # Rendered by dbt, then made absolute the same way (Jinja's block set keeps any template).
     prefixes = ", ".join(repr(p) for p in REMOTE_PREFIXES)
-    return (
+    remote = ", ".join(repr(p) for p in REMOTE_PREFIXES[1:])
+    rendered = (
         "{%- set _planalign_path -%}" + value + "{%- endset -%}"
-        "{{ _planalign_path if _planalign_path.startswith((" + prefixes + ")) else '"
-        + base + "' ~ _planalign_path }}"
+        "{%- set _planalign_path = _planalign_path if _planalign_path.startswith((" + prefixes
+        + ")) else '" + base + "' ~ _planalign_path -%}"
+    )
+    if not suffix:
+        return rendered + "{{ _planalign_path }}"
+    return rendered + (
+        "{%- if _planalign_path.startswith((" + remote + ")) -%}{{ _planalign_path }}"
+        "{%- elif _planalign_path.rpartition('.')[1] and '/' not in _planalign_path.rpartition('.')[2] -%}"
+        "{{ _planalign_path.rpartition('.')[0] ~ '" + suffix + ".' ~ _planalign_path.rpartition('.')[2] }}"
+        "{%- else -%}{{ _planalign_path ~ '" + suffix + "' }}{%- endif -%}"
     )
 
 
-def write_cwd_free_profiles(source_dir: Path | None, project_dir: Path, dest_dir: Path) -> bool:
+def write_cwd_free_profiles(
+    source_dir: Path | None, project_dir: Path, dest_dir: Path, suffix: str = ""
+) -> bool:
     """Copy profiles.yml to ``dest_dir`` with relative DuckDB paths resolved against the project.
 
     In-process runs cannot ``cd`` into the project (the working directory is shared by
-    every thread of the process), so relative paths are resolved here instead. Returns
-    False (and writes nothing) when no path needed it.
+    every thread of the process), so relative paths are resolved here instead; ``suffix``
+    gives each xdist worker or scenario a database file of its own. Returns False (and
+    writes nothing) when no path needed it.
     """
     profiles = _load_profiles(source_dir)
     changed = False
@@ -205,7 +229,7 @@ def write_cwd_free_profiles(source_dir: Path | None, project_dir: Path, dest_dir
                 continue
             path = output.get("path")
             if isinstance(path, str) and path:
-                new = _absolute_path_value(path, project_dir)
+                new = _absolute_path_value(path, project_dir, suffix)
                 if new != path:
                     output["path"] = new
                     changed = True

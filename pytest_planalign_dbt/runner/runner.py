@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import random
+import re
 import sys
 import tempfile
 import threading
@@ -69,6 +70,7 @@ class DbtRunner:
         reuse_manifest_across_vars: bool = False,
         callback_drain_timeout: float = 5.0,
         env: Mapping[str, str] | None = None,
+        database_suffix: str | None = None,
     ) -> None:
         self.project_dir = find_project_dir(working_dir)
         # None: the profile's own threads setting.
@@ -95,6 +97,11 @@ class DbtRunner:
             else SubprocessExecutor(dbt_executable)
         )
         self.callback_drain_timeout = callback_drain_timeout
+        if database_suffix is not None and not re.fullmatch(r"[-\w.]+", database_suffix):
+            raise DbtConfigError(
+                f"database_suffix must be letters, digits, '-', '_' or '.', got {database_suffix!r}"
+            )
+        self.database_suffix = database_suffix or ""
         self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
@@ -113,9 +120,10 @@ class DbtRunner:
         A subprocess runs with its working directory set to the project, so relative
         DuckDB paths resolve as after ``cd working_dir``. In-process runs share the
         process's working directory, so they get a private copy of profiles.yml with
-        those paths made absolute (refreshed whenever the original changes).
+        those paths made absolute (refreshed whenever the original changes); so do runs
+        with a ``database_suffix`` (a DuckDB file per xdist worker or scenario).
         """
-        if self.executor_name != "inprocess":
+        if self.executor_name != "inprocess" and not self.database_suffix:
             return self.profiles_dir
         source = (self.profiles_dir or Path.home() / ".dbt") / "profiles.yml"
         try:
@@ -127,7 +135,9 @@ class DbtRunner:
             if self._profiles_copy is None:
                 self._profiles_copy = Path(tempfile.mkdtemp(prefix="planalign-dbt-profiles-"))
             self._profiles_stamp = stamp
-            self._use_copy = write_cwd_free_profiles(source.parent, self.project_dir, self._profiles_copy)
+            self._use_copy = write_cwd_free_profiles(
+                source.parent, self.project_dir, self._profiles_copy, self.database_suffix
+            )
         return self._profiles_copy if self._use_copy else self.profiles_dir
 
     @property

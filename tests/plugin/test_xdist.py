@@ -1,0 +1,86 @@
+"""pytest-xdist: one shared build for collected items, per-worker databases, scenarios in parallel."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SCENARIOS = Path(__file__).parent / "scenarios" / "test_workforce_scenarios.py"
+LOCK_WORDS = ("Could not set lock", "Conflicting lock")
+
+
+def _outcomes(xml_path: Path) -> dict[str, str]:
+    out = {}
+    for case in ET.parse(xml_path).getroot().iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        if case.find("error") is not None:
+            out[name] = "error"
+        elif case.find("skipped") is not None:
+            out[name] = "skipped: " + case.find("skipped").get("message")
+        elif case.find("failure") is not None:
+            out[name] = "failed: " + case.find("failure").get("message").split(":")[0]
+        else:
+            out[name] = "passed"
+    return out
+
+
+def test_collected_items_give_the_same_outcomes_serially_and_with_two_workers(dbt_project, run, pytester) -> None:
+    project = dbt_project("holdout")
+    serial = run("--dbt-project-dir", "holdout", "--dbt-select", "*", "-p", "no:xdist", "--junitxml=serial.xml")
+    for leftover in ("target", "logs"):
+        shutil.rmtree(project / leftover, ignore_errors=True)
+    (project / "holdout.duckdb").unlink()
+    parallel = run("--dbt-project-dir", "holdout", "--dbt-select", "*", "-n", "2", "--junitxml=parallel.xml")
+    assert serial.ret == parallel.ret == 1
+    assert serial.parseoutcomes() == parallel.parseoutcomes()
+    assert parallel.parseoutcomes()["dq_failed"] == 1
+    expected = _outcomes(pytester.path / "serial.xml")
+    assert _outcomes(pytester.path / "parallel.xml") == expected
+    assert expected["holdout.tests.assert_no_grace.sql::assert_no_grace"] == "failed: dbt data quality failure"
+    for result in (serial, parallel):
+        text = result.stdout.str() + result.stderr.str()
+        assert not any(word in text for word in LOCK_WORDS)
+    # One build for the whole session: one invocation wrote run_results, by one worker.
+    assert parallel.stdout.str().count("[gw") >= 1
+
+
+@pytest.mark.parametrize("mode", [("-p", "no:xdist"), (), ("-n", "2")], ids=["no-xdist", "plain", "n2"])
+def test_scenario_matrix_three_ways(dbt_project, run, pytester, mode) -> None:
+    dbt_project("example_project")
+    shutil.copy(SCENARIOS, pytester.path / SCENARIOS.name)
+    # All four scenarios with two workers; two of them in the serial modes (suite time).
+    select = () if mode == ("-n", "2") else ("-k", "baseline or fast_growth")
+    result = run("--dbt-project-dir", "example_project", *mode, *select, "-v")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert result.parseoutcomes()["passed"] == (4 if select == () else 2)
+    project = pytester.path / "example_project"
+    files = sorted(p.name for p in project.glob("simulation-*.duckdb"))
+    if mode == ("-n", "2"):
+        assert len(files) == 4 and all("-gw" in f for f in files)
+        workers = {line.split("]")[0] for line in result.stdout.lines if line.startswith("[gw")}
+        assert workers == {"[gw0", "[gw1"}  # both workers ran scenarios
+    else:
+        assert files == ["simulation-baseline.duckdb", "simulation-fast_growth.duckdb"]
+    assert not (project / "simulation.duckdb").exists()  # no scenario touched the shared file
+
+
+def test_dbt_runner_fixture_uses_a_database_per_worker(dbt_project, run, pytester) -> None:
+    dbt_project("minimal")
+    pytester.makepyfile(test_workers='''
+import pytest
+
+@pytest.mark.parametrize("i", range(4))
+def test_build(dbt_runner, dbt_database_suffix, i):
+    assert dbt_database_suffix in ("-gw0", "-gw1")
+    assert dbt_runner.execute_command(["run"], stream_output=False).success
+''')
+    result = run("--dbt-project-dir", "minimal", "-n", "2")
+    assert result.parseoutcomes() == {"passed": 4}
+    names = sorted(p.name for p in (pytester.path / "minimal").glob("*.duckdb"))
+    assert names == ["minimal-gw0.duckdb", "minimal-gw1.duckdb"]
+    assert sorted(p.name for p in (pytester.path / "minimal" / "target").iterdir()) >= ["pytest-gw0", "pytest-gw1"]
