@@ -76,10 +76,14 @@ class NodeOutcome:
     upstream_failures: list[str] = field(default_factory=list)
     attempts: int = 1
     build_error: str | None = None
+    # Set when the whole build timed out: the node failed because it was cancelled.
+    stopped_by: str | None = None
 
     @property
     def kind(self) -> str | None:
-        """compilation | execution | data_quality | transient | timeout | unknown, or None."""
+        """compilation | execution | data_quality | unit_test | transient | timeout | unknown, or None."""
+        if self.stopped_by is not None and self.status in ("error", "missing"):
+            return self.stopped_by
         if self.result is not None and self.result.error_class:
             return self.result.error_class
         if self.status == "missing":
@@ -242,13 +246,14 @@ class SessionBuild:
 
     def _finish(self, result: DbtResult, ids: list[str]) -> None:
         by_id = {n.unique_id: n for n in result.nodes}
+        stopped_by = result.error.kind if result.error is not None and result.error.kind == "timeout" else None
         failed = {uid for uid, n in by_id.items() if n.failed}
         for uid in ids:
             node = by_id.get(uid)
             if node is None:
                 continue
             outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
-                                  failures=node.failures, attempts=result.attempts)
+                                  failures=node.failures, attempts=result.attempts, stopped_by=stopped_by)
             if node.status == "skipped":
                 outcome.upstream_failures = self._failed_ancestors(uid, failed, by_id)
             if node.status == "fail" and node.resource_type == "test":

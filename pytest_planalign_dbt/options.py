@@ -17,6 +17,7 @@ import pytest
 
 from .runner.command import parse_vars_text, validate_simulation_year, validate_threads
 from .runner.errors import DbtCommandError
+from .runner.project import SECRET_NAME
 
 EXECUTORS = ("inprocess", "subprocess")
 METAVARS = {
@@ -291,5 +292,7 @@ def describe(settings: DbtSettings) -> list[str]:
         value = getattr(settings, opt.dest)
         if isinstance(value, tuple):
             value = " ".join(value)
+        elif isinstance(value, Mapping):
+            value = {k: ("****" if SECRET_NAME.search(str(k)) else v) for k, v in value.items()}
         out.append(f"{opt.dest}={value} ({source})")
     return out

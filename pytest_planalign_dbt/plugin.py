@@ -242,6 +242,14 @@ class DbtCollection:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Data-quality failures are not in pytest's "failed" stats: list them here."""
+        build = self.build
+        if build is not None and build.result is not None:
+            result = build.result
+            retried = " (transient failures retried)" if result.attempts > 1 else ""
+            terminalreporter.write_sep(
+                "-", f"dbt build: {len(result.nodes)} nodes in {result.execution_time:.1f}s, "
+                f"{result.attempts} attempt(s){retried}"
+            )
         reports = terminalreporter.stats.get("dq_failed", [])
         if not reports:
             return

@@ -173,12 +173,25 @@ class InProcessExecutor:
         with DBT_PROCESS_LOCK:
             try:
                 manifest = None
+                reused = False
                 if command.subcommand in MANIFEST_SUBCOMMANDS:
+                    parses = self.parses
                     manifest, failed = self._manifest_for(ctx, callback, sink)
                     if failed is not None:
                         return failed
+                    reused = self.parses == parses
                 runner = dbtRunner(manifest=manifest, callbacks=[callback])
                 res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
+                if reused and _stale_manifest(res):
+                    # The reused parse no longer fits (e.g. vars that shape the DAG changed
+                    # under reuse_manifest_across_vars): parse again and run once more.
+                    log.warning("the reused dbt manifest is stale; parsing again")
+                    self.invalidate()
+                    manifest, failed = self._manifest_for(ctx, callback, sink)
+                    if failed is not None:
+                        return failed
+                    runner = dbtRunner(manifest=manifest, callbacks=[callback])
+                    res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
             finally:
                 release_connections()
         duration = time.monotonic() - started
@@ -276,6 +289,17 @@ class InProcessExecutor:
         while not done.is_set():
             cancel_open_queries()
             done.wait(0.5)
+
+
+STALE_MANIFEST = "unable to infer all dependencies"
+
+
+def _stale_manifest(res: Any) -> bool:
+    """dbt's sign that a node's refs differ from the manifest it was handed."""
+    if res.exception is not None and STALE_MANIFEST in str(res.exception):
+        return True
+    results = getattr(res.result, "results", None) or []
+    return any(STALE_MANIFEST in str(getattr(r, "message", "") or "") for r in results)
 
 
 def _graph_from_manifest(manifest: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

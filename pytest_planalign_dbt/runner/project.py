@@ -112,6 +112,11 @@ def _secret_values(node: Any) -> Iterable[str]:
             yield from _secret_values(value)
 
 
+def var_secrets(variables: Any) -> list[str]:
+    """String values of dbt vars whose names look secret (api_token, db_password...)."""
+    return [v for v in _secret_values(variables) if len(v) >= 4]
+
+
 def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Values of env vars that look secret (DBT_ENV_SECRET_*, *PASSWORD*, *TOKEN*...)."""
     environ = os.environ if environ is None else environ
@@ -247,6 +252,9 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def extended(self, secrets: Iterable[str]) -> Redactor:
+        return Redactor([*self.secrets, *secrets])
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:

@@ -36,6 +36,7 @@ from .project import (
     fingerprint,
     load_project,
     resolve_profiles_dir,
+    var_secrets,
     write_cwd_free_profiles,
 )
 from .results import DbtResult, NodeResult, merge_nodes
@@ -204,16 +205,17 @@ class DbtRunner:
             full_refresh=full_refresh, fail_fast=fail_fast,
         )
         timeout = self.timeout if timeout is None else _validate_timeout(timeout)
-        line_cb = self._line_callback(on_line, stream_output)
+        redact = self.redact.extended(var_secrets(dict(command.vars)))
+        line_cb = self._line_callback(on_line, stream_output, redact)
         policy = self.retry_policy
         if max_attempts is not None:
             policy = dataclasses.replace(policy, max_attempts=max_attempts)
         if not retry:
             policy = RetryPolicy(max_attempts=1)
-        log.info("%s: %s", description, self.redact(command.shell()))
+        log.info("%s: %s", description, redact(command.shell()))
         started = time.monotonic()
         with self._lock:
-            result = self._run_with_retries(command, policy, timeout, line_cb, on_progress, cancel)
+            result = self._run_with_retries(command, policy, timeout, line_cb, on_progress, cancel, redact)
         result.execution_time = time.monotonic() - started
         log.info(
             "%s: %s in %.2fs after %d attempt(s); dbt log: %s", description,
@@ -226,14 +228,15 @@ class DbtRunner:
             raise result.error
         return result
 
+    @staticmethod
     def _line_callback(
-        self, on_line: Callable[[str], Any] | None, stream_output: bool
+        on_line: Callable[[str], Any] | None, stream_output: bool, redact: Redactor
     ) -> Callable[[str], Any] | None:
         if on_line is not None:
             user = on_line
-            return lambda line: user(self.redact(line))
+            return lambda line: user(redact(line))
         if stream_output:
-            return lambda line: print(self.redact(line), file=sys.stdout, flush=True)
+            return lambda line: print(redact(line), file=sys.stdout, flush=True)
         return None
 
     def _context(
@@ -280,13 +283,20 @@ class DbtRunner:
         on_line: Callable[[str], Any] | None,
         on_progress: Callable[[ProgressEvent], Any] | None,
         cancel: threading.Event | None = None,
+        redact: Redactor | None = None,
     ) -> DbtResult:
+        redact = redact or self.redact
         attempt, current = 1, command
         nodes: list[NodeResult] = []
         lines: list[str] = []
         stderr: list[str] = []
         while True:
             inv = self._run_once(current, timeout, on_line, on_progress, cancel)
+            # Secrets never travel further than this: messages feed errors, reports, JUnit.
+            inv.nodes = [
+                dataclasses.replace(n, message=redact(n.message)) if n.message else n for n in inv.nodes
+            ]
+            inv.fatal = redact(inv.fatal) if inv.fatal else inv.fatal
             nodes = merge_nodes(nodes, inv.nodes)
             lines.extend(inv.lines)
             if inv.stderr:
@@ -308,11 +318,11 @@ class DbtRunner:
             attempt, current = attempt + 1, retry_command
         result = DbtResult(
             success=error is None,
-            stdout=self.redact("\n".join(lines)),
-            stderr=self.redact("\n".join(stderr)),
+            stdout=redact("\n".join(lines)),
+            stderr=redact("\n".join(stderr)),
             execution_time=0.0,
             return_code=0 if error is None else (inv.return_code or 1),
-            command=[self.redact(a) for a in ("dbt", *command.argv)],
+            command=[redact(a) for a in ("dbt", *command.argv)],
             nodes=nodes,
             attempts=attempt,
             invocation_id=inv.invocation_id,
@@ -401,7 +411,8 @@ class DbtRunner:
         dbt_vars: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS."""
-        args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS]
+        # --no-write-json: listing must not replace the last build's run_results.json.
+        args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS, "--no-write-json"]
         for resource_type in resource_types:
             args += ["--resource-type", resource_type]
         if select:
@@ -434,7 +445,8 @@ class DbtRunner:
         """Rows from ``dbt show`` of a node (e.g. a failing test) or inline SQL; limit -1 = all."""
         if (select is None) == (inline is None):
             raise DbtCommandError("show() needs exactly one of select= or inline=")
-        args = ["show", "--output", "json", "--limit", str(int(limit))]
+        # --no-write-json: reading rows must not replace the last build's run_results.json.
+        args = ["show", "--output", "json", "--limit", str(int(limit)), "--no-write-json"]
         args += ["--select", select] if select is not None else ["--inline", str(inline)]
         result = self.execute_command(
             args, description="Reading rows through dbt", simulation_year=simulation_year,

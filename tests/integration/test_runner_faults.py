@@ -207,3 +207,27 @@ def test_lines_of_a_long_running_model_arrive_while_it_runs(copy_project, execut
         "progress: slow_model finished",
         "execute_command returned",
     ]
+
+
+def test_eight_threads_times_five_calls(copy_project) -> None:
+    runner = DbtRunner(copy_project("minimal"))
+    assert runner.execute_command(["run"], stream_output=False).success
+    results: list[tuple[str, object]] = []
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        for j in range(5):
+            model = ("base_numbers", "scaled")[(i + j) % 2]
+            result = runner.run_model(model, stream_output=False)
+            with lock:
+                results.append((model, result))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert len(results) == 40
+    assert all(r.success and [n.name for n in r.nodes] == [m] for m, r in results)
+    assert len({r.invocation_id for _, r in results}) == 40
+    assert runner.rows("scaled") == [{"n": 1}, {"n": 2}, {"n": 3}]

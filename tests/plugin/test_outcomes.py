@@ -190,6 +190,7 @@ def test_a_transient_failure_that_outlives_its_retries_is_an_error(dbt_project, 
         "  still failing after 2 attempt(s)",
         f"  fix: another process (PID {holder.pid}*",
         "*transient dbt failure (attempt 1/2)*retrying the failed nodes*",
+        "*dbt build: 3 nodes in *s, 2 attempt(s) (transient failures retried)*",
     ])
 
 
