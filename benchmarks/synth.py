@@ -30,6 +30,14 @@ def generate(n_models: int, dest: Path) -> list[str]:
     (dest / "profiles.yml").write_text(
         "synth:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         "      path: synth.duckdb\n      threads: 4\n"
+        "    postgres:\n      type: postgres\n"
+        "      host: \"{{ env_var('PLANALIGN_PG_HOST', '127.0.0.1') }}\"\n"
+        "      port: \"{{ env_var('PLANALIGN_PG_PORT', '5432') | int }}\"\n"
+        "      user: \"{{ env_var('PLANALIGN_PG_USER', 'postgres') }}\"\n"
+        "      password: \"{{ env_var('PLANALIGN_PG_PASSWORD', '') }}\"\n"
+        "      dbname: \"{{ env_var('PLANALIGN_PG_DATABASE', 'postgres') }}\"\n"
+        "      schema: \"{{ env_var('PLANALIGN_PG_SCHEMA', 'synth') }}\"\n"
+        "      threads: 4\n"
     )
     for seed in ("raw_people", "raw_rates"):
         lines = ["id,value"] + [f"{i},{rng.randint(1, 1000)}" for i in range(1, ROWS + 1)]

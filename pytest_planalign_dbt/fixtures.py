@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -23,9 +22,12 @@ def dbt_settings(pytestconfig: pytest.Config) -> DbtSettings:
 
 
 @pytest.fixture(scope="session")
-def dbt_worker_id() -> str | None:
+def dbt_worker_id(pytestconfig: pytest.Config) -> str | None:
     """The xdist worker id ("gw0"...), or None when not under xdist."""
-    return os.environ.get("PYTEST_XDIST_WORKER")
+    # From the worker's own config, not PYTEST_XDIST_WORKER: that env var also leaks into
+    # any pytest a worker starts as a subprocess.
+    workerinput = getattr(pytestconfig, "workerinput", None)
+    return workerinput.get("workerid") if workerinput else None
 
 
 @pytest.fixture(scope="session")

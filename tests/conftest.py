@@ -1,4 +1,4 @@
-"""Shared fixtures: copies of the dbt projects under tests/projects/, a DuckDB lock holder."""
+"""Shared fixtures: copies of the test dbt projects, a DuckDB lock holder, pytester helpers."""
 
 from __future__ import annotations
 
@@ -71,3 +71,29 @@ def duckdb_is_free(db_path: Path) -> bool:
     """True when another process can open ``db_path`` for writing right now."""
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
     return subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True).returncode == 0
+
+@pytest.fixture
+def dbt_project(pytester: pytest.Pytester) -> Callable[[str], Path]:
+    """Copy a test project into the pytester dir (so node ids read <name>/models/...)."""
+    pytester.makeini("[pytest]\n")  # the pytester dir is the rootdir
+
+    def copy(name: str) -> Path:
+        source = EXAMPLE_PROJECT if name == "example_project" else PROJECTS / name
+        dest = pytester.path / name
+        shutil.copytree(source, dest, ignore=IGNORE)
+        return dest
+
+    return copy
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., pytest.RunResult]:
+    """pytest in a subprocess (dbt keeps process-global state), with a clean dbt env."""
+    for name in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET", "DBT_THREADS", "DBT_FULL_REFRESH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+
+    def go(*args: str) -> pytest.RunResult:
+        return pytester.runpytest_subprocess("-p", "no:randomly", *args)
+
+    return go

@@ -220,8 +220,8 @@ def write_cwd_free_profiles(
 
     In-process runs cannot ``cd`` into the project (the working directory is shared by
     every thread of the process), so relative paths are resolved here instead; ``suffix``
-    gives each xdist worker or scenario a database file of its own. Returns False (and
-    writes nothing) when no path needed it.
+    gives each xdist worker or scenario a database file of its own (a schema of its own on
+    a server database). Returns False (and writes nothing) when nothing needed it.
     """
     profiles = _load_profiles(source_dir)
     changed = False
@@ -230,7 +230,14 @@ def write_cwd_free_profiles(
         if not isinstance(outputs, dict):
             continue
         for output in outputs.values():
-            if not isinstance(output, dict) or output.get("type") != "duckdb":
+            if not isinstance(output, dict):
+                continue
+            if output.get("type") != "duckdb":
+                # A server database: isolate by schema instead of by file.
+                schema = output.get("schema")
+                if suffix and isinstance(schema, str) and schema:
+                    output["schema"] = schema + re.sub(r"\W", "_", suffix)
+                    changed = True
                 continue
             path = output.get("path")
             if isinstance(path, str) and path:

@@ -8,6 +8,7 @@ import logging
 import os
 import random
 import re
+import shlex
 import sys
 import tempfile
 import threading
@@ -72,6 +73,7 @@ class DbtRunner:
         callback_drain_timeout: float = 5.0,
         env: Mapping[str, str] | None = None,
         database_suffix: str | None = None,
+        write_json: bool = True,
     ) -> None:
         self.project_dir = find_project_dir(working_dir)
         # None: the profile's own threads setting.
@@ -103,6 +105,9 @@ class DbtRunner:
                 f"database_suffix must be letters, digits, '-', '_' or '.', got {database_suffix!r}"
             )
         self.database_suffix = database_suffix or ""
+        # False: dbt skips rewriting manifest.json / run_results.json on every call, most of
+        # the per-call cost that grows with the project (for tight per-model loops).
+        self.write_json = write_json
         self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
@@ -161,6 +166,12 @@ class DbtRunner:
     ) -> DbtCommand:
         """The validated argv this runner would run (pure; nothing starts)."""
         profiles_dir = self.dbt_profiles_dir()
+        if not self.write_json and self.executor_name == "inprocess":
+            # (a subprocess's node results come from run_results.json: it always writes it)
+            if isinstance(command_args, str):
+                command_args = shlex.split(command_args)
+            if command_args and "--no-write-json" not in command_args:
+                command_args = [*command_args, "--no-write-json"]
         return build_command(
             command_args,
             simulation_year=simulation_year,

@@ -98,7 +98,7 @@ def test_runner_settings_are_validated_before_dbt_starts(copy_project, tmp_path)
     project = copy_project("holdout")
     with pytest.raises(DbtConfigError, match="no dbt_project.yml"):
         DbtRunner(tmp_path)
-    with pytest.raises(DbtConfigError, match="target 'prod' is not in profile 'holdout': use one of dev, other"):
+    with pytest.raises(DbtConfigError, match="target 'prod' is not in profile 'holdout': use one of dev, other, postgres"):
         DbtRunner(project, target="prod")
     with pytest.raises(DbtConfigError, match="executor must be one of"):
         DbtRunner(project, executor="threads")

@@ -55,7 +55,7 @@ def test_header_without_a_project(run) -> None:
         (["--dbt-project-dir", "minimal", "--dbt-profiles-dir", "."], {}, "ERROR: --dbt-profiles-dir (command line): no profiles.yml in *"),
         (["--dbt-select", "*"], {}, "ERROR: --dbt-select needs a dbt project: pass --dbt-project-dir*"),
         (["--dbt-project-dir", "minimal", "--dbt-select", "nothing_like_this"], {}, "ERROR: --dbt-select nothing_like_this: no dbt node matches*"),
-        (["--dbt-project-dir", "minimal", "--dbt-select", "*", "--dbt-target", "prod"], {}, "ERROR: target 'prod' is not in profile 'minimal': use one of dev"),
+        (["--dbt-project-dir", "minimal", "--dbt-select", "*", "--dbt-target", "prod"], {}, "ERROR: target 'prod' is not in profile 'minimal': use one of dev, postgres"),
         (["--dbt-select", "  "], {}, "ERROR: --dbt-select (command line): give at least one selector*"),
     ],
 )

@@ -1,0 +1,95 @@
+"""The same behaviour on a PostgreSQL server (dbt-postgres): outcomes, fixtures, scenarios, retries."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from pytest_planalign_dbt import DbtRunner, RetryPolicy
+
+from ..plugin.test_xdist import SCENARIOS, _outcomes
+from .conftest import connect
+
+pytestmark = pytest.mark.integration
+
+
+def test_holdout_gives_the_same_outcomes_on_postgres_as_on_duckdb(dbt_project, run, pytester, pg_schema) -> None:
+    project = dbt_project("holdout")
+    duck = run("--dbt-project-dir", "holdout", "--dbt-select", "*", "--junitxml=duckdb.xml")
+    shutil.rmtree(project / "target")
+    pg = run("--dbt-project-dir", "holdout", "--dbt-select", "*", "--dbt-target", "postgres",
+             "--junitxml=postgres.xml", "-v")
+    assert pg.ret == duck.ret == 1
+    assert pg.parseoutcomes() == duck.parseoutcomes() == {
+        "failed": 1, "passed": 5, "skipped": 2, "warnings": 1, "errors": 1, "dq_failed": 1}
+    assert _outcomes(pytester.path / "postgres.xml") == _outcomes(pytester.path / "duckdb.xml")
+    pg.stdout.fnmatch_lines(["dbt: project holdout (*), target postgres, adapter postgres 1.*",
+                             "*Database Error in model runtime_error_model*",
+                             "*invalid input syntax for type integer*"])
+
+
+def test_fixtures_on_postgres(dbt_project, run, pytester, pg_schema) -> None:
+    from ..plugin.test_fixtures import USER_TESTS
+
+    dbt_project("minimal")
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = run("--dbt-project-dir", "minimal", "--dbt-target", "postgres", "--dbt-vars", '{"multiplier": 5}')
+    assert result.parseoutcomes() == {"passed": 6}
+
+
+def test_scenario_matrix_on_postgres_with_two_workers(dbt_project, run, pytester, pg_schema) -> None:
+    dbt_project("example_project")
+    shutil.copy(SCENARIOS, pytester.path / SCENARIOS.name)
+    result = run("--dbt-project-dir", "example_project", "--dbt-target", "postgres", "-n", "2")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert result.parseoutcomes()["passed"] == 4
+    con = connect()
+    with con.cursor() as cur:
+        cur.execute("select nspname from pg_namespace where nspname like %s order by 1", (pg_schema + "%",))
+        schemas = [row[0] for row in cur.fetchall()]
+    con.close()
+    # One schema per scenario and worker (plus dbt's test-audit schemas, if any).
+    assert len([s for s in schemas if "_gw" in s]) >= 4
+
+
+def test_a_dropped_session_mid_build_is_retried_and_succeeds(copy_project, pg_schema) -> None:
+    project = copy_project("minimal")
+    (project / "models" / "sleepy.sql").write_text(
+        "{{ config(materialized='table') }}\nselect 1 as n from pg_sleep(3)\n"
+    )
+    runner = DbtRunner(project, target="postgres",
+                       retry_policy=RetryPolicy(max_attempts=3, base_delay=0.2, jitter=0))
+    killed: list[int] = []
+
+    def kill_once() -> None:
+        deadline = time.monotonic() + 60
+        con = connect()
+        con.autocommit = True  # a fresh pg_stat_activity snapshot on every query
+        with con.cursor() as cur:
+            while not killed and time.monotonic() < deadline:
+                cur.execute("select pid from pg_stat_activity where query like %s and pid <> pg_backend_pid()",
+                            ("%pg_sleep(3)%",))
+                for (pid,) in cur.fetchall():
+                    cur.execute("select pg_terminate_backend(%s)", (pid,))
+                    killed.append(pid)
+                time.sleep(0.1)
+        con.close()
+
+    killer = threading.Thread(target=kill_once)
+    killer.start()
+    lines: list[str] = []
+    result = runner.execute_command(["run"], on_line=lines.append)
+    killer.join()
+    assert killed, "the session was never terminated"
+    assert result.success and result.attempts == 2
+    assert {n.name: n.status for n in result.nodes} == {
+        "base_numbers": "success", "scaled": "success", "sleepy": "success"}
+    # psycopg2 reports the terminated session as a closed connection: transient, retried.
+    assert "  server closed the connection unexpectedly" in lines
+    # The retry re-ran only the node that lost its session.
+    assert [line for line in lines if line.startswith("Done.")][-1].endswith("TOTAL=1")
