@@ -112,3 +112,23 @@ def test_helpers() -> None:
 def test_replace_selection_drops_every_selection_flag() -> None:
     argv = ("build", "--select", "a", "b", "--exclude=c", "--selector", "s", "--threads", "2")
     assert replace_selection(argv, ["fqn:p.x"]) == ("build", "--threads", "2", "--select", "fqn:p.x")
+
+
+def test_runner_level_input_checks(tmp_path) -> None:
+    from pytest_planalign_dbt import DbtConfigError, DbtRunner
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\nprofile: p\n")
+    (tmp_path / "profiles.yml").write_text("p: {target: dev, outputs: {dev: {type: duckdb, path: p.duckdb}}}\n")
+    with pytest.raises(DbtConfigError, match="database_suffix must be"):
+        DbtRunner(tmp_path, database_suffix="a/b")
+    runner = DbtRunner(tmp_path, write_json=False, threads=None)
+    argv = runner.build_command("run -s x").argv
+    assert "--no-write-json" in argv and "--threads" not in argv
+    assert runner.build_command(["ls", "--no-write-json"]).argv.count("--no-write-json") == 1
+    with pytest.raises(DbtCommandError, match="command_args is empty"):
+        runner.build_command([])
+    with pytest.raises(DbtCommandError, match="exactly one of select= or inline="):
+        runner.show()
+    with pytest.raises(DbtCommandError, match="model must be a model, seed or snapshot name"):
+        runner.rows("x; drop table y")
+    assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).build_command(["run"]).argv

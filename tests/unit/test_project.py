@@ -136,3 +136,28 @@ q: not-a-mapping
     (src / "profiles.yml").write_text("p: {outputs: {a: {type: duckdb, path: /abs.duckdb}}}")
     assert write_cwd_free_profiles(src, project, tmp_path / "none") is False
     assert not (tmp_path / "none").exists()
+
+
+def test_suffix_gives_a_file_or_a_schema_of_its_own(tmp_path: Path) -> None:
+    from pytest_planalign_dbt.runner.project import with_suffix, write_cwd_free_profiles
+
+    assert with_suffix("/d/sim.duckdb", "-gw0") == "/d/sim-gw0.duckdb"
+    assert with_suffix("/d.dir/sim", "-gw0") == "/d.dir/sim-gw0"
+    assert with_suffix(":memory:", "-gw0") == ":memory:" and with_suffix("x.db", "") == "x.db"
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "profiles.yml").write_text("""
+p:
+  outputs:
+    duck: {type: duckdb, path: /abs/sim.duckdb}
+    templ: {type: duckdb, path: "{{ env_var('X', 'y.duckdb') }}"}
+    pg: {type: postgres, schema: "{{ env_var('S', 'planalign') }}"}
+    noschema: {type: postgres}
+""")
+    assert write_cwd_free_profiles(src, tmp_path, tmp_path / "out", "-gw1")
+    outputs = yaml.safe_load((tmp_path / "out" / "profiles.yml").read_text())["p"]["outputs"]
+    assert outputs["duck"]["path"] == "/abs/sim-gw1.duckdb"
+    assert outputs["pg"]["schema"] == "{{ env_var('S', 'planalign') }}_gw1"
+    assert "noschema" in outputs and "schema" not in outputs["noschema"]
+    templ = outputs["templ"]["path"]
+    assert "'-gw1.' ~ _planalign_path.rpartition('.')[2]" in templ and "~ '-gw1'" in templ
