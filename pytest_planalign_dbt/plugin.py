@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from . import envguard
 from .build import NodeOutcome, NodeSpec, SessionBuild, topological
 from .factory import make_runner
 from .fixtures import (  # noqa: F401  (fixtures)
@@ -118,6 +119,7 @@ class DbtCollection:
         self.project_dir: Path = settings.project_dir
         self.build: SessionBuild | None = None
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._guarded = False
 
     def _selection_args(self) -> list[str]:
         args: list[str] = []
@@ -197,6 +199,9 @@ class DbtCollection:
         assert build is not None
         if not build.started:
             ids = [i.spec.unique_id for i in item.session.items if isinstance(i, DbtItem)]
+            if self.settings.executor == "inprocess":
+                envguard.install()  # dbt's threads vs pytest's PYTEST_CURRENT_TEST churn
+                self._guarded = True
             build.start(ids, fail_fast=self.config.option.maxfail == 1)
         try:
             return build.wait(item.spec.unique_id, pump=self._pump)
@@ -268,3 +273,6 @@ class DbtCollection:
         """Never leave a build running (e.g. after -x stopped the session)."""
         if self.build is not None:
             self.build.stop()
+        if self._guarded:
+            envguard.uninstall()
+            self._guarded = False
