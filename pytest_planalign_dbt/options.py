@@ -177,22 +177,14 @@ def _converter(opt: Opt, base: Path) -> Callable[[str], Any]:
             raise ValueError(f"must be >= 0, got {value}")
         return value
 
-    def seconds(text: str) -> float:
+    def duration(text: str, zero_ok: bool) -> float:
+        bound = ">= 0" if zero_ok else "> 0"
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"must be a number of seconds > 0, got {text!r}") from None
-        if not value > 0:
-            raise ValueError(f"must be a number of seconds > 0, got {text!r}")
-        return value
-
-    def delay(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"must be a number of seconds >= 0, got {text!r}") from None
-        if not value >= 0:
-            raise ValueError(f"must be a number of seconds >= 0, got {text!r}")
+            value = float("nan")
+        if not (value >= 0 if zero_ok else value > 0):  # also refuses nan
+            raise ValueError(f"must be a number of seconds {bound}, got {text!r}")
         return value
 
     def executor(text: str) -> str:
@@ -214,7 +206,8 @@ def _converter(opt: Opt, base: Path) -> Callable[[str], Any]:
     return {
         "path": path, "str": non_empty, "selectors": selectors, "vars": parse_vars_text,
         "int": integer, "threads": lambda t: validate_threads(t, "threads"), "retries": retries,
-        "seconds": seconds, "delay": delay, "bool": boolean, "executor": executor,
+        "seconds": lambda t: duration(t, False), "delay": lambda t: duration(t, True),
+        "bool": boolean, "executor": executor,
     }[opt.kind]
 
 
