@@ -13,7 +13,9 @@ then, alternating the contenders run by run (A B C ... A B C ...), each is timed
    a sample of `--sample` models is timed and the per-model mean extrapolated to N
    (marked "extrapolated");
 5. `DbtRunner.run_model` per model in DAG order, in one process (the new per-model
-   loop), sampled and extrapolated the same way for N >= 200;
+   loop, `write_json=False`); for N >= 200 a sample of 20 models: the process's set-up
+   (import, the one parse, the first call) plus the mean call times the other N-1 models
+   ("extrapolated");
 6. a 3-year loop on example_project, one model or tag per invocation as the
    PlanAlign orchestrator does: the old way (a subprocess each) vs DbtRunner.
 
@@ -53,9 +55,14 @@ RUNNER_LOOP = textwrap.dedent("""
     from pytest_planalign_dbt import DbtRunner
     project, models = sys.argv[1], json.loads(sys.argv[2])
     runner = DbtRunner(project, write_json=False)
-    for model in models:
+    runner.run_model(models[0], stream_output=False)  # pays the import and the one parse
+    setup = time.perf_counter() - started
+    calls = []
+    for model in models[1:]:
+        t = time.perf_counter()
         runner.run_model(model, stream_output=False)
-    print(json.dumps({"wall": time.perf_counter() - started}))
+        calls.append(time.perf_counter() - t)
+    print(json.dumps({"setup": setup, "calls": calls}))
 """)
 YEARS = (2025, 2026, 2027)
 FIRST_YEAR = [
@@ -108,9 +115,9 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
     return wall, peak, out
 
 
-def dag_order(project: Path) -> list[str]:
-    out = measure([DBT, "ls", "--resource-type", "model", "--output", "name"], project)[2]
-    names = {line.strip() for line in out.splitlines() if line.strip() and " " not in line.strip()}
+def dag_order(project: Path, models: list[str]) -> list[str]:
+    """Models parents-first, from the manifest the warm-up build wrote."""
+    names = set(models)
     manifest = json.loads((project / "target" / "manifest.json").read_text())
     parents = {n["name"]: [p.split(".")[-1] for p in n["depends_on"]["nodes"]]
                for n in manifest["nodes"].values() if n["resource_type"] == "model"}
@@ -141,12 +148,12 @@ def bench_size(n: int, runs: int, sample: int) -> dict[str, dict[str, float | bo
     project = Path(tempfile.mkdtemp(prefix=f"bench-{n}-")) / "synth"
     models = generate(n, project)
     measure([DBT, "build"], project)  # warm-up: every contender starts from a built database
-    order = dag_order(project)
+    order = dag_order(project, models)
     assert sorted(order) == sorted(models)
     pytest_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project),
                   "--dbt-project-dir", str(project), "--dbt-select", "*"]
     old_sample = spread_sample(order, sample)
-    new_models = order if n < 200 else spread_sample(order, max(sample * 5, 40))
+    new_models = order if n < 200 else spread_sample(order, 20)
     contenders = {
         "dbt build (CLI)": lambda: measure([DBT, "build"], project)[:2],
         "pytest --dbt-select '*'": lambda: measure([*pytest_cmd, "-p", "no:xdist"], project.parent)[:2],
@@ -170,19 +177,25 @@ def bench_size(n: int, runs: int, sample: int) -> dict[str, dict[str, float | bo
     return out
 
 
+PER_CALL: dict[tuple[int, str], list[float]] = {}
+
+
 def per_model_old(project: Path, models: list[str], n: int) -> tuple[float, float]:
     walls, peaks = [], []
     for model in models:
         wall, peak, _ = measure([DBT, "run", "--select", model], project)
         walls.append(wall)
         peaks.append(peak)
+    PER_CALL.setdefault((n, "old"), []).extend(walls)
     return statistics.mean(walls) * n, max(peaks)
 
 
 def per_model_new(project: Path, models: list[str], n: int) -> tuple[float, float]:
-    wall, peak, out = measure([sys.executable, "-c", RUNNER_LOOP, str(project), json.dumps(models)], project)
-    inner = json.loads(out.strip().splitlines()[-1])["wall"]
-    return inner / len(models) * n, peak
+    """One process: its set-up (import, the one parse, the first call) + mean call x the rest."""
+    _, peak, out = measure([sys.executable, "-c", RUNNER_LOOP, str(project), json.dumps(models)], project)
+    data = json.loads(out.strip().splitlines()[-1])
+    PER_CALL.setdefault((n, "new"), []).extend(data["calls"])
+    return data["setup"] + statistics.mean(data["calls"]) * (n - 1), peak
 
 
 def bench_years(runs: int) -> dict[str, float]:
@@ -216,6 +229,14 @@ def table(results: dict[int, dict[str, dict[str, float | bool]]], years: dict[st
                 f"| {n} | {name}{mark} | {row['wall']:.1f} s | {row['wall'] / floor['wall']:.2f}x "
                 f"| {row['rss']:.0f} MB | {row['rss'] / floor['rss']:.2f}x |"
             )
+    lines += [
+        "",
+        "| N models | per call, old: `dbt run --select m` subprocess | per call, new: in-process `run_model` | new / old |",
+        "|---|---|---|---|",
+    ]
+    for n in results:
+        old, new = statistics.median(PER_CALL[(n, "old")]), statistics.median(PER_CALL[(n, "new")])
+        lines.append(f"| {n} | {old:.2f} s | {new:.3f} s | {new / old:.3f}x |")
     lines += [
         "",
         "| 3 simulated years on example_project (one model or tag per call) | wall (median) |",
@@ -252,7 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sample", type=int, default=8, help="models timed for the old per-model loop")
+    parser.add_argument("--sample", type=int, default=5, help="models timed for the old per-model loop")
     args = parser.parse_args()
     started = time.perf_counter()
     results = {}
