@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .runner import DbtError, DbtResult, DbtRunner, NodeResult
-from .runner.errors import suggest_fix
+from .runner.errors import label, suggest_fix
 from .runner.events import ProgressEvent
+from .runner.graph import DbtGraph
 
 if TYPE_CHECKING:
     from .share import SharedOutcomes
@@ -41,10 +42,14 @@ class NodeSpec:
     tags: tuple[str, ...] = ()
     fqn: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
+    materialized: str | None = None
+    # The project's own package (nodes of other packages live under dbt_packages/).
+    root_package: str = ""
 
     @classmethod
-    def from_ls(cls, data: Mapping[str, Any]) -> NodeSpec:
+    def from_ls(cls, data: Mapping[str, Any], root_package: str = "") -> NodeSpec:
         depends = data.get("depends_on") or {}
+        config = data.get("config") or {}
         return cls(
             unique_id=data["unique_id"],
             name=data["name"],
@@ -54,7 +59,38 @@ class NodeSpec:
             tags=tuple(data.get("tags") or ()),
             fqn=tuple(data.get("fqn") or ()),
             parents=tuple(depends.get("nodes") or ()),
+            materialized=config.get("materialized") if isinstance(config, Mapping) else None,
+            root_package=root_package,
         )
+
+    @classmethod
+    def hook(cls, package: str, hook_type: str, index: int, root_package: str = "") -> NodeSpec:
+        """An on-run-start / on-run-end hook of ``package`` (dbt's operation node)."""
+        name = f"{package}-{hook_type}-{index}"
+        return cls(f"operation.{package}.{name}", name, "operation", "dbt_project.yml", package,
+                   root_package=root_package)
+
+    @property
+    def item_name(self) -> str:
+        """The pytest item's name: dbt's name, with the version of a versioned model."""
+        parts = self.unique_id.split(".")
+        if self.resource_type == "model" and len(parts) == 4 and parts[3].startswith("v"):
+            return f"{self.name}.{parts[3]}"
+        return self.name
+
+    @property
+    def is_hook(self) -> bool:
+        return self.resource_type == "operation"
+
+    @property
+    def ephemeral(self) -> bool:
+        """dbt never runs an ephemeral model as a node: it inlines it into its children."""
+        return self.materialized == "ephemeral"
+
+    @property
+    def kind_name(self) -> str:
+        """How reports name the node's type ("model", "unit test", "hook"...)."""
+        return "hook" if self.is_hook else self.resource_type.replace("_", " ")
 
     @property
     def selector(self) -> str:
@@ -78,6 +114,10 @@ class NodeOutcome:
     build_error: str | None = None
     # Set when the whole build timed out: the node failed because it was cancelled.
     stopped_by: str | None = None
+    # The kind of the failure that kept dbt from reporting the node (a lock at start...).
+    build_kind: str | None = None
+    # The build's own fix for that failure (one fix line per report, never two).
+    build_fix: str | None = None
 
     @property
     def kind(self) -> str | None:
@@ -87,37 +127,43 @@ class NodeOutcome:
         if self.result is not None and self.result.error_class:
             return self.result.error_class
         if self.status == "missing":
-            return "unknown"
+            return self.build_kind or "unknown"
         return None
 
     @property
+    def label(self) -> str:
+        kind = self.kind
+        words = label(kind)
+        return words + " (retries exhausted)" if kind == "transient" else words
+
+    @property
+    def message(self) -> str:
+        return (self.result.message if self.result else None) or self.build_error or ""
+
+    @property
     def fix(self) -> str:
-        message = (self.result.message if self.result else None) or self.build_error or ""
-        compiled = self.result.compiled_path if self.result else None
-        return suggest_fix(self.kind or "unknown", message, compiled)
+        if self.result is None and self.build_fix:
+            return self.build_fix
+        result = self.result
+        return suggest_fix(
+            self.kind or "unknown", self.message, result.compiled_path if result else None,
+            result.resource_type if result else None, result.name if result else None,
+        )
+
+
+def graph_of(specs: Sequence[NodeSpec]) -> DbtGraph:
+    return DbtGraph.from_edges((s.unique_id, s.resource_type, s.parents) for s in specs)
 
 
 def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
     """dbt's order: parents before children, then by name (tests follow their models)."""
     by_id = {s.unique_id: s for s in specs}
-    depth: dict[str, int] = {}
+    order = graph_of(specs).order(list(by_id), {u: s.name for u, s in by_id.items()})
+    return [by_id[u] for u in order]
 
-    def level(uid: str, seen: frozenset[str] = frozenset()) -> int:
-        if uid in depth:
-            return depth[uid]
-        spec = by_id[uid]
-        parents = [p for p in spec.parents if p in by_id and p not in seen]
-        depth[uid] = 1 + max((level(p, seen | {uid}) for p in parents), default=-1)
-        return depth[uid]
 
-    def key(spec: NodeSpec) -> tuple[int, int, str]:
-        # dbt runs a model's unit tests before the model, and data tests after it.
-        if spec.resource_type == "unit_test":
-            model = next((p for p in spec.parents if p in by_id), None)
-            return (level(model) if model else 0, 0, spec.name)
-        return (level(spec.unique_id), 2 if spec.resource_type == "test" else 1, spec.name)
-
-    return sorted(specs, key=key)
+def _kind_name(node: NodeResult) -> str:
+    return "hook" if node.is_hook else node.resource_type.replace("_", " ")
 
 
 class SessionBuild:
@@ -217,23 +263,27 @@ class SessionBuild:
             log.exception("the dbt build failed to run")
             self.crash = exc
         finally:
+            reason, kind, fix = self._missing_reason()
+            attempts = self.result.attempts if self.result is not None else 1
             for uid in ids:
                 if uid not in self.outcomes:
-                    reason = self._missing_reason()
-                    self._set(NodeOutcome(uid, "missing", build_error=reason))
+                    self._set(NodeOutcome(uid, "missing", build_error=reason, build_kind=kind,
+                                          build_fix=fix, attempts=attempts))
             if self.share is not None:
                 self.share.finish()
             for event in self.ready.values():
                 event.set()
             self.done.set()
 
-    def _missing_reason(self) -> str:
+    def _missing_reason(self) -> tuple[str, str, str | None]:
+        """Why a node has no result: (dbt's message, failure kind, fix)."""
         if self.crash is not None:
-            return f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}"
+            return (f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}", "unknown",
+                    "this is a bug of pytest-planalign-dbt: please report it with the dbt log")
         error = self.result.error if self.result else None
         if error is not None:
-            return str(error)
-        return "dbt did not run this node"
+            return error.dbt_message, error.kind, error.fix
+        return "dbt did not run this node", "unknown", None
 
     def _progress(self, event: ProgressEvent) -> None:
         if event.kind != "finish" or event.unique_id not in self.specs:
@@ -245,9 +295,10 @@ class SessionBuild:
             ))
 
     def _finish(self, result: DbtResult, ids: list[str]) -> None:
-        by_id = {n.unique_id: n for n in result.nodes}
+        by_id = {n.unique_id: n for n in (*result.nodes, *result.hooks)}
         stopped_by = result.error.kind if result.error is not None and result.error.kind == "timeout" else None
-        failed = {uid for uid, n in by_id.items() if n.failed}
+        graph = graph_of(list(self.specs.values()))
+        failed = {uid: f"{_kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
         for uid in ids:
             node = by_id.get(uid)
             if node is None:
@@ -255,7 +306,7 @@ class SessionBuild:
             outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
                                   failures=node.failures, attempts=result.attempts, stopped_by=stopped_by)
             if node.status == "skipped":
-                outcome.upstream_failures = self._failed_ancestors(uid, failed, by_id)
+                outcome.upstream_failures = graph.why_skipped(uid, failed)
             if node.status == "fail" and node.resource_type == "test":
                 outcome.samples = self._samples(uid)
             with self._lock:
@@ -263,41 +314,20 @@ class SessionBuild:
             if earlier is None or earlier.result is None:
                 self._set(outcome)
 
-    def _failed_ancestors(self, uid: str, failed: set[str], by_id: Mapping[str, NodeResult]) -> list[str]:
-        """What made dbt skip ``uid``: failed ancestors, or a failed unit test of its model."""
-        found = self._walk_up(uid, failed, by_id)
-        if found:
-            return found
-        own = set(self.specs.get(uid, NodeSpec("", "", "", "", "")).parents) | {uid}
-        for other in sorted(failed):
-            spec = self.specs.get(other)
-            if spec is not None and spec.resource_type == "unit_test" and own & set(spec.parents):
-                node = by_id[other]
-                found.append(f"{node.resource_type} {node.name} ({node.error_class})")
-        return found
-
-    def _walk_up(self, uid: str, failed: set[str], by_id: Mapping[str, NodeResult]) -> list[str]:
-        seen, stack, found = set(), [uid], []
-        while stack:
-            for parent in self.specs.get(stack.pop(), NodeSpec("", "", "", "", "")).parents:
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                if parent in failed:
-                    node = by_id[parent]
-                    found.append(f"{node.resource_type} {node.name} ({node.error_class})")
-                else:
-                    stack.append(parent)
-        return sorted(found)
-
     def _samples(self, uid: str) -> list[dict[str, Any]]:
-        """Up to five failing rows from the test's own query, read through dbt."""
+        """Up to five failing rows from the test's own query, read through dbt.
+
+        Best effort: a report helper never takes the build down.
+        """
         try:
-            return self.runner.show(select=self.specs[uid].selector, limit=SAMPLE_ROWS,
+            rows = self.runner.show(select=self.specs[uid].selector, limit=SAMPLE_ROWS,
                                     dbt_vars=self.dbt_vars)
-        except (DbtError, ValueError) as exc:
+        except Exception as exc:
             log.info("could not read failing rows of %s: %s", uid, exc)
             return []
+        # JSON-safe for the xdist hand-off (dates and the like as text).
+        return [{k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+                 for k, v in row.items()} for row in rows]
 
     def _set(self, outcome: NodeOutcome, publish: bool = True) -> None:
         with self._lock:

@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 
 from .factory import make_runner
-from .options import DbtSettings
+from .collection import COLLECTION_KEY
+from .options import SETTINGS_KEY, DbtSettings
 from .runner import DbtResult, DbtRunner
 
 
 @pytest.fixture(scope="session")
 def dbt_settings(pytestconfig: pytest.Config) -> DbtSettings:
     """The session's resolved dbt settings (options > env > ini > defaults)."""
-    from .plugin import SETTINGS_KEY
-
     return pytestconfig.stash[SETTINGS_KEY]
 
 
@@ -49,10 +48,19 @@ def _runner(settings: DbtSettings, worker: str | None, suffix: str | None) -> Db
 
 @pytest.fixture(scope="session")
 def dbt_runner(
-    dbt_settings: DbtSettings, dbt_worker_id: str | None, dbt_database_suffix: str | None
+    request: pytest.FixtureRequest, dbt_settings: DbtSettings, dbt_worker_id: str | None,
+    dbt_database_suffix: str | None,
 ) -> DbtRunner:
     """A DbtRunner for the configured project; under xdist each worker has its own
-    target dir, log dir and DuckDB file."""
+    target dir, log dir and DuckDB file.
+
+    When the session also collects dbt nodes into the same database, they are built
+    first: a test's own dbt calls (other vars, other data) must never change what the
+    collected items see.
+    """
+    collection = request.config.stash.get(COLLECTION_KEY, None)
+    if collection is not None and not dbt_database_suffix:
+        collection.wait_for_build(request.session)
     return _runner(dbt_settings, dbt_worker_id, dbt_database_suffix)
 
 

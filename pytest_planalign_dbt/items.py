@@ -4,7 +4,8 @@ Outcomes: a node that could not be built (compilation error, a transient
 failure that outlived its retries, a build that never ran it) errors in setup;
 an execution error or a failing data test fails in call; a node dbt skipped
 because something upstream failed is skipped; a warn-severity failure passes
-with a pytest warning.
+with a pytest warning. Hooks (on-run-start / on-run-end) are items of the
+dbt_project.yml that defines them and follow the same rules.
 """
 
 from __future__ import annotations
@@ -18,19 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .build import NodeOutcome, NodeSpec
+from .runner.errors import trim_message
 
 if TYPE_CHECKING:
-    from .plugin import DbtCollection
-
-LABELS = {
-    "compilation": "compilation error",
-    "execution": "execution error",
-    "data_quality": "data quality failure",
-    "unit_test": "unit test failure",
-    "transient": "transient failure (retries exhausted)",
-    "timeout": "timeout",
-    "unknown": "error",
-}
+    from .collection import DbtCollection
 
 
 class DbtTestWarning(UserWarning):
@@ -46,7 +38,7 @@ class DbtNodeProblem(Exception):
         self.outcome = outcome
 
     def render(self) -> str:
-        return render_outcome(self.item.spec, self.outcome, self.item.project_dir)
+        return render_outcome(self.item.spec, self.outcome)
 
 
 class DbtNodeError(DbtNodeProblem):
@@ -86,22 +78,29 @@ def render_unit_test_diff(message: str) -> list[str]:
     return lines
 
 
-def render_outcome(spec: NodeSpec, outcome: NodeOutcome, project_dir: Path) -> str:
+def headline(spec: NodeSpec, outcome: NodeOutcome) -> str:
+    """The first line of a report: the failure's label, the node, and its file."""
+    where = spec.original_file_path
+    if spec.package_name and spec.package_name != spec.root_package:
+        where = f"package {spec.package_name}: {where}"
+    return f"dbt {outcome.label}: {spec.kind_name} {spec.name} ({where})"
+
+
+def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
     """The short report: class, node, file, dbt's message, compiled SQL, fix, samples."""
     kind = outcome.kind or "unknown"
-    head = (f"dbt {LABELS.get(kind, kind)}: {spec.resource_type.replace('_', ' ')} {spec.name} "
-            f"({spec.original_file_path})")
-    lines = [head]
+    lines = [headline(spec, outcome)]
     result = outcome.result
-    message = (result.message if result else None) or outcome.build_error or ""
+    message = outcome.message
     diff = render_unit_test_diff(message) if kind == "unit_test" else []
     if diff:
         lines.extend(diff)
     else:
-        for text in message.strip().splitlines()[:25]:
-            lines.append("  " + text.rstrip())
+        lines.extend("  " + text for text in trim_message(message, 25 if result else 12))
     if kind == "data_quality" and outcome.failures is not None:
         lines.append(f"  failing rows: {outcome.failures}")
+        if result is not None and result.relation_name:
+            lines.append(f"  failing rows stored in: {result.relation_name} (store_failures)")
     if kind == "transient":
         lines.append(f"  still failing after {outcome.attempts} attempt(s)")
     if result is not None:
@@ -119,41 +118,41 @@ def render_outcome(spec: NodeSpec, outcome: NodeOutcome, project_dir: Path) -> s
 class DbtFile(pytest.File):
     """A file of the dbt project that defines one or more selected nodes."""
 
-    def __init__(self, *, specs: Iterable[NodeSpec] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *, specs: Iterable[NodeSpec] = (), collection: DbtCollection | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.specs = list(specs)
+        self.collection = collection
 
     def collect(self) -> list[DbtItem]:
-        return [DbtItem.from_parent(self, name=spec.name, spec=spec) for spec in self.specs]
+        assert self.collection is not None
+        return [DbtItem.from_parent(self, name=spec.item_name, spec=spec, collection=self.collection)
+                for spec in self.specs]
 
 
 class DbtItem(pytest.Item):
     """One dbt node; its outcome comes from the session's single dbt build."""
 
-    def __init__(self, *, spec: NodeSpec, **kwargs: Any) -> None:
+    def __init__(self, *, spec: NodeSpec, collection: DbtCollection, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.collection = collection
         self.outcome: NodeOutcome | None = None
         self.add_marker("dbt")
         for tag in spec.tags:
             self.add_marker(tag)
-
-    @property
-    def collection(self) -> DbtCollection:
-        return self.config.stash[COLLECTION_KEY]
-
-    @property
-    def project_dir(self) -> Path:
-        return self.collection.project_dir
+        # JUnit carries the node's unique id, so CI tools can match testcases to dbt nodes.
+        self.user_properties.append(("dbt_unique_id", spec.unique_id))
 
     def setup(self) -> None:
         self.outcome = self.collection.outcome_for(self)
         outcome = self.outcome
         if outcome.status == "skipped":
             upstream = ", ".join(outcome.upstream_failures)
-            message = (outcome.result.message if outcome.result else None) or ""
             if upstream:
                 pytest.skip(f"skipped by dbt: upstream {upstream} failed")
+            message = (outcome.result.message if outcome.result else None) or ""
             pytest.skip(f"skipped by dbt{': ' + message if message else ''}")
         if outcome.status in ("error", "missing") and outcome.kind != "execution":
             raise DbtNodeError(self, outcome)
@@ -168,7 +167,7 @@ class DbtItem(pytest.Item):
             )
             # Attributed to the node's file (line 0: no source line to quote).
             warnings.warn_explicit(
-                DbtTestWarning(f"dbt {self.spec.resource_type} {self.spec.name}: {message}"),
+                DbtTestWarning(f"dbt {self.spec.kind_name} {self.spec.name}: {message}"),
                 DbtTestWarning, str(self.path), 0,
             )
         elif outcome.status in ("error", "fail"):
@@ -180,7 +179,4 @@ class DbtItem(pytest.Item):
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"dbt {self.spec.resource_type.replace('_', ' ')} {self.spec.name}"
-
-
-COLLECTION_KEY: pytest.StashKey[DbtCollection] = pytest.StashKey()
+        return self.path, None, f"dbt {self.spec.kind_name} {self.spec.name}"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .runner.command import parse_vars_text, validate_simulation_year, validate_threads
+from .runner.command import parse_vars_text, validate_simulation_year, validate_threads, vars_json
 from .runner.errors import DbtCommandError
 from .runner.project import SECRET_NAME
 
@@ -119,7 +119,8 @@ class DbtSettings:
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, Mapping):
-                value = dict(value)
+                # As text: YAML dates are not plain values for xdist's channel.
+                value = vars_json(value)
             out[opt.dest] = value
         out["sources"] = dict(self.sources)
         return out
@@ -132,7 +133,12 @@ class DbtSettings:
                 kwargs[key] = Path(kwargs[key])
         for key in ("select", "exclude"):
             kwargs[key] = tuple(kwargs.get(key) or ())
+        if isinstance(kwargs.get("vars"), str):
+            kwargs["vars"] = parse_vars_text(kwargs["vars"])
         return cls(**kwargs)
+
+
+SETTINGS_KEY: pytest.StashKey[DbtSettings] = pytest.StashKey()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -275,8 +281,12 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
     return DbtSettings(**values, sources=sources)
 
 
-def describe(settings: DbtSettings) -> list[str]:
-    """``name=value (source)`` for each setting that is not at its default."""
+def describe(settings: DbtSettings, max_vars: int | None = None) -> list[str]:
+    """``name=value (source)`` for each setting that is not at its default.
+
+    Vars are summarised past ``max_vars`` (a real project passes 100+): their count, and
+    the first few names; ``None`` lists them all.
+    """
     out = []
     for opt in OPTIONS:
         source = settings.sources.get(opt.dest, "default")
@@ -286,6 +296,41 @@ def describe(settings: DbtSettings) -> list[str]:
         if isinstance(value, tuple):
             value = " ".join(value)
         elif isinstance(value, Mapping):
-            value = {k: ("****" if SECRET_NAME.search(str(k)) else v) for k, v in value.items()}
+            shown = {k: ("****" if SECRET_NAME.search(str(k)) else v) for k, v in value.items()}
+            if max_vars is not None and len(shown) > max_vars:
+                names = ", ".join(list(shown)[:max_vars])
+                value = f"{len(shown)} vars ({names}, ...; -v lists them)"
+            else:
+                value = shown
         out.append(f"{opt.dest}={value} ({source})")
     return out
+
+
+def check_rootdir(config: pytest.Config, settings: DbtSettings) -> None:
+    """Refuse the one spelling that lets pytest pick the dbt project as its rootdir.
+
+    pytest chooses its rootdir (and ini file) before plugins add their options, so in
+    ``--dbt-project-dir P`` (with a space) it takes ``P`` for a test path: the rootdir
+    becomes ``P`` or its repository, whose ini file then applies, and every id changes.
+    """
+    args = list(config.invocation_params.args)
+    flag = "--dbt-project-dir"
+    if flag not in args or args.index(flag) + 1 >= len(args) or settings.project_dir is None:
+        return
+    value = args[args.index(flag) + 1]
+    invocation = Path(config.invocation_params.dir).resolve()
+    project = settings.project_dir
+    positional = {Path(os.path.abspath(a.split("::")[0])).resolve() for a in config.args}
+    if project in positional or invocation == project or project in invocation.parents:
+        return  # the project is a test path anyway, or pytest runs inside it
+    root = config.rootpath.resolve()
+    # The rootdir pytest would have chosen lies on the path of the invocation dir or of a
+    # real path argument; one that only the project dir explains came from the mistake.
+    explained = [invocation, *positional]
+    if root == project or project in root.parents or not any(
+        root == p or root in p.parents for p in explained
+    ):
+        raise pytest.UsageError(
+            f"{flag} {value}: pytest took {value} for a test path when it chose its rootdir "
+            f"({root}); write {flag}={value} (with '='), or set dbt_project_dir in your ini file"
+        )

@@ -141,15 +141,33 @@ def merge_vars(
 
 
 def vars_json(variables: Mapping[str, Any]) -> str:
-    """Serialise vars for ``--vars``; refuse what JSON cannot carry, naming the var."""
+    """Serialise vars for ``--vars``; refuse what dbt could not read back, naming the var.
+
+    JSON when the values allow it; dates and datetimes (which dbt's own YAML reading of
+    ``--vars`` produces, e.g. ``{start: 2024-03-01}``) go as YAML, so dbt sees the same
+    types it would from its own command line.
+    """
+    yaml_needed = False
     for key, value in variables.items():
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise DbtCommandError(
-                f"dbt var {key!r} is not JSON-serialisable ({exc}): pass str, int, float, bool, "
-                "None, or lists/dicts of them"
-            ) from None
+            try:
+                yaml.safe_dump(value, allow_unicode=True)
+            except yaml.YAMLError:
+                raise DbtCommandError(
+                    f"dbt var {key!r} is not JSON- or YAML-serialisable ({exc}): pass str, int, "
+                    "float, bool, None, dates, or lists/dicts of them"
+                ) from None
+            if isinstance(value, float):
+                raise DbtCommandError(
+                    f"dbt var {key!r} is {value!r}: NaN and infinity cannot be passed to dbt"
+                ) from None
+            yaml_needed = True
+    if yaml_needed:
+        return yaml.safe_dump(
+            dict(sorted(variables.items())), default_flow_style=True, width=2**31, allow_unicode=True
+        ).strip()
     return json.dumps(dict(variables), sort_keys=True, allow_nan=False)
 
 

@@ -31,7 +31,13 @@ from typing import Any
 from .command import DbtCommand
 from .errors import DbtError
 from .events import EventSink
-from .results import NodeResult, nodes_from_execution_result, nodes_from_run_results_json, read_run_results
+from .results import (
+    NodeResult,
+    nodes_from_execution_result,
+    nodes_from_run_results_json,
+    read_run_results,
+    rows_from_execution_result,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,10 @@ class Invocation:
     duration: float
     timed_out: bool = False
     cancelled: bool = False
+    # dbt said the selection matched no enabled node (NoNodesForSelectionCriteria).
+    no_nodes: bool = False
+    # Typed rows of `dbt show` (in-process only).
+    rows: list[dict[str, Any]] | None = None
     # What the command printed as its output: `ls` lines, `show` previews (JSON text).
     output: list[str] = field(default_factory=list)
     # unique_id -> child unique_ids and unique_id -> fqn, for retrying a sub-graph.
@@ -216,7 +226,8 @@ class InProcessExecutor:
             command=command, argv=["dbt", *argv], return_code=code, lines=sink.lines,
             stderr="" if exception is None else fatal or "", nodes=nodes, fatal=fatal,
             invocation_id=sink.invocation_id, duration=duration, timed_out=timed_out,
-            cancelled=cancelled,
+            cancelled=cancelled, no_nodes=sink.no_nodes_selected,
+            rows=rows_from_execution_result(res.result) if command.subcommand == "show" else None,
             output=[str(x) for x in res.result] if isinstance(res.result, list) else list(sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):
@@ -392,7 +403,7 @@ class SubprocessExecutor:
         inv = Invocation(
             command=command, argv=argv, return_code=proc.returncode, lines=sink.lines, stderr=stderr,
             nodes=nodes, fatal=fatal, invocation_id=sink.invocation_id, duration=duration,
-            timed_out=timed_out, cancelled=cancelled,
+            timed_out=timed_out, cancelled=cancelled, no_nodes=sink.no_nodes_selected,
             output=list(sink.printed if command.subcommand in ("ls", "list") else sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):

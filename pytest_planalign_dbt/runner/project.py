@@ -71,6 +71,44 @@ class ProjectInfo:
     target_path: Path
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
+    @property
+    def packages_dir(self) -> Path:
+        """Where ``dbt deps`` installs packages (``packages-install-path``)."""
+        config = _load_yaml(self.project_dir / "dbt_project.yml")
+        return self.project_dir / str(config.get("packages-install-path") or "dbt_packages")
+
+    def package_dir(self, package: str) -> Path:
+        return self.project_dir if package == self.name else self.packages_dir / package
+
+    def hooks(self) -> list[tuple[str, str, int]]:
+        """(package, "on-run-start" | "on-run-end", index) of every hook dbt will run.
+
+        dbt runs the hooks of the root project and of every installed package; each
+        list entry of ``on-run-start`` / ``on-run-end`` in a dbt_project.yml is one node.
+        """
+        files = [self.project_dir / "dbt_project.yml"]
+        if self.packages_dir.is_dir():
+            files += sorted(self.packages_dir.glob("*/dbt_project.yml"))
+        out = []
+        for path in files:
+            config = _load_yaml(path)
+            package = str(config.get("name") or path.parent.name)
+            for hook_type in ("on-run-start", "on-run-end"):
+                entries = config.get(hook_type, config.get(hook_type.replace("-", "_")))
+                if isinstance(entries, str):
+                    entries = [entries]
+                for index, _ in enumerate(entries or []):
+                    out.append((package, hook_type, index))
+        return out
+
+    def selector_names(self) -> list[str] | None:
+        """The names in selectors.yml, or None when the project has none."""
+        path = self.project_dir / "selectors.yml"
+        if not path.is_file():
+            return None
+        data = _load_yaml(path)
+        return [str(s.get("name")) for s in data.get("selectors") or [] if isinstance(s, dict)]
+
     def adapter_type(self, target: str | None) -> str | None:
         outputs, default = self._outputs()
         return (outputs.get(target or default or "") or {}).get("type")
@@ -88,6 +126,32 @@ class ProjectInfo:
             return {}, None
         outputs = entry.get("outputs") or {}
         return (outputs if isinstance(outputs, dict) else {}), entry.get("target")
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
+    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile."""
+    where = info.profiles_dir or Path.home() / ".dbt"
+    if not (where / "profiles.yml").is_file():
+        raise DbtConfigError(
+            f"no profiles.yml for dbt project {info.name}: none in {info.project_dir} and none in "
+            f"{where}; pass the directory that holds it (profiles_dir= / --dbt-profiles-dir / "
+            "DBT_PROFILES_DIR)"
+        )
+    profiles = _load_profiles(info.profiles_dir)
+    names = sorted(k for k in profiles if k != "config")
+    if info.profile and profiles and info.profile not in profiles:
+        raise DbtConfigError(
+            f"profile {info.profile!r} (dbt_project.yml `profile:`) is not in {where / 'profiles.yml'}; "
+            f"it has: {', '.join(names) or 'no profiles'}"
+        )
 
 
 def _load_profiles(profiles_dir: Path | None) -> dict[str, Any]:

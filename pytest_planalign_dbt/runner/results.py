@@ -7,6 +7,7 @@ read of them (and of run_results.json, their on-disk twin) lives in this module.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,11 @@ class NodeResult:
     def failed(self) -> bool:
         return self.status in FAILED_STATUSES
 
+    @property
+    def is_hook(self) -> bool:
+        """An on-run-start / on-run-end hook (dbt reports them as "operation" nodes)."""
+        return self.resource_type == "operation"
+
     def describe(self) -> str:
         where = f" ({self.original_file_path})" if self.original_file_path else ""
         msg = (self.message or "").strip().replace("\n", " | ")
@@ -62,10 +68,15 @@ class DbtResult:
     log_path: str | None = None
     # The command's own output: `ls` lines, `show` previews (JSON text).
     output: list[str] = field(default_factory=list)
+    # on-run-start / on-run-end hooks, apart from the nodes the command selected.
+    hooks: list[NodeResult] = field(default_factory=list)
+    # `dbt show` rows with their types, when dbt ran in-process (a subprocess gives JSON text).
+    rows: list[dict[str, Any]] | None = None
 
     @property
     def failed_nodes(self) -> list[NodeResult]:
-        return [n for n in self.nodes if n.failed]
+        """Failed nodes and failed hooks."""
+        return [n for n in (*self.nodes, *self.hooks) if n.failed]
 
     def node(self, name: str) -> NodeResult | None:
         """The result of the node called ``name`` (or with that unique id)."""
@@ -86,20 +97,35 @@ def _name_from_unique_id(unique_id: str) -> tuple[str, str]:
 
 
 def _existing(path: str | None) -> str | None:
-    """Only a compiled file that exists is worth pointing at (a compile error writes none)."""
-    return path if path and Path(path).is_file() else None
+    """Only a compiled file that exists is worth pointing at (a compile error writes none).
+
+    Never raises: a report helper must not take a build down (a path too long for the
+    file system is simply not there).
+    """
+    try:
+        return path if path and Path(path).is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def compiled_path_for(
-    target_path: Path | None, package: str | None, original_file_path: str | None, name: str,
-    resource_type: str,
+    target_path: Path | None, package: str | None, original_file_path: str | None,
+    node_path: str | None,
 ) -> str | None:
-    """Where dbt writes a node's compiled SQL, when dbt did not say (e.g. after a compile error)."""
+    """Where dbt writes a node's compiled SQL, when dbt did not say (e.g. a skipped node).
+
+    Built from the node's ``path``, never its name: dbt shortens and hashes the file
+    name of a generic test whose name is long (the name itself can pass 255 bytes).
+    Nodes defined in YAML (generic tests) or dbt_project.yml (hooks) are compiled to
+    ``<original_file_path>/<path>``; files of their own to ``<original_file_path>``.
+    """
     if target_path is None or not package or not original_file_path:
         return None
     rel = Path(original_file_path)
-    if resource_type == "test" and rel.suffix in (".yml", ".yaml"):
-        rel = rel / f"{name}.sql"
+    if rel.suffix in (".yml", ".yaml"):
+        if not node_path:
+            return None
+        rel = rel / node_path
     return str(target_path / "compiled" / package / rel)
 
 
@@ -116,7 +142,7 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
     if not compiled:
         compiled = compiled_path_for(
             target_path, getattr(node, "package_name", None),
-            getattr(node, "original_file_path", None), node.name, resource_type,
+            getattr(node, "original_file_path", None), getattr(node, "path", None),
         )
     return NodeResult(
         unique_id=node.unique_id,
@@ -131,6 +157,26 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
         original_file_path=getattr(node, "original_file_path", None),
         relation_name=getattr(node, "relation_name", None),
     )
+
+
+def _plain(value: Any) -> Any:
+    """agate's cell value as plain Python: integral Decimals as int, others as float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def rows_from_execution_result(result: Any) -> list[dict[str, Any]] | None:
+    """The typed rows of a ``dbt show`` run in-process (dates stay dates), or None."""
+    tables = [getattr(r, "agate_table", None) for r in getattr(result, "results", None) or []]
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        return None
+    rows: list[dict[str, Any]] = []
+    for table in tables:
+        names = list(table.column_names)
+        rows.extend({n: _plain(v) for n, v in zip(names, row.values())} for row in table.rows)
+    return rows
 
 
 def nodes_from_execution_result(result: Any, target_path: Path | None = None) -> list[NodeResult]:
@@ -158,8 +204,8 @@ def nodes_from_run_results_json(
             compiled = str(target_path.parent / compiled)
         if not compiled:
             compiled = compiled_path_for(
-                target_path, info.get("package_name"), info.get("original_file_path"), name,
-                resource_type,
+                target_path, info.get("package_name"), info.get("original_file_path"),
+                info.get("path"),
             )
         out.append(
             NodeResult(
@@ -212,3 +258,17 @@ def merge_nodes(earlier: Iterable[NodeResult], later: Iterable[NodeResult]) -> l
     for n in later:
         merged[n.unique_id] = n
     return list(merged.values())
+
+
+def disabled_names(manifest: Any, target_path: Path) -> list[str]:
+    """Names of the project's disabled nodes (``enabled: false``), from a parsed manifest
+    object, else from ``manifest.json``."""
+    if manifest is not None:
+        groups = (getattr(manifest, "disabled", None) or {}).values()
+        return sorted({getattr(n, "name", "") for nodes in groups for n in nodes} - {""})
+    try:
+        data = json.loads((target_path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    groups = (data.get("disabled") or {}).values()
+    return sorted({n.get("name", "") for nodes in groups for n in nodes} - {""})

@@ -23,6 +23,7 @@ from .errors import (
     DbtCommandError,
     DbtConfigError,
     DbtError,
+    DbtSelectionError,
     DbtTimeoutError,
     classify_message,
     error_for,
@@ -36,16 +37,20 @@ from .project import (
     find_project_dir,
     fingerprint,
     load_project,
+    require_profiles,
     resolve_profiles_dir,
     var_secrets,
     write_cwd_free_profiles,
 )
-from .results import DbtResult, NodeResult, merge_nodes
+from .results import DbtResult, NodeResult, disabled_names, merge_nodes
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
 EXECUTORS = ("inprocess", "subprocess")
+# What ref() accepts as a name: dbt allows '-' and other characters in file names; quotes,
+# braces and whitespace could break out of the generated ref() call.
+MODEL_NAME = re.compile(r"[^\s'\"{}%#\\]+")
 NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
 LIST_KEYS = (
     "unique_id", "name", "resource_type", "original_file_path", "package_name", "tags", "fqn",
@@ -87,6 +92,7 @@ class DbtRunner:
         self.target_path = self._abs(target_path) if target_path is not None else None
         self.log_path = self._abs(log_path) if log_path is not None else None
         self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
+        require_profiles(self.info)
         if target is not None and self.info.targets() and target not in self.info.targets():
             raise DbtConfigError(
                 f"target {target!r} is not in profile {self.info.profile!r}: use one of "
@@ -165,6 +171,9 @@ class DbtRunner:
         fail_fast: bool = False,
     ) -> DbtCommand:
         """The validated argv this runner would run (pure; nothing starts)."""
+        if isinstance(command_args, str):
+            command_args = shlex.split(command_args)
+        self._check_selector(command_args)
         profiles_dir = self.dbt_profiles_dir()
         if not self.write_json and self.executor_name == "inprocess":
             # (a subprocess's node results come from run_results.json: it always writes it)
@@ -185,6 +194,24 @@ class DbtRunner:
             target_path=str(self.target_path) if self.target_path else None,
             log_path=str(self.log_path) if self.log_path else None,
         )
+
+    def _check_selector(self, args: Sequence[str]) -> None:
+        """An unknown ``--selector`` is refused before dbt starts, naming the known ones."""
+        for i, arg in enumerate(args):
+            if arg.split("=", 1)[0] != "--selector":
+                continue
+            name = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            known = self.info.selector_names()
+            if known is not None and name and name not in known:
+                raise DbtCommandError(
+                    f"--selector {name}: no selector of that name in selectors.yml; it has: "
+                    f"{', '.join(known) or 'none'}"
+                )
+            if known is None and name:
+                raise DbtCommandError(
+                    f"--selector {name}: the project has no selectors.yml; define the selector "
+                    "there, or use --select"
+                )
 
     def execute_command(
         self,
@@ -211,6 +238,7 @@ class DbtRunner:
         retrying; ``cancel``, set from another thread, stops the run like Ctrl+C;
         ``max_attempts`` (the orchestrator's name) overrides the policy's attempts.
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         command = self.build_command(
             command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
             full_refresh=full_refresh, fail_fast=fail_fast,
@@ -339,7 +367,10 @@ class DbtRunner:
             invocation_id=inv.invocation_id,
             log_path=str((self.log_path or self.project_dir / "logs") / "dbt.log"),
             output=list(inv.output),
+            hooks=[n for n in nodes if n.is_hook],
+            rows=inv.rows,
         )
+        result.nodes = [n for n in nodes if not n.is_hook]
         if error is not None:
             error.result = result
         result.error = error
@@ -372,6 +403,7 @@ class DbtRunner:
 
     def run_model(self, name: str, **kwargs: Any) -> DbtResult:
         """``dbt run --select <name>``."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         if not isinstance(name, str) or not name.strip():
             raise DbtCommandError(f"model name must be a non-empty string, got {name!r}")
         kwargs.setdefault("description", f"Running model {name}")
@@ -385,6 +417,7 @@ class DbtRunner:
         parallel=True runs all of them in one dbt invocation (dbt's threads) and
         splits the results per model; parallel=False runs them one by one.
         """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         names = list(models)
         if not names:
             return []
@@ -404,6 +437,7 @@ class DbtRunner:
         self, tag: str, simulation_year: int | None = None, threads: int | None = None, **kwargs: Any
     ) -> DbtResult:
         """``dbt run --select tag:<tag>`` (the orchestrator's per-stage call)."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         if not isinstance(tag, str) or not tag.strip():
             raise DbtCommandError(f"tag must be a non-empty string, got {tag!r}")
         kwargs.setdefault("description", f"Running models tagged {tag}")
@@ -422,6 +456,7 @@ class DbtRunner:
         dbt_vars: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         # --no-write-json: listing must not replace the last build's run_results.json.
         args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS, "--no-write-json"]
         for resource_type in resource_types:
@@ -454,6 +489,7 @@ class DbtRunner:
         dbt_vars: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Rows from ``dbt show`` of a node (e.g. a failing test) or inline SQL; limit -1 = all."""
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
         if (select is None) == (inline is None):
             raise DbtCommandError("show() needs exactly one of select= or inline=")
         # --no-write-json: reading rows must not replace the last build's run_results.json.
@@ -463,6 +499,8 @@ class DbtRunner:
             args, description="Reading rows through dbt", simulation_year=simulation_year,
             dbt_vars=dbt_vars, stream_output=False,
         )
+        if result.rows is not None:
+            return result.rows
         rows: list[dict[str, Any]] = []
         for preview in result.output:
             data = json.loads(preview) if preview else []
@@ -479,13 +517,35 @@ class DbtRunner:
         simulation_year: int | None = None,
         dbt_vars: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """A relation's rows by model (or seed/snapshot) name, through dbt's ref()."""
-        if not isinstance(model, str) or not model.replace("_", "").isalnum():
-            raise DbtCommandError(f"model must be a model, seed or snapshot name, got {model!r}")
-        sql = f"select * from {{{{ ref('{model}') }}}}"
+        """A relation's rows by model (or seed/snapshot) name, through dbt's ref().
+
+        In-process, values keep their types (dates, numbers); from a subprocess they come
+        as dbt's JSON preview gives them. A versioned model takes ``name.v2`` or just
+        ``name`` (its latest version).
+        """
+        __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
+            raise DbtCommandError(
+                f"model must be the name of a model, seed or snapshot (as in ref()), got {model!r}"
+            )
+        name, _, version = model.partition(".v")
+        ref = f"ref('{name}', v={version})" if version.isdigit() else f"ref('{model}')"
+        sql = f"select * from {{{{ {ref} }}}}"
         if where:
             sql += f" where {where}"
-        return self.show(inline=sql, limit=limit, simulation_year=simulation_year, dbt_vars=dbt_vars)
+        try:
+            return self.show(inline=sql, limit=limit, simulation_year=simulation_year, dbt_vars=dbt_vars)
+        except DbtError as exc:
+            if exc.kind == "compilation" and re.search(r"not found|parsing inline", exc.dbt_message, re.I):
+                raise DbtCommandError(
+                    f"no model, seed or snapshot named {model!r} in project {self.info.name} "
+                    "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
+                ) from None
+            raise
+
+    def disabled_names(self) -> list[str]:
+        """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""
+        return disabled_names(getattr(self.executor, "_manifest", None), self.artifacts_path)
 
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""
@@ -495,7 +555,8 @@ class DbtRunner:
 def split_result(combined: DbtResult, name: str) -> DbtResult:
     """The part of a multi-model result that concerns model ``name``."""
     nodes = [n for n in combined.nodes if n.name == name or n.unique_id == name]
-    failed = [n for n in nodes if n.failed]
+    # Hooks ran for every model of the invocation: each part carries them (and their failure).
+    failed = [n for n in (*nodes, *combined.hooks) if n.failed]
     error = None
     if failed:
         error = error_for(pick_kind(n.error_class or "unknown" for n in failed), failed[0].message or "",
@@ -514,10 +575,15 @@ def split_result(combined: DbtResult, name: str) -> DbtResult:
         attempts=combined.attempts,
         invocation_id=combined.invocation_id,
         log_path=combined.log_path,
+        hooks=list(combined.hooks),
     )
     if error is not None:
         error.result = part
     return part
+
+
+# Commands that must select something: an empty selection here is a mistake, not a success.
+MUST_SELECT = frozenset({"build", "run", "seed", "snapshot", "test", "clone"})
 
 
 def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
@@ -532,13 +598,35 @@ def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtErro
         )
     if failed:
         kind = pick_kind(n.error_class or "unknown" for n in failed)
-        first = next(n for n in failed if n.error_class == kind)
-        return error_for(kind, first.message or "", nodes=failed)
+        first = next((n for n in failed if n.error_class == kind), failed[0])
+        return error_for(kind, first.message or "", nodes=[first, *(n for n in failed if n is not first)])
     if inv.fatal:
         return error_for(classify_message(inv.fatal), inv.fatal)
     if inv.return_code != 0:
         return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
+    if inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes):
+        selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
+        return DbtSelectionError(
+            f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
+            fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
+            "means); a node with `enabled: false` is never selected",
+        )
     return None
+
+
+def _selection_of(argv: Sequence[str]) -> list[str]:
+    """The selection flags and their values in an argv."""
+    out: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg.split("=", 1)[0] in ("--select", "-s", "--models", "-m", "--exclude", "--selector"):
+            out.append(arg)
+            taking = "=" not in arg
+        elif taking and not arg.startswith("-"):
+            out.append(arg)
+        else:
+            taking = False
+    return out
 
 
 def _descendants(roots: Iterable[str], children: Mapping[str, list[str]]) -> set[str]:

@@ -82,8 +82,8 @@ def test_threads_only_for_commands_that_take_them() -> None:
         (["run"], {"simulation_year": "2025"}, "simulation_year must be an int"),
         (["run"], {"simulation_year": 2025.0}, "simulation_year must be an int"),
         (["run"], {"dbt_vars": {"simulation_year": True}}, "simulation_year must be an int"),
-        (["run"], {"dbt_vars": {"when": object()}}, "dbt var 'when' is not JSON-serialisable"),
-        (["run"], {"dbt_vars": {"x": float("nan")}}, "dbt var 'x' is not JSON-serialisable"),
+        (["run"], {"dbt_vars": {"when": object()}}, "dbt var 'when' is not JSON- or YAML-serialisable"),
+        (["run"], {"dbt_vars": {"x": float("nan")}}, "NaN and infinity cannot be passed to dbt"),
         (["run"], {"dbt_vars": {1: "a"}}, "dbt var names must be strings"),
         (["run"], {"dbt_vars": ["a"]}, "dbt_vars must be a mapping"),
         (["run"], {"target": " "}, "target is empty"),
@@ -129,6 +129,6 @@ def test_runner_level_input_checks(tmp_path) -> None:
         runner.build_command([])
     with pytest.raises(DbtCommandError, match="exactly one of select= or inline="):
         runner.show()
-    with pytest.raises(DbtCommandError, match="model must be a model, seed or snapshot name"):
+    with pytest.raises(DbtCommandError, match="model must be the name of a model, seed or snapshot"):
         runner.rows("x; drop table y")
     assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).build_command(["run"]).argv

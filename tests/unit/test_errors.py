@@ -83,8 +83,9 @@ def test_lock_fix_names_the_holder_pid_and_file() -> None:
         ("unknown", "fatal: dbt_project.yml not found", "dbt_project.yml"),
         ("transient", "server closed the connection unexpectedly", "retry"),
         ("timeout", "timed out", "raise the timeout"),
-        ("compilation", "Compilation Error", "dbt parse"),
-        ("execution", "Runtime Error", "model's SQL"),
+        ("compilation", "Parsing Error in model x", "dbt parse"),
+        ("compilation", "Compilation Error", "dbt compile --select"),
+        ("execution", "Runtime Error", "node's SQL"),
         ("data_quality", "Got 2 results", "failing rows"),
         ("unknown", "?", "dbt log"),
     ],
@@ -102,12 +103,12 @@ def test_error_carries_nodes_message_compiled_path_and_fix() -> None:
     ]
     error = DbtExecutionError("Runtime Error\nboom", nodes=nodes)
     text = str(error)
-    assert "dbt execution failure in 12 node(s)" in text
+    assert "dbt execution error in 12 node(s)" in text
     assert "model m0 (models/m.sql): error: Runtime Error | boom" in text
     assert "... and 2 more" in text
     assert error.compiled_path == "/t/compiled/p/models/m.sql"
     assert "compiled SQL: /t/compiled/p/models/m.sql" in text
     assert error.node_names[:2] == ["m0", "m1"]
     bare = DbtTimeoutError("dbt ran longer than 3s")
-    assert "dbt timeout failure" in str(bare) and "dbt ran longer than 3s" in str(bare)
+    assert str(bare).startswith("dbt timeout\n") and "dbt ran longer than 3s" in str(bare)
     assert str(DbtError("x", fix="do y")).endswith("fix: do y")

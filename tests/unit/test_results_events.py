@@ -30,7 +30,7 @@ MANIFEST_NODES = {
     "model.p.a": {"name": "a", "resource_type": "model", "package_name": "p",
                   "original_file_path": "models/a.sql", "compiled_path": "target/compiled/p/models/a.sql"},
     "test.p.not_null_a_id.abc": {"name": "not_null_a_id", "resource_type": "test", "package_name": "p",
-                                 "original_file_path": "models/schema.yml"},
+                                 "original_file_path": "models/schema.yml", "path": "not_null_a_id.sql"},
 }
 
 

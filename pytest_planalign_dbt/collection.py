@@ -1,0 +1,258 @@
+"""The dbt collector: which nodes the selection means, where their files are, one build.
+
+Nodes are collected the way pytest collects anything: ``pytest_collect_file``
+turns each file of the dbt project that defines selected nodes into a DbtFile,
+so ids are relative to the rootdir, and file, directory and ``file::name``
+arguments, ``--deselect``, ``--lf`` and ``--sw`` work as for Python tests.
+Without path arguments (or when pytest's paths do not reach the project) every
+selected node is collected. Ephemeral models are not collected: dbt never runs
+them (it inlines them into their children, whose items report their errors).
+Hooks run with every build, so their items come with any dbt item.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import queue
+from pathlib import Path
+import pytest
+
+from . import envguard
+from .build import NodeOutcome, NodeSpec, SessionBuild
+from .factory import make_runner
+from .items import DbtFile, DbtItem
+from .options import DbtSettings
+from .runner import DbtError, DbtRunner
+from .share import SharedOutcomes
+
+
+class DbtCollection:
+    """Collects the selected dbt nodes as items and runs them in one dbt build."""
+
+    def __init__(self, config: pytest.Config, settings: DbtSettings) -> None:
+        self.config = config
+        self.settings = settings
+        assert settings.project_dir is not None
+        self.project_dir: Path = settings.project_dir
+        self.runner: DbtRunner | None = None
+        self.files: dict[Path, list[NodeSpec]] = {}
+        self.visited: set[Path] = set()
+        self.list_error: str | None = None
+        self.ephemeral: list[NodeSpec] = []
+        self.build: SessionBuild | None = None
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._guarded = False
+
+    # -- which nodes, in which files ------------------------------------------------------
+
+    def selection_args(self) -> list[str]:
+        args: list[str] = []
+        if self.settings.select:
+            args += ["--select", *self.settings.select]
+        if self.settings.exclude:
+            args += ["--exclude", *self.settings.exclude]
+        if self.settings.selector:
+            args += ["--selector", self.settings.selector]
+        return args
+
+    def list_specs(self) -> list[NodeSpec]:
+        """The selected nodes, as dbt's own ``ls`` resolves the selection."""
+        runner = self._runner()
+        nodes = runner.list_nodes(
+            self.settings.select, self.settings.exclude, self.settings.selector,
+            dbt_vars=self.settings.merged_vars(),
+        )
+        return [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
+
+    def _runner(self) -> DbtRunner:
+        if self.runner is None:
+            try:
+                self.runner = make_runner(self.settings)
+            except ValueError as exc:
+                raise pytest.UsageError(str(exc).splitlines()[0]) from None
+        return self.runner
+
+    def resolve(self) -> None:
+        """Ask dbt which nodes the selection means, and map them to their files."""
+        try:
+            specs = self.list_specs()
+        except DbtError as exc:
+            self.list_error = f"dbt could not list the selected nodes\n{exc}"
+            return
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc).splitlines()[0]) from None
+        self.ephemeral = [s for s in specs if s.ephemeral]
+        specs = [s for s in specs if not s.ephemeral]
+        if not specs:
+            raise pytest.UsageError(self._nothing_selected())
+        specs = _with_parent_tags(specs)
+        info = self._runner().info
+        hooks = [NodeSpec.hook(p, t, i, info.name) for p, t, i in info.hooks()]
+        for spec in [*specs, *hooks]:
+            self.files.setdefault(self.path_of(spec), []).append(spec)
+        for tag in sorted({t for s in specs for t in s.tags}):
+            self.config.addinivalue_line("markers", f"{tag}: dbt tag {tag}")
+
+    def _nothing_selected(self) -> str:
+        what = " ".join(self.selection_args())
+        if self.ephemeral:
+            names = ", ".join(s.name for s in self.ephemeral[:5])
+            return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "
+                    "inlines them into their children); select their children, e.g. "
+                    f"'{self.ephemeral[0].name}+'")
+        patterns = [p for p in self.settings.select if not any(c in p for c in ":+@/")]
+        disabled = [n for n in self._runner().disabled_names()
+                    if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+        if disabled:
+            return (f"{what}: no enabled dbt node matches; {', '.join(disabled[:5])} "
+                    "matches but is disabled (`enabled: false` in its config)")
+        return f"{what}: no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
+
+    def path_of(self, spec: NodeSpec) -> Path:
+        """The file that defines a node, in the user's tree (packages under dbt_packages/)."""
+        info = self._runner().info
+        base = info.package_dir(spec.package_name) if spec.package_name else self.project_dir
+        return base / spec.original_file_path.lstrip("./")
+
+    # -- pytest's collection -----------------------------------------------------------------
+
+    def ignore(self, path: Path) -> bool:
+        """dbt's own output dirs hold copies of node files: never walk them."""
+        info = self._runner().info
+        return path in (info.target_path, self.project_dir / "logs")
+
+    def collect_file(self, file_path: Path, parent: pytest.Collector) -> DbtFile | None:
+        specs = self.files.get(file_path)
+        if not specs or file_path in self.visited:
+            return None
+        self.visited.add(file_path)
+        return DbtFile.from_parent(parent, path=file_path, specs=specs, collection=self)
+
+    def finish_collection(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        """Add the node files pytest's paths did not reach, and prepare the build."""
+        if self.list_error is not None:
+            report = pytest.CollectReport(self._project_nodeid(), "failed", self.list_error, [])
+            session.ihook.pytest_collectreport(report=report)
+            return
+        explicit = self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
+        hook_files = {p for p, specs in self.files.items() if all(s.is_hook for s in specs)}
+        for path, specs in self.files.items():
+            if path in self.visited or path in hook_files or explicit:
+                continue
+            self._add_file(session, items, path, specs)
+        dbt_items = [i for i in items if isinstance(i, DbtItem)]
+        if any(not i.spec.is_hook for i in dbt_items):
+            for path in hook_files - self.visited:
+                self._add_file(session, items, path, self.files[path])
+        else:
+            # No node to build means no build, and no hooks to report.
+            items[:] = [i for i in items if not isinstance(i, DbtItem)]
+            return
+        specs = [i.spec for i in items if isinstance(i, DbtItem)]
+        self.build = SessionBuild(
+            self._runner(), specs, dbt_vars=self.settings.merged_vars(),
+            selection=self.selection_args(), full_refresh=self.settings.full_refresh,
+            threads=self.settings.threads,
+            on_line=self.lines.put if self.settings.stream else None,
+            share=self._share(),
+        )
+
+    def _args_are_project(self) -> bool:
+        """True when the path arguments are just the project dir (`pytest P --dbt-project-dir P`)."""
+        return all(Path(os.path.abspath(a.split("::")[0])) == self.project_dir for a in self.config.args)
+
+    def _add_file(self, session: pytest.Session, items: list[pytest.Item], path: Path,
+                  specs: list[NodeSpec]) -> None:
+        collector = DbtFile.from_parent(session, path=path, specs=specs, collection=self)
+        collected = collector.collect()
+        # Reported like any collected file: counts, --collect-only and xdist see them.
+        session.ihook.pytest_collectreport(
+            report=pytest.CollectReport(collector.nodeid, "passed", None, list(collected))
+        )
+        self.visited.add(path)
+        items.extend(collected)
+
+    def _project_nodeid(self) -> str:
+        try:
+            return str(self.project_dir.relative_to(self.config.rootpath)) or self.project_dir.name
+        except ValueError:
+            return self.project_dir.name
+
+    def _share(self) -> SharedOutcomes | None:
+        workerinput = getattr(self.config, "workerinput", None)
+        if workerinput is None or "planalign_dbt" not in workerinput:
+            return None
+        return SharedOutcomes(workerinput["planalign_dbt"]["shared"], workerinput.get("workerid", "gw?"))
+
+    # -- the build ---------------------------------------------------------------------------
+
+    def start(self, session: pytest.Session) -> None:
+        """Start the one build for every dbt item still selected (idempotent)."""
+        build = self.build
+        assert build is not None
+        if build.started:
+            return
+        ids = [i.spec.unique_id for i in session.items if isinstance(i, DbtItem)]
+        if self.settings.executor == "inprocess":
+            envguard.install()  # dbt's threads vs pytest's PYTEST_CURRENT_TEST churn
+            self._guarded = True
+        option = self.config.option
+        fail_fast = option.maxfail == 1 or bool(getattr(option, "stepwise", False))
+        build.start(ids, fail_fast=fail_fast)
+
+    def outcome_for(self, item: DbtItem) -> NodeOutcome:
+        """The item's node outcome; the first call starts the one build for all items."""
+        build = self.build
+        assert build is not None
+        self.start(item.session)
+        try:
+            return build.wait(item.spec.unique_id, pump=self._pump)
+        except KeyboardInterrupt:
+            build.stop()
+            raise
+
+    def wait_for_build(self, session: pytest.Session) -> None:
+        """Build the collected nodes before a test changes the same database (fixtures)."""
+        if self.build is None:
+            return
+        self.start(session)
+        self.build.done.wait()
+
+    def _pump(self) -> None:
+        """Write queued dbt lines to the terminal (--dbt-stream), from the main thread."""
+        if self.lines.empty():
+            return
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None or capture is None:
+            return
+        with capture.global_and_fixture_disabled():
+            while not self.lines.empty():
+                reporter.write_line(f"[dbt] {self.lines.get()}")
+
+    def close(self) -> None:
+        """Never leave a build running (e.g. after -x stopped the session)."""
+        if self.build is not None:
+            self.build.stop()
+        if self._guarded:
+            envguard.uninstall()
+            self._guarded = False
+
+
+def _with_parent_tags(specs: list[NodeSpec]) -> list[NodeSpec]:
+    """Data and unit tests carry the tags of the nodes they test (as dbt's tag: selection does)."""
+    tags = {s.unique_id: s.tags for s in specs}
+    out = []
+    for spec in specs:
+        if spec.resource_type in ("test", "unit_test"):
+            inherited: dict[str, None] = dict.fromkeys(spec.tags)
+            for parent in spec.parents:
+                inherited.update(dict.fromkeys(tags.get(parent, ())))
+            spec = dataclasses.replace(spec, tags=tuple(inherited))
+        out.append(spec)
+    return out
+
+
+COLLECTION_KEY: pytest.StashKey[DbtCollection] = pytest.StashKey()

@@ -1,0 +1,105 @@
+"""DbtGraph: the DAG of the selected dbt nodes (parents, children, attached tests).
+
+The one place the plugin walks dbt's graph: why a node was skipped (a failed
+ancestor, a failed data or unit test of an ancestor, a failed on-run-start hook),
+and dbt's run order for reporting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+TEST_TYPES = frozenset({"test", "unit_test"})
+
+
+@dataclass
+class DbtGraph:
+    """Parents and children of dbt nodes, by unique id."""
+
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    resource_types: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_edges(cls, nodes: Iterable[tuple[str, str, Sequence[str]]]) -> DbtGraph:
+        """From (unique_id, resource_type, parent ids) triples."""
+        graph = cls()
+        for uid, resource_type, parents in nodes:
+            graph.parents[uid] = tuple(parents)
+            graph.resource_types[uid] = resource_type
+        return graph
+
+    @property
+    def children(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for uid, parents in self.parents.items():
+            for parent in parents:
+                out.setdefault(parent, []).append(uid)
+        return out
+
+    def ancestors(self, uid: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [uid]
+        while stack:
+            for parent in self.parents.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    def descendants(self, roots: Iterable[str]) -> set[str]:
+        children = self.children
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
+
+    def tests_of(self, uids: Iterable[str]) -> set[str]:
+        """Data and unit tests attached to any of ``uids``."""
+        wanted = set(uids)
+        return {
+            uid for uid, parents in self.parents.items()
+            if self.resource_types.get(uid) in TEST_TYPES and wanted & set(parents)
+        }
+
+    def why_skipped(self, uid: str, failed: Mapping[str, str]) -> list[str]:
+        """The failed nodes that made dbt skip ``uid`` (``failed``: unique id -> label).
+
+        dbt build skips a node when an ancestor failed, or when a data or unit test of
+        an ancestor (or of the node itself, for unit tests that guard a model) failed,
+        and every node when an on-run-start hook failed.
+        """
+        own = self.ancestors(uid)
+        blamed = {a for a in own if a in failed}
+        guarded = own | {uid}
+        if self.resource_types.get(uid) == "unit_test":
+            # A model's unit tests run first; one failing skips the model and its siblings.
+            guarded |= set(self.parents.get(uid, ()))
+        blamed |= {t for t in self.tests_of(guarded) if t in failed and t != uid}
+        if not blamed:
+            blamed = {h for h in failed if "-on-run-start-" in h}
+        return sorted(failed[b] for b in blamed)
+
+    def order(self, uids: Sequence[str], names: Mapping[str, str]) -> list[str]:
+        """dbt's order: parents before children, unit tests before, data tests after their model."""
+        wanted = set(uids)
+        depth: dict[str, int] = {}
+
+        def level(uid: str, seen: frozenset[str] = frozenset()) -> int:
+            if uid not in depth:
+                parents = [p for p in self.parents.get(uid, ()) if p in wanted and p not in seen]
+                depth[uid] = 1 + max((level(p, seen | {uid}) for p in parents), default=-1)
+            return depth[uid]
+
+        def key(uid: str) -> tuple[int, int, str]:
+            kind = self.resource_types.get(uid, "")
+            if kind == "unit_test":
+                model = next((p for p in self.parents.get(uid, ()) if p in wanted), None)
+                return (level(model) if model else 0, 0, names.get(uid, uid))
+            return (level(uid), 2 if kind == "test" else 1, names.get(uid, uid))
+
+        return sorted(uids, key=key)

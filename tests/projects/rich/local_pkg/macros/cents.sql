@@ -1,0 +1,1 @@
+{% macro cents(expr) %}cast(round({{ expr }} * 100) as bigint){% endmacro %}

@@ -1,0 +1,2 @@
+{{ config(alias='pkg_stg_customers') }}
+select 42 as customer_id

@@ -1,0 +1,1 @@
+select {{ "'not a number'" if var('red') else '1' }} as id, 'x' as label

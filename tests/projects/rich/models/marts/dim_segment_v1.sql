@@ -1,0 +1,1 @@
+select distinct segment from {{ ref('stg_customers') }}

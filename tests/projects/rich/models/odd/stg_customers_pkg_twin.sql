@@ -1,0 +1,1 @@
+select * from {{ ref('rich_pkg', 'pkg_customers') }}
