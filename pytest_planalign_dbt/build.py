@@ -211,7 +211,9 @@ class SessionBuild:
         else:
             # Exactly the items pytest kept (after -k, -m, --lf, --deselect); their tests
             # are listed themselves, so dbt must not add the attached ones back.
-            args = ["build", "--select", *sorted(self.specs[u].selector for u in ids),
+            # Hooks are not selectable: they run with any build.
+            args = ["build", "--select",
+                    *sorted(self.specs[u].selector for u in ids if not self.specs[u].is_hook),
                     "--indirect-selection", "empty"]
         if fail_fast:
             args.append("--fail-fast")
@@ -222,6 +224,14 @@ class SessionBuild:
         if self._thread is not None:
             return
         ids = [u for u in unique_ids if u in self.specs]
+        if all(self.specs[u].is_hook for u in ids):
+            # Only hooks kept (-k): dbt runs hooks only around nodes, so nothing runs.
+            for uid in ids:
+                self._set(NodeOutcome(uid, "skipped", build_error="no dbt node was kept, so dbt ran no hooks"),
+                          publish=False)
+            self._thread = threading.Thread(target=self.done.set, name="dbt-nothing", daemon=True)
+            self._thread.start()
+            return
         if self.share is not None and not self.share.elect():
             # Another xdist worker builds; follow the outcomes it publishes.
             self._thread = threading.Thread(target=self._follow, args=(ids,), name="dbt-follow",

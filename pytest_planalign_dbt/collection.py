@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from . import envguard
-from .build import NodeOutcome, NodeSpec, SessionBuild
+from .build import NodeOutcome, NodeSpec, SessionBuild, topological
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .options import DbtSettings
@@ -96,7 +96,8 @@ class DbtCollection:
             self.config.addinivalue_line("markers", f"{tag}: dbt tag {tag}")
 
     def _nothing_selected(self) -> str:
-        what = " ".join(self.selection_args())
+        what = " ".join(self.selection_args()).replace("--select", "--dbt-select").replace(
+            "--exclude", "--dbt-exclude").replace("--selector", "--dbt-selector")
         if self.ephemeral:
             names = ", ".join(s.name for s in self.ephemeral[:5])
             return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "
@@ -150,7 +151,10 @@ class DbtCollection:
             # No node to build means no build, and no hooks to report.
             items[:] = [i for i in items if not isinstance(i, DbtItem)]
             return
-        specs = [i.spec for i in items if isinstance(i, DbtItem)]
+        _in_dbt_order(items)
+        # Every selected node, collected or not: the user's own selection is passed to dbt
+        # only when pytest kept all of them (no path argument, --lf, -k or -m left one out).
+        specs = [spec for specs in self.files.values() for spec in specs]
         self.build = SessionBuild(
             self._runner(), specs, dbt_vars=self.settings.merged_vars(),
             selection=self.selection_args(), full_refresh=self.settings.full_refresh,
@@ -239,6 +243,18 @@ class DbtCollection:
         if self._guarded:
             envguard.uninstall()
             self._guarded = False
+
+
+def _in_dbt_order(items: list[pytest.Item]) -> None:
+    """dbt items in dbt's run order (in the slots they hold): they report as nodes finish."""
+    slots = [i for i, item in enumerate(items) if isinstance(item, DbtItem)]
+    dbt_items = [items[i] for i in slots]
+    specs = [item.spec for item in dbt_items]  # type: ignore[attr-defined]
+    order = {s.unique_id: n for n, s in enumerate(topological(specs))}
+    dbt_items.sort(key=lambda item: (item.spec.is_hook and "on-run-end" in item.spec.name,  # type: ignore[attr-defined]
+                                     order[item.spec.unique_id]))  # type: ignore[attr-defined]
+    for slot, item in zip(slots, dbt_items):
+        items[slot] = item
 
 
 def _with_parent_tags(specs: list[NodeSpec]) -> list[NodeSpec]:

@@ -152,7 +152,7 @@ class DbtItem(pytest.Item):
             upstream = ", ".join(outcome.upstream_failures)
             if upstream:
                 pytest.skip(f"skipped by dbt: upstream {upstream} failed")
-            message = (outcome.result.message if outcome.result else None) or ""
+            message = outcome.message
             pytest.skip(f"skipped by dbt{': ' + message if message else ''}")
         if outcome.status in ("error", "missing") and outcome.kind != "execution":
             raise DbtNodeError(self, outcome)

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 RECORDER = '''
-from pytest_planalign_dbt.items import COLLECTION_KEY
+from pytest_planalign_dbt.collection import COLLECTION_KEY
 
 EVENTS = []
 
