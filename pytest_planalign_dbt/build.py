@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .runner import DbtError, DbtResult, DbtRunner, NodeResult
+from .runner.results import failure_block
 from .runner.errors import label, suggest_fix
 from .runner.events import ProgressEvent
 from .runner.graph import DbtGraph
@@ -138,7 +139,10 @@ class NodeOutcome:
 
     @property
     def message(self) -> str:
-        return (self.result.message if self.result else None) or self.build_error or ""
+        own = (self.result.message if self.result else None) or ""
+        if own and self.build_error:
+            return f"{own}\n{self.build_error}"
+        return own or self.build_error or ""
 
     @property
     def fix(self) -> str:
@@ -315,7 +319,11 @@ class SessionBuild:
                 continue
             outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
                                   failures=node.failures, attempts=result.attempts, stopped_by=stopped_by)
-            if node.status == "skipped":
+            if node.ephemeral_parent:
+                # The ephemeral model's own error is only in dbt's lines.
+                outcome.build_error = failure_block(result.stdout.splitlines(),
+                                                    node.ephemeral_parent.split(".")[-1]) or None
+            elif node.status == "skipped":
                 outcome.upstream_failures = graph.why_skipped(uid, failed)
             if node.status == "fail" and node.resource_type == "test":
                 outcome.samples = self._samples(uid)

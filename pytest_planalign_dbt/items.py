@@ -148,13 +148,16 @@ class DbtItem(pytest.Item):
     def setup(self) -> None:
         self.outcome = self.collection.outcome_for(self)
         outcome = self.outcome
-        if outcome.status == "skipped":
+        broken = outcome.status in ("error", "missing") or (
+            outcome.result is not None and outcome.result.ephemeral_parent is not None
+        )
+        if outcome.status == "skipped" and not broken:
             upstream = ", ".join(outcome.upstream_failures)
             if upstream:
                 pytest.skip(f"skipped by dbt: upstream {upstream} failed")
             message = outcome.message
             pytest.skip(f"skipped by dbt{': ' + message if message else ''}")
-        if outcome.status in ("error", "missing") and outcome.kind != "execution":
+        if broken and outcome.kind != "execution":
             raise DbtNodeError(self, outcome)
 
     def runtest(self) -> None:

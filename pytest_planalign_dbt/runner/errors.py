@@ -219,6 +219,8 @@ def classify_node(status: str, message: str | None, resource_type: str = "") -> 
     """The error class of one node result, or None when it did not fail."""
     if status == "fail":
         return UNIT_TEST if resource_type == "unit_test" else DATA_QUALITY
+    if status == "skipped" and "compilation error in referenced ephemeral model" in (message or ""):
+        return COMPILATION  # dbt's "ERROR SKIP": the run fails
     if status in ("error", "runtime error"):
         kind = classify_message(message or "")
         # A node error that names no kind still happened while running the node.
@@ -347,6 +349,12 @@ def suggest_fix(
                 f"{what or ' <seed>'}` reproduces it"
             )
         return f"check the CSV file of seed{what} and the seed's config; `dbt seed --select{what or ' <seed>'}` reproduces it"
+    ephemeral = re.search(r"referenced ephemeral model \S+\.(?P<name>[^.\s]+)\b", message)
+    if kind == COMPILATION and ephemeral:
+        return (
+            f"fix ephemeral model {ephemeral['name']} (dbt inlines it into{what or ' this node'}; its "
+            f"error is above); `dbt compile --select{what or ' <node>'}` reproduces it"
+        )
     if kind == COMPILATION and _CONTRACT.search(message):
         return (
             f"make the columns and data types of model{what} match its contract in YAML (or "

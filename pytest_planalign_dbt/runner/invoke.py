@@ -192,7 +192,7 @@ class InProcessExecutor:
                     reused = self.parses == parses
                 runner = dbtRunner(manifest=manifest, callbacks=[callback])
                 res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
-                if reused and _stale_manifest(res):
+                if reused and (_stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
                     # The reused parse no longer fits (e.g. vars that shape the DAG changed
                     # under reuse_manifest_across_vars): parse again and run once more.
                     log.warning("the reused dbt manifest is stale; parsing again")

@@ -7,8 +7,9 @@ read of them (and of run_results.json, their on-disk twin) lives in this module.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 from .errors import DbtError, classify_node
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+PROGRESS_LINE = re.compile(r"\s*\d+ of \d+ ")
+EPHEMERAL_ERROR = re.compile(r"caused by compilation error in referenced ephemeral model (?P<model>\S+)")
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,17 @@ class NodeResult:
     relation_name: str | None = None
 
     @property
+    def ephemeral_parent(self) -> str | None:
+        """For a node dbt skipped because an ephemeral model it inlines failed to compile,
+        that model's unique id ("ERROR SKIP" in dbt's log; the run fails)."""
+        if self.status != "skipped" or not self.message:
+            return None
+        found = EPHEMERAL_ERROR.search(self.message)
+        return found["model"] if found else None
+
+    @property
     def failed(self) -> bool:
-        return self.status in FAILED_STATUSES
+        return self.status in FAILED_STATUSES or self.ephemeral_parent is not None
 
     @property
     def is_hook(self) -> bool:
@@ -272,3 +284,20 @@ def disabled_names(manifest: Any, target_path: Path) -> list[str]:
         return []
     groups = (data.get("disabled") or {}).values()
     return sorted({n.get("name", "") for nodes in groups for n in nodes} - {""})
+
+
+def failure_block(lines: Iterable[str], name: str, limit: int = 15) -> str:
+    """dbt's printed failure block for node ``name`` ("Failure in model x" ... up to a blank
+    line, a progress line or "compiled code at")."""
+    out: list[str] = []
+    for line in lines:
+        if not out:
+            if re.match(rf"\s*Failure in \w+ {re.escape(name)} ", line):
+                out.append(line.strip())
+            continue
+        if not line.strip() or PROGRESS_LINE.match(line) or len(out) > limit:
+            break
+        out.append(line.rstrip())
+        if "compiled code at" in line:
+            break
+    return "\n".join(out[1:]).strip()

@@ -42,7 +42,7 @@ from .project import (
     var_secrets,
     write_cwd_free_profiles,
 )
-from .results import DbtResult, NodeResult, disabled_names, merge_nodes
+from .results import DbtResult, NodeResult, disabled_names, failure_block, merge_nodes
 from .retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -536,7 +536,7 @@ class DbtRunner:
         try:
             return self.show(inline=sql, limit=limit, simulation_year=simulation_year, dbt_vars=dbt_vars)
         except DbtError as exc:
-            if exc.kind == "compilation" and re.search(r"not found|parsing inline", exc.dbt_message, re.I):
+            if re.search(r"not found|parsing inline", exc.dbt_message, re.I):
                 raise DbtCommandError(
                     f"no model, seed or snapshot named {model!r} in project {self.info.name} "
                     "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
@@ -599,7 +599,12 @@ def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtErro
     if failed:
         kind = pick_kind(n.error_class or "unknown" for n in failed)
         first = next((n for n in failed if n.error_class == kind), failed[0])
-        return error_for(kind, first.message or "", nodes=[first, *(n for n in failed if n is not first)])
+        message = first.message or ""
+        if first.ephemeral_parent:
+            # dbt reports no result for an ephemeral model: its error lives in the log lines
+            # and in the "skipped" results of the nodes that inline it.
+            message = failure_block(inv.lines, first.ephemeral_parent.split(".")[-1]) or message
+        return error_for(kind, message, nodes=[first, *(n for n in failed if n is not first)])
     if inv.fatal:
         return error_for(classify_message(inv.fatal), inv.fatal)
     if inv.return_code != 0:

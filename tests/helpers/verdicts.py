@@ -40,9 +40,14 @@ def dbt_build(project: Path, *args: str) -> tuple[int, dict[str, str]]:
 
 
 def run_results(project: Path) -> dict[str, str]:
-    """unique id -> status, from the project's last run_results.json."""
+    """unique id -> status, from the project's last run_results.json.
+
+    A node skipped because an ephemeral model it inlines did not compile counts as an
+    error: dbt's log says "ERROR SKIP" and the run fails (exit 1).
+    """
     data = json.loads((project / "target" / "run_results.json").read_text())
-    return {r["unique_id"]: r["status"] for r in data["results"]}
+    return {r["unique_id"]: "error" if r["status"] == "skipped" and "referenced ephemeral model"
+            in (r.get("message") or "") else r["status"] for r in data["results"]}
 
 
 def junit_outcomes(path: Path) -> dict[str, str]:

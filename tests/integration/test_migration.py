@@ -22,7 +22,7 @@ def test_run_dbt_command_prints_a_status_and_returns_success(copy_project, capsy
                          dbt_vars={"x": 1}, working_dir=project)
     assert ok is False
     err = capsys.readouterr().err
-    assert "FAILED: Building: dbt execution failure in 1 node(s)" in err
+    assert "FAILED: Building: dbt execution error in 1 node(s)" in err
     assert "fix: run the compiled SQL" in err
     with pytest.raises(ValueError, match="unknown dbt subcommand"):
         run_dbt_command(["frobnicate"], working_dir=project)

@@ -57,6 +57,10 @@ def test_header_without_a_project(run) -> None:
         (["--dbt-project-dir", "minimal", "--dbt-select", "nothing_like_this"], {}, "ERROR: --dbt-select nothing_like_this: no dbt node matches*"),
         (["--dbt-project-dir", "minimal", "--dbt-select", "*", "--dbt-target", "prod"], {}, "ERROR: target 'prod' is not in profile 'minimal': use one of dev, postgres"),
         (["--dbt-select", "  "], {}, "ERROR: --dbt-select (command line): give at least one selector*"),
+        (["--dbt-project-dir", "minimal", "--dbt-selector", "nope"], {},
+         "ERROR: --selector nope: the project has no selectors.yml; define the selector there, or use --select"),
+        (["--dbt-project-dir", "minimal", "--dbt-select", "disabled_one"], {},
+         "ERROR: --dbt-select disabled_one: no enabled dbt node matches; disabled_one matches but is disabled*"),
     ],
 )
 def test_bad_settings_exit_4_with_one_line(dbt_project, run, monkeypatch, args, env, message) -> None:

@@ -1,0 +1,155 @@
+"""The plugin on the feature-rich project: one red build feeds many asserts.
+
+Hooks, ephemeral models, packages, versions, a Python model, long test names,
+skip reasons, fix lines, the store_failures table, JUnit, collection by path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.verdicts import DBT, copy_project, run_pytest
+
+pytestmark = pytest.mark.integration
+
+RICH = Path(__file__).parents[1] / "projects" / "rich"
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("rich")
+    copy_project(RICH, root)
+    result = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "-v", "-rA",
+                        "--junitxml=report.xml")
+    return root, result
+
+
+def _lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return result.stdout.splitlines()
+
+
+def _has(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    text = result.stdout
+    missing = [n for n in needles if n not in text]
+    assert not missing, text[-4000:]
+
+
+def test_red_build_outcomes_per_node(rich) -> None:
+    root, result = rich
+    assert result.returncode == 1
+    _has(result,
+         "rich/dbt_project.yml::rich-on-run-start-0 PASSED",
+         "rich/dbt_project.yml::rich-on-run-end-0 FAILED",
+         "rich/seeds/bad_amounts.csv::bad_amounts FAILED",
+         "rich/models/marts/contracted.sql::contracted ERROR",
+         "rich/models/marts/flagged_customers.sql::flagged_customers ERROR",
+         "rich/models/marts/dim_segment_v1.sql::dim_segment.v1 PASSED",
+         "rich/models/marts/py_scores.py::py_scores PASSED",
+         "rich/models/marts/fct_revenue-daily.sql::fct_revenue-daily PASSED",
+         "rich/snapshots/orders_snapshot.sql::orders_snapshot PASSED",
+         "rich/models/marts/orders_incremental.sql::orders_incremental PASSED")
+    # Ephemeral models are no items; disabled ones neither.
+    assert "::eph_enterprise" not in result.stdout and "::eph_flagged" not in result.stdout
+    assert "::disabled_model" not in result.stdout
+    assert "Traceback" not in result.stdout and "File name too long" not in result.stdout
+
+
+def test_package_nodes_live_under_dbt_packages(rich) -> None:
+    _, result = rich
+    _has(result,
+         "rich/dbt_packages/rich_pkg/models/pkg_customers.sql::pkg_customers PASSED",
+         "rich/dbt_packages/rich_pkg/models/stg_customers.sql::stg_customers PASSED",
+         "rich/models/staging/stg_customers.sql::stg_customers PASSED",
+         "rich/dbt_packages/rich_pkg/models/schema.yml::not_null_pkg_customers_id PASSED")
+
+
+def test_skip_reasons_name_the_failed_node(rich) -> None:
+    root, result = rich
+    cases = {c.get("name"): c for c in ET.parse(root / "report.xml").getroot().iter("testcase")}
+    long_name = next(n for n in cases if n.startswith("accepted_values_broken_mart_status__"))
+    assert len(long_name.encode()) > 255  # longer than any file name may be
+    assert cases[long_name].find("skipped").get("message") == (
+        "skipped by dbt: upstream model broken_mart (execution) failed")
+    assert cases["customer_rank"].find("skipped").get("message") == (
+        "skipped by dbt: upstream test not_negative_customer_orders_revenue (data_quality) failed")
+
+
+def test_each_failure_has_one_fix_right_for_its_node_type(rich) -> None:
+    _, result = rich
+    text = result.stdout
+    _has(result,
+         "dbt execution error: hook rich-on-run-end-0 (dbt_project.yml)",
+         "fix: fix on-run-end hook #0 in the dbt_project.yml of rich",
+         "dbt execution error: seed bad_amounts (seeds/bad_amounts.csv)",
+         "Column at position: 1 Set type: INTEGER Sniffed type: VARCHAR",
+         "fix: the CSV of seed bad_amounts does not fit the seed's column_types",
+         "fix: make the columns and data types of model contracted match its contract",
+         "`dbt run --select contracted` reproduces it",
+         "eph_flagged is broken on purpose (red)",
+         'failing rows stored in: "rich"."main_dbt_test__audit"."not_negative_customer_orders_revenue"')
+    assert "delimiter = ," not in text  # DuckDB's CSV reader settings are trimmed
+    for block in text.split("dbt execution error:")[1:]:
+        assert block.split("\n_")[0].count("  fix: ") == 1
+    assert "run the model's SQL" not in text
+
+
+def test_junit_carries_ids_times_and_the_hook(rich) -> None:
+    root, _ = rich
+    cases = list(ET.parse(root / "report.xml").getroot().iter("testcase"))
+    by_name = {c.get("name"): c for c in cases}
+    props = {p.get("value") for c in cases for p in c.iter("property") if p.get("name") == "dbt_unique_id"}
+    assert "operation.rich.rich-on-run-end-0" in props and "model.rich_pkg.pkg_customers" in props
+    assert by_name["rich-on-run-end-0"].find("failure") is not None
+    assert float(by_name["contracted"].get("time")) > 0  # an error keeps the node's time
+
+
+def test_summary_counts_nodes_and_hooks_apart(rich) -> None:
+    _, result = rich
+    summary = next(line for line in _lines(result) if "dbt build:" in line)
+    assert "node(s) and 3 hook(s)" in summary and "1 attempt(s)" in summary
+    assert "Captured stderr" not in result.stdout
+
+
+def test_ids_can_be_given_back_by_file_dir_and_name(rich) -> None:
+    root, _ = rich
+    by_file = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q",
+                         "rich/models/marts/contracted.sql::contracted")
+    assert by_file.returncode == 0, by_file.stdout
+    ids = [line for line in by_file.stdout.splitlines() if "::" in line]
+    assert "rich/models/marts/contracted.sql::contracted" in ids
+    assert all("contracted" in i or "dbt_project.yml::" in i for i in ids)  # and the hooks
+    by_dir = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q",
+                        "rich/models/staging")
+    ids = [line for line in by_dir.stdout.splitlines() if "::" in line]
+    assert ids and all(i.startswith(("rich/models/staging/", "rich/dbt_project.yml::")) for i in ids)
+    # The space-separated spelling gives the same ids here (the rootdir has its own ini).
+    spaced = run_pytest(root, "--dbt-project-dir", "rich", "--dbt-select=*", "--collect-only", "-q")
+    equal = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q")
+    assert spaced.stdout.splitlines()[:-1] == equal.stdout.splitlines()[:-1]
+
+
+def test_markers_follow_dbts_tag_selection(rich) -> None:
+    root, _ = rich
+    listed = subprocess.run([DBT, "ls", "--select", "tag:finance", "--resource-types", "model", "test",
+                             "unit_test", "seed", "snapshot", "--output", "name", "--quiet", "--profiles-dir", "."],
+                            cwd=root / "rich", capture_output=True, text=True)
+    names = {line.strip() for line in listed.stdout.splitlines() if line.strip()}
+    marked = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q", "-m", "finance")
+    ids = [line for line in marked.stdout.splitlines() if "::" in line]
+    assert len(ids) == len(names) > 6, (names, ids)
+    markers = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--markers")
+    assert "@pytest.mark.finance: dbt tag finance" in markers.stdout
+
+
+def test_a_project_with_its_own_pytest_config_refuses_the_spaced_spelling(tmp_path: Path) -> None:
+    copy_project(RICH, tmp_path)
+    (tmp_path / "rich" / "pytest.ini").write_text("[pytest]\naddopts = -x\n")
+    (tmp_path / "tests").mkdir()
+    env_root = tmp_path / "tests"
+    spaced = run_pytest(env_root, "--dbt-project-dir", "../rich", "--dbt-select=*", "--collect-only", "-q")
+    assert spaced.returncode == 4
+    assert "write --dbt-project-dir=../rich (with '=')" in spaced.stderr
