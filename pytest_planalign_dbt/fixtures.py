@@ -88,17 +88,21 @@ class BoundDbt:
 
     def execute(self, command_args: Sequence[str] | str, *, dbt_vars: Mapping[str, Any] | None = None,
                 **kwargs: Any) -> DbtResult:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
         kwargs.setdefault("stream_output", False)
         return self.runner.execute_command(command_args, dbt_vars=self._vars(dbt_vars), **kwargs)
 
     def build(self, *select: str, **kwargs: Any) -> DbtResult:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.execute(["build", *(["--select", *select] if select else [])], **kwargs)
 
     def run_model(self, name: str, **kwargs: Any) -> DbtResult:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.execute(["run", "--select", name], **kwargs)
 
     def rows(self, model: str, *, where: str | None = None, limit: int = -1,
              dbt_vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.runner.rows(model, where=where, limit=limit, dbt_vars=self._vars(dbt_vars))
 
 

@@ -59,3 +59,32 @@ def test_the_readme_fixture_examples_run_on_example_project(dbt_project, run, py
     pytester.makepyfile(test_readme_fixtures=code)
     result = run("--dbt-project-dir", "example_project", "--dbt-simulation-year", "2025", "-v")
     assert result.parseoutcomes() == {"passed": 4}
+
+
+LEAKY_ORDER = '''
+def test_a_fixture_build_with_other_vars(dbt):
+    # Runs before the collected items (file order): with the items built first, the
+    # collected `scaled` never sees multiplier=100.
+    assert dbt.run_model("scaled", dbt_vars={"multiplier": 100}).success
+
+def test_a_dbt_error_in_a_test_shows_dbt_not_the_plugin(dbt):
+    dbt.run_model("no_model_is_called_this")
+'''
+
+
+def test_collected_items_are_built_before_fixture_tests_change_the_database(dbt_project, run, pytester) -> None:
+    project = dbt_project("minimal")
+    (project / "tests").mkdir()
+    (project / "tests" / "assert_scaled_by_five.sql").write_text(
+        "select * from {{ ref('scaled') }} where n % 5 <> 0 or n > 15\n")
+    assert run("--dbt-project-dir=minimal", "--dbt-select=*", "--dbt-vars", '{"multiplier": 5}').ret == 0
+    (pytester.path / "a_tests").mkdir()
+    (pytester.path / "a_tests" / "test_user.py").write_text(LEAKY_ORDER)  # collected before minimal/
+    # Only the data test is collected: it reads `scaled` as the database holds it.
+    result = run("--dbt-project-dir=minimal", "--dbt-select=assert_scaled_by_five", "--dbt-vars",
+                 '{"multiplier": 5}', "-v")
+    result.stdout.fnmatch_lines(["*test_a_fixture_build_with_other_vars PASSED*", "*assert_scaled_by_five PASSED*"])
+    text = result.stdout.str()
+    # The user's failing call shows dbt's error and the user's line, not our source.
+    assert "the selection --select no_model_is_called_this matches no enabled dbt node" in text
+    assert "def execute_command" not in text and "pytest_planalign_dbt/" not in text
