@@ -81,3 +81,18 @@ def test_paths_from_env_resolve_against_the_invocation_dir(pytester: pytest.Pyte
     (pytester.path / "p" / "dbt_project.yml").write_text("name: p\n")
     s = resolve_settings(_config(pytester), environ={"DBT_PROJECT_DIR": "p"})
     assert s.project_dir == (Path.cwd() / "p").resolve() and s.sources["project_dir"] == "env DBT_PROJECT_DIR"
+
+
+def test_many_vars_are_summarised_in_the_header_and_dates_survive_xdist() -> None:
+    import datetime as dt
+
+    many = {f"rate_{i}": i for i in range(138)}
+    settings = DbtSettings(vars={**many, "api_token": "s3cret", "since": dt.date(2024, 3, 1)},
+                           sources={"vars": "command line"})
+    short = describe(settings, max_vars=5)
+    assert short == ["vars=140 vars (rate_0, rate_1, rate_2, rate_3, rate_4, ...; -v lists them) (command line)"]
+    full = describe(settings)[0]
+    assert "'rate_137': 137" in full and "'api_token': '****'" in full and "s3cret" not in full
+    # Settings travel to xdist workers as plain values; YAML dates come back as dates.
+    again = DbtSettings.from_json(settings.to_json())
+    assert again.vars["since"] == dt.date(2024, 3, 1) and again.vars["rate_7"] == 7
