@@ -9,10 +9,12 @@ import os
 import random
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,8 @@ class DbtRunner:
         if stamp != self._profiles_stamp:
             if self._profiles_copy is None:
                 self._profiles_copy = Path(tempfile.mkdtemp(prefix="planalign-dbt-profiles-"))
+                # It may hold resolved secrets: removed with the runner, or at exit at the latest.
+                self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._profiles_copy), True)
             self._profiles_stamp = stamp
             self._use_copy = write_cwd_free_profiles(
                 source.parent, self.project_dir, self._profiles_copy, self.database_suffix
@@ -546,6 +550,14 @@ class DbtRunner:
     def disabled_names(self) -> list[str]:
         """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""
         return disabled_names(getattr(self.executor, "_manifest", None), self.artifacts_path)
+
+    def close(self) -> None:
+        """Remove the private profiles.yml copy now (it is removed at exit anyway)."""
+        cleanup = getattr(self, "_cleanup", None)
+        if cleanup is not None:
+            cleanup()
+        self._profiles_copy = None
+        self._profiles_stamp = None
 
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""

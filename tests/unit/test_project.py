@@ -161,3 +161,28 @@ p:
     assert "noschema" in outputs and "schema" not in outputs["noschema"]
     templ = outputs["templ"]["path"]
     assert "'-gw1.' ~ _planalign_path.rpartition('.')[2]" in templ and "~ '-gw1'" in templ
+
+
+def test_private_profile_copies_are_removed(tmp_path, monkeypatch) -> None:
+    import gc
+    import tempfile
+
+    from pytest_planalign_dbt import DbtRunner
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: p\nprofile: p\n")
+    (project / "profiles.yml").write_text("p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: p.duckdb}\n")
+    runner = DbtRunner(project)
+    copy = runner.dbt_profiles_dir()
+    assert copy is not None and copy.parent == tmp_path / "tmp" and (copy / "profiles.yml").is_file()
+    runner.close()
+    assert not copy.exists()
+    other = DbtRunner(project)
+    second = other.dbt_profiles_dir()
+    assert second is not None and second.exists()
+    del other
+    gc.collect()
+    assert not second.exists() and list((tmp_path / "tmp").iterdir()) == []
