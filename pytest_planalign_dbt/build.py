@@ -20,7 +20,7 @@ from .runner import DbtError, DbtResult, DbtRunner, NodeResult
 from .runner.results import failure_block
 from .runner.errors import label, suggest_fix
 from .runner.events import ProgressEvent
-from .runner.graph import DbtGraph
+from .runner.graph import DbtGraph, node_selector
 
 if TYPE_CHECKING:
     from .share import SharedOutcomes
@@ -95,9 +95,7 @@ class NodeSpec:
 
     @property
     def selector(self) -> str:
-        if self.resource_type == "unit_test":
-            return f"unit_test:{self.package_name}.{self.name}"
-        return "fqn:" + ".".join(self.fqn) if self.fqn else self.name
+        return node_selector(self.resource_type, self.package_name, self.name, self.fqn) or self.name
 
 
 @dataclass

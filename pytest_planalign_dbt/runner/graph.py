@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 TEST_TYPES = frozenset({"test", "unit_test"})
+
+
+def node_selector(resource_type: str, package: str, name: str, fqn: Sequence[str]) -> str | None:
+    """dbt's selector for exactly one node: unit tests by package and name, others by fqn."""
+    if resource_type == "unit_test":
+        return f"unit_test:{package}.{name}" if package and name else None
+    if fqn:
+        return "fqn:" + ".".join(fqn)
+    return name or None
 
 
 @dataclass
@@ -19,6 +29,44 @@ class DbtGraph:
 
     parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     resource_types: dict[str, str] = field(default_factory=dict)
+    fqns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_manifest(cls, manifest: Any) -> DbtGraph:
+        """From dbt's parsed Manifest object (its nodes and unit tests)."""
+        graph = cls()
+        for uid, node in {**manifest.nodes, **(getattr(manifest, "unit_tests", None) or {})}.items():
+            kind = getattr(node, "resource_type", "")
+            graph._add(uid, str(getattr(kind, "value", kind)),
+                       getattr(getattr(node, "depends_on", None), "nodes", None) or (),
+                       getattr(node, "fqn", None) or (), getattr(node, "package_name", ""),
+                       getattr(node, "name", ""))
+        return graph
+
+    @classmethod
+    def from_manifest_json(cls, data: Mapping[str, Any]) -> DbtGraph:
+        """From manifest.json (what a dbt subprocess leaves behind)."""
+        graph = cls()
+        for section in ("nodes", "unit_tests"):
+            for uid, node in (data.get(section) or {}).items():
+                graph._add(uid, node.get("resource_type", ""), (node.get("depends_on") or {}).get("nodes") or (),
+                           node.get("fqn") or (), node.get("package_name", ""), node.get("name", ""))
+        return graph
+
+    def _add(self, uid: str, kind: str, parents: Iterable[str], fqn: Iterable[str], package: str,
+             name: str) -> None:
+        self.parents[uid] = tuple(parents)
+        self.resource_types[uid] = kind
+        self.fqns[uid] = tuple(fqn)
+        self.packages[uid] = package
+        self.names[uid] = name
+
+    def selector(self, uid: str) -> str | None:
+        """The selector that picks exactly this node (``fqn:...``, ``unit_test:pkg.name``)."""
+        return node_selector(self.resource_types.get(uid, ""), self.packages.get(uid, ""),
+                             self.names.get(uid, ""), self.fqns.get(uid, ()))
 
     @classmethod
     def from_edges(cls, nodes: Iterable[tuple[str, str, Sequence[str]]]) -> DbtGraph:

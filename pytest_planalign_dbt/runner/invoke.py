@@ -31,6 +31,7 @@ from typing import Any
 from .command import DbtCommand
 from .errors import DbtError
 from .events import EventSink
+from .graph import DbtGraph
 from .results import (
     NodeResult,
     nodes_from_execution_result,
@@ -77,9 +78,8 @@ class Invocation:
     rows: list[dict[str, Any]] | None = None
     # What the command printed as its output: `ls` lines, `show` previews (JSON text).
     output: list[str] = field(default_factory=list)
-    # unique_id -> child unique_ids and unique_id -> fqn, for retrying a sub-graph.
-    children: Mapping[str, list[str]] = field(default_factory=dict)
-    fqns: Mapping[str, list[str]] = field(default_factory=dict)
+    # The project's graph, for retrying a sub-graph (read only when a node failed).
+    graph: DbtGraph | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ class InProcessExecutor:
             output=[str(x) for x in res.result] if isinstance(res.result, list) else list(sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):
-            inv.children, inv.fqns = _graph_from_manifest(manifest)
+            inv.graph = DbtGraph.from_manifest(manifest)
         return inv
 
     def _manifest_for(self, ctx: RunContext, callback: Any, sink: EventSink) -> tuple[Any, Invocation | None]:
@@ -313,14 +313,16 @@ def _stale_manifest(res: Any) -> bool:
     return any(STALE_MANIFEST in str(getattr(r, "message", "") or "") for r in results)
 
 
-def _graph_from_manifest(manifest: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    children: dict[str, list[str]] = {}
-    fqns: dict[str, list[str]] = {}
-    for uid, node in {**manifest.nodes, **getattr(manifest, "unit_tests", {})}.items():
-        fqns[uid] = list(getattr(node, "fqn", []) or [])
-        for parent in getattr(getattr(node, "depends_on", None), "nodes", []) or []:
-            children.setdefault(parent, []).append(uid)
-    return children, fqns
+# Set by coverage.py's subprocess patch: dbt's own process runs none of our code (nor the
+# user's), and tracing all of dbt under coverage only makes every call slower.
+COVERAGE_ENV = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a dbt child process."""
+    env = {k: v for k, v in environ.items() if k not in COVERAGE_ENV}
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
 
 
 def default_dbt_executable() -> str:
@@ -347,8 +349,7 @@ class SubprocessExecutor:
             self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors",
             "--no-send-anonymous-usage-stats",
         ]
-        env = dict(os.environ if ctx.env is None else ctx.env)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = child_env(os.environ if ctx.env is None else ctx.env)
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
@@ -407,8 +408,7 @@ class SubprocessExecutor:
             output=list(sink.printed if command.subcommand in ("ls", "list") else sink.previews),
         )
         if manifest is not None and any(n.failed for n in nodes):
-            inv.children = manifest.get("child_map") or {}
-            inv.fqns = {uid: node.get("fqn", []) for uid, node in manifest.get("nodes", {}).items()}
+            inv.graph = DbtGraph.from_manifest_json(manifest)
         return inv
 
     @staticmethod

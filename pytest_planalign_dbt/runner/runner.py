@@ -389,14 +389,15 @@ class DbtRunner:
                 return original
             return None
         transient = [n for n in failed if n.error_class == TRANSIENT]
-        if not transient or not inv.fqns:
+        graph = inv.graph
+        if not transient or graph is None:
             return None
         others = [n.unique_id for n in failed if n.error_class != TRANSIENT]
-        blocked = _descendants(others, inv.children)
+        blocked = graph.descendants(others)
         rerun = {n.unique_id for n in transient}
         skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
-        rerun |= (_descendants(rerun, inv.children) & skipped) - blocked
-        selectors = sorted("fqn:" + ".".join(inv.fqns[uid]) for uid in rerun if inv.fqns.get(uid))
+        rerun |= (graph.descendants(rerun) & skipped) - blocked
+        selectors = sorted(filter(None, (graph.selector(uid) for uid in rerun)))
         if not selectors:
             return None
         return DbtCommand(
@@ -644,17 +645,6 @@ def _selection_of(argv: Sequence[str]) -> list[str]:
         else:
             taking = False
     return out
-
-
-def _descendants(roots: Iterable[str], children: Mapping[str, list[str]]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return seen
 
 
 def _first_line(text: str) -> str:

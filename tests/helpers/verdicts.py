@@ -27,13 +27,14 @@ def copy_project(source: Path, root: Path) -> Path:
     dest = root / source.name
     shutil.copytree(source, dest, ignore=IGNORE)
     if (dest / "packages.yml").is_file():
-        subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=dest, check=True, capture_output=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
+        subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=dest, check=True, capture_output=True, env=env)
     return dest
 
 
 def dbt_build(project: Path, *args: str) -> tuple[int, dict[str, str]]:
     """``dbt build`` by dbt's own CLI: its exit code and every node's status from run_results.json."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "COV_CORE"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "COV_CORE", "COVERAGE_PROCESS"))}
     proc = subprocess.run([DBT, "build", "--profiles-dir", ".", *args], cwd=project, capture_output=True,
                           text=True, env=env)
     return proc.returncode, run_results(project)
