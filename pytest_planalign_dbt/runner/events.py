@@ -25,7 +25,7 @@ START_EVENTS = frozenset({"LogStartLine"})
 FINISH_EVENTS = frozenset(
     {
         "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
-        "LogSkipResult", "LogNodeResult", "LogNodeNoOpResult", "LogFreshnessResult",
+        "SkippingDetails", "LogNodeResult", "LogNodeNoOpResult", "LogFreshnessResult",
     }
 )
 STATUS_ALIASES = {"ok": "success", "created": "success", "insert": "success"}
@@ -65,7 +65,7 @@ def progress_from_event(event: Mapping[str, Any]) -> ProgressEvent | None:
     if finished:
         status = str(node.get("node_status") or data.get("status") or "").lower()
         status = STATUS_ALIASES.get(status, status)
-        if name == "LogSkipResult":
+        if name == "SkippingDetails":
             status = "skipped"
     failures = data.get("num_failures")
     return ProgressEvent(

@@ -31,6 +31,13 @@ from typing import Any
 from .command import DbtCommand
 from .errors import DbtError
 from .events import EventSink
+from .dbt_internals import (
+    STALE_MANIFEST,
+    cancel_open_queries,
+    event_to_dict,
+    release_connections,
+    stale_manifest,
+)
 from .graph import DbtGraph
 from .results import (
     NodeResult,
@@ -97,41 +104,6 @@ class RunContext:
     cancel: threading.Event | None = None
 
 
-def _adapters() -> list[Any]:
-    try:
-        from dbt.adapters.factory import FACTORY
-    except ImportError:  # pragma: no cover - dbt-adapters is a dbt-core dependency
-        return []
-    return list(getattr(FACTORY, "adapters", {}).values())
-
-
-def cancel_open_queries() -> None:
-    """Ask every registered adapter to cancel its running queries."""
-    for adapter in _adapters():
-        with contextlib.suppress(Exception):
-            adapter.cancel_open_connections()
-
-
-def release_connections() -> None:
-    """Close every adapter connection, and dbt-duckdb's shared database handle."""
-    try:
-        from dbt.adapters.factory import reset_adapters
-
-        reset_adapters()
-    except Exception:  # pragma: no cover - best effort; logged for diagnosis
-        log.debug("reset_adapters failed", exc_info=True)
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - dbt-duckdb not installed
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
-            with contextlib.suppress(Exception):
-                env.close()
-            DuckDBConnectionManager._ENV = None
-
-
 class DbtCancelled(Exception):
     """Raised inside dbt's node threads once a run is cancelled: the node errors at once."""
 
@@ -165,7 +137,6 @@ class InProcessExecutor:
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         from dbt.cli.main import dbtRunner
-        from dbt_common.events.functions import msg_to_dict
 
         cancel = threading.Event()
 
@@ -174,7 +145,7 @@ class InProcessExecutor:
             if cancel.is_set() and msg.info.name in CANCEL_POINTS:
                 raise DbtCancelled("cancelled before it ran (timeout or Ctrl+C)")
             try:
-                sink.feed(msg_to_dict(msg))
+                sink.feed(event_to_dict(msg))
             except Exception:  # pragma: no cover - defensive: dbt must never see our errors
                 log.debug("could not handle a dbt event", exc_info=True)
 
@@ -192,7 +163,7 @@ class InProcessExecutor:
                     reused = self.parses == parses
                 runner = dbtRunner(manifest=manifest, callbacks=[callback])
                 res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
-                if reused and (_stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
+                if reused and (stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
                     # The reused parse no longer fits (e.g. vars that shape the DAG changed
                     # under reuse_manifest_across_vars): parse again and run once more.
                     log.warning("the reused dbt manifest is stale; parsing again")
@@ -300,17 +271,6 @@ class InProcessExecutor:
         while not done.is_set():
             cancel_open_queries()
             done.wait(0.5)
-
-
-STALE_MANIFEST = "unable to infer all dependencies"
-
-
-def _stale_manifest(res: Any) -> bool:
-    """dbt's sign that a node's refs differ from the manifest it was handed."""
-    if res.exception is not None and STALE_MANIFEST in str(res.exception):
-        return True
-    results = getattr(res.result, "results", None) or []
-    return any(STALE_MANIFEST in str(getattr(r, "message", "") or "") for r in results)
 
 
 # Set by coverage.py's subprocess patch: dbt's own process runs none of our code (nor the

@@ -96,7 +96,7 @@ def test_progress_from_events() -> None:
         num_failures=4, index=2, total=3,
     ))
     assert test is not None and (test.status, test.failures, test.name, test.resource_type) == ("fail", 4, "1", "test")
-    skip = progress_from_event(_event("LogSkipResult", node_info=NODE_INFO, index=3, total=3))
+    skip = progress_from_event(_event("SkippingDetails", node_info=NODE_INFO, index=3, total=3))
     assert skip is not None and skip.status == "skipped"
     assert progress_from_event(_event("SQLQuery", node_info=NODE_INFO)) is None
     assert progress_from_event(_event("LogStartLine", node_info={})) is None

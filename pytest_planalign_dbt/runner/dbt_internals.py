@@ -1,0 +1,80 @@
+"""Every dbt internal we touch, in one place (dbt-core 1.10 and 1.11; dbt-duckdb 1.10+).
+
+dbt's public surface is ``dbt.cli.main.dbtRunner``, its documented artifacts and its
+event names. What is below is not: each use says why it is needed, and
+``tests/unit/test_dbt_internals.py`` fails the day one of them disappears, so a dbt
+upgrade breaks a test here instead of a user's run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# dbt's text when a node's refs differ from the manifest it was handed (a parse reused
+# across vars that shape the DAG); dbt has no event or status for it.
+STALE_MANIFEST = "unable to infer all dependencies"
+
+
+def stale_manifest(res: Any) -> bool:
+    """dbt's sign that a node's refs differ from the manifest it was handed."""
+    if res.exception is not None and STALE_MANIFEST in str(res.exception):
+        return True
+    results = getattr(res.result, "results", None) or []
+    return any(STALE_MANIFEST in str(getattr(r, "message", "") or "") for r in results)
+
+
+def event_to_dict(msg: Any) -> dict[str, Any]:
+    """An in-process callback's EventMsg as the dict ``--log-format json`` prints.
+
+    ``dbt_common.events.functions.msg_to_dict``: the same conversion dbt's JSON logger
+    uses, so both executors feed identical events to the EventSink.
+    """
+    from dbt_common.events.functions import msg_to_dict
+
+    return dict(msg_to_dict(msg))
+
+
+def _adapters() -> list[Any]:
+    """The adapters dbt registered in this process (``dbt.adapters.factory.FACTORY``):
+    the only way to cancel their queries from outside dbt's threads."""
+    try:
+        from dbt.adapters.factory import FACTORY
+    except ImportError:  # pragma: no cover - dbt-adapters is a dbt-core dependency
+        return []
+    return list(getattr(FACTORY, "adapters", {}).values())
+
+
+def cancel_open_queries() -> None:
+    """Ask every registered adapter to cancel its running queries."""
+    for adapter in _adapters():
+        with contextlib.suppress(Exception):
+            adapter.cancel_open_connections()
+
+
+def release_connections() -> None:
+    """Close every adapter connection, and dbt-duckdb's shared database handle.
+
+    ``reset_adapters`` closes dbt's connections; dbt-duckdb keeps one database handle per
+    process in ``DuckDBConnectionManager._ENV`` (guarded by ``_LOCK``) and holds the file's
+    lock until it is closed (dbt-core#11980, dbt-duckdb#616).
+    """
+    try:
+        from dbt.adapters.factory import reset_adapters
+
+        reset_adapters()
+    except Exception:  # pragma: no cover - best effort; logged for diagnosis
+        log.debug("reset_adapters failed", exc_info=True)
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb not installed
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            with contextlib.suppress(Exception):
+                env.close()
+            DuckDBConnectionManager._ENV = None

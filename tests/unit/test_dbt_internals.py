@@ -1,0 +1,66 @@
+"""Every dbt internal the runner touches still exists in the installed dbt.
+
+These fail on a dbt upgrade that removes one, before any user run does.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from pytest_planalign_dbt.runner import dbt_internals
+
+
+def test_public_api_we_build_on() -> None:
+    from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+    assert {"manifest", "callbacks"} <= set(inspect.signature(dbtRunner).parameters)
+    assert {"success", "exception", "result"} <= set(dbtRunnerResult.__dataclass_fields__)
+
+
+def test_event_conversion_is_dbts_own() -> None:
+    from dbt_common.events.functions import msg_to_dict
+
+    assert callable(msg_to_dict)
+
+
+def test_adapter_registry_and_reset() -> None:
+    from dbt.adapters.factory import FACTORY, reset_adapters
+
+    assert isinstance(FACTORY.adapters, dict) and callable(reset_adapters)
+    for adapter in dbt_internals._adapters():  # pragma: no cover - none registered in unit tests
+        assert hasattr(adapter, "cancel_open_connections")
+    dbt_internals.cancel_open_queries()
+    dbt_internals.release_connections()
+
+
+def test_duckdb_connection_manager_keeps_its_handle_where_we_close_it() -> None:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    assert hasattr(DuckDBConnectionManager, "_LOCK") and hasattr(DuckDBConnectionManager, "_ENV")
+
+
+def test_event_names_we_read_exist() -> None:
+    from dbt.events import types
+
+    from pytest_planalign_dbt.runner import events, invoke
+
+    names = {"MainEncounteredError", "NoNodesForSelectionCriteria", "PrintEvent", "ShowNode",
+             *events.START_EVENTS, *events.FINISH_EVENTS, *invoke.CANCEL_POINTS}
+    missing = sorted(n for n in names if not hasattr(types, n) and not _in_common(n))
+    assert missing == []
+
+
+def _in_common(name: str) -> bool:
+    from dbt_common.events import types as common
+
+    return hasattr(common, name)
+
+
+def test_stale_manifest_reads_dbts_wording() -> None:
+    class Res:
+        exception = None
+
+        class result:  # noqa: N801
+            results = [type("R", (), {"message": "dbt was unable to infer all dependencies for x"})()]
+
+    assert dbt_internals.stale_manifest(Res())
