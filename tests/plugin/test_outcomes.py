@@ -137,7 +137,7 @@ def test_last_failed_after_a_fix_reruns_only_what_failed(dbt_project, run) -> No
 def test_fail_fast_stops_dbt_early(dbt_project, run, flag) -> None:
     project = dbt_project("holdout")
     result = run(*SELECT_ALL, flag, "-v")
-    assert result.ret == 1
+    assert result.ret == (1 if flag == "-x" else 2)  # pytest's stepwise ends "Interrupted"
     # dbt itself stopped: --fail-fast left nodes it never ran.
     statuses = [(r["status"], r["message"]) for r in json.loads(
         (project / "target" / "run_results.json").read_text())["results"]]

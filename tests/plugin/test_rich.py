@@ -92,7 +92,8 @@ def test_each_failure_has_one_fix_right_for_its_node_type(rich) -> None:
          "eph_flagged is broken on purpose (red)",
          'failing rows stored in: "rich"."main_dbt_test__audit"."not_negative_customer_orders_revenue"')
     assert "delimiter = ," not in text  # DuckDB's CSV reader settings are trimmed
-    for block in text.split("dbt execution error:")[1:]:
+    reports = text.split("short test summary info")[0]
+    for block in reports.split("dbt execution error:")[1:]:
         assert block.split("\n_")[0].count("  fix: ") == 1
     assert "run the model's SQL" not in text
 
