@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import DBT, copy_project, run_pytest
+from tests.helpers.verdicts import DBT, compare, copy_project, dbt_build, junit_outcomes, run_pytest, run_results
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +23,18 @@ RICH = Path(__file__).parents[1] / "projects" / "rich"
 def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     root = tmp_path_factory.mktemp("rich")
     copy_project(RICH, root)
-    result = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "-v", "-rA",
+    result = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--dbt-threads=1", "-v", "-rA",
                         "--junitxml=report.xml")
     return root, result
+
+
+def test_outcomes_follow_dbts_own_verdict(rich, tmp_path: Path) -> None:
+    """The fidelity rule (tests/plugin/test_fidelity.py) on this same run."""
+    root, result = rich
+    outcomes = junit_outcomes(root / "report.xml")
+    assert compare(run_results(root / "rich"), outcomes) == []
+    code, statuses = dbt_build(copy_project(RICH, tmp_path), "--threads", "1")
+    assert compare(statuses, outcomes) == [] and code == result.returncode == 1
 
 
 def _lines(result: subprocess.CompletedProcess[str]) -> list[str]:

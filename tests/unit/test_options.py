@@ -96,3 +96,14 @@ def test_many_vars_are_summarised_in_the_header_and_dates_survive_xdist() -> Non
     # Settings travel to xdist workers as plain values; YAML dates come back as dates.
     again = DbtSettings.from_json(settings.to_json())
     assert again.vars["since"] == dt.date(2024, 3, 1) and again.vars["rate_7"] == 7
+
+
+def test_a_data_quality_failure_has_its_own_letter_and_word() -> None:
+    from pytest_planalign_dbt.report import teststatus
+
+    class Rep:
+        when, failed, dbt_kind = "call", True, "data_quality"
+
+    assert teststatus(Rep()) == ("dq_failed", "Q", ("DQ_FAILED", {"red": True}))
+    Rep.dbt_kind = "execution"
+    assert teststatus(Rep()) is None
