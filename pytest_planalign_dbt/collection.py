@@ -19,13 +19,13 @@ import queue
 from pathlib import Path
 import pytest
 
-from . import envguard
-from .build import NodeOutcome, NodeSpec, SessionBuild, topological
+from .session import envguard
+from .session.build import NodeOutcome, NodeSpec, SessionBuild, topological
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .options import DbtSettings
 from .runner import DbtError, DbtRunner
-from .share import SharedOutcomes
+from .session.share import SharedOutcomes
 
 
 class DbtCollection:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .build import NodeOutcome, NodeSpec
+from .session.build import NodeOutcome, NodeSpec
 from .runner.errors import trim_message
 
 if TYPE_CHECKING:

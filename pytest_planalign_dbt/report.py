@@ -18,7 +18,7 @@ from .options import DbtSettings, describe
 from .runner.project import load_project, resolve_profiles_dir
 
 if TYPE_CHECKING:
-    from .build import SessionBuild
+    from .session.build import SessionBuild
     from .collection import DbtCollection
 
 # How many vars the header lists before it summarises (all of them under -v).

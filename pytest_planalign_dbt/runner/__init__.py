@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .command import DbtCommand, build_command
+from .command import DbtCommand, make_command
 from .errors import (
     DbtCommandError,
     DbtCompilationError,
@@ -23,6 +23,6 @@ from .runner import DbtRunner
 __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
     "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
-    "NodeResult", "ProgressEvent", "RetryPolicy", "build_command", "classify_dbt_error",
+    "NodeResult", "ProgressEvent", "RetryPolicy", "make_command", "classify_dbt_error",
     "retry_with_backoff",
 ]

@@ -211,7 +211,7 @@ def _check_flags(args: list[str]) -> None:
             validate_threads(value, "--threads")
 
 
-def build_command(
+def make_command(
     command_args: Sequence[str] | str,
     *,
     simulation_year: int | None = None,

@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .command import DbtCommand
 from .errors import DbtError
@@ -113,10 +113,31 @@ class DbtCancelled(Exception):
 CANCEL_POINTS = frozenset({"LogStartLine", "NodeCompiling", "NodeExecuting"})
 
 
+class Executor(Protocol):
+    """What the runner needs from an executor, and what each one needs from the runner."""
+
+    name: str
+    # True: dbt runs in this process, whose working directory it shares with every thread,
+    # so relative DuckDB paths must be made absolute (a private profiles.yml copy).
+    shares_cwd: bool
+    # True: the parsed manifest is kept between calls (the runner fingerprints the project
+    # so an edit invalidates it).
+    caches_manifest: bool
+    # True: node results come from dbt's objects, so --no-write-json costs nothing.
+    reads_results_in_memory: bool
+
+    def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation: ...
+
+    def invalidate(self) -> None: ...
+
+    def manifest(self) -> Any: ...
+
+
 class InProcessExecutor:
     """Runs dbt through ``dbt.cli.main.dbtRunner`` in this process."""
 
     name = "inprocess"
+    shares_cwd = caches_manifest = reads_results_in_memory = True
 
     def __init__(self, reuse_manifest_across_vars: bool = False) -> None:
         self.reuse_manifest_across_vars = reuse_manifest_across_vars
@@ -134,6 +155,10 @@ class InProcessExecutor:
     def invalidate(self) -> None:
         self._manifest = None
         self._manifest_key = None
+
+    def manifest(self) -> Any:
+        """The parsed manifest kept for reuse (None before the first parse)."""
+        return self._manifest
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         from dbt.cli.main import dbtRunner
@@ -297,12 +322,17 @@ class SubprocessExecutor:
     """Runs ``dbt`` as a child process with JSON log lines on stdout."""
 
     name = "subprocess"
+    shares_cwd = caches_manifest = reads_results_in_memory = False
 
     def __init__(self, dbt_executable: str | None = None) -> None:
         self.dbt_executable = dbt_executable or default_dbt_executable()
 
     def invalidate(self) -> None:
         """Nothing is cached across subprocess runs."""
+
+    def manifest(self) -> Any:
+        """No parsed manifest lives in this process."""
+        return None
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         argv = [

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .command import DbtCommand, build_command, replace_selection, validate_threads
+from .command import DbtCommand, make_command, replace_selection, validate_threads
 from .errors import (
     TRANSIENT,
     DbtCommandError,
@@ -32,7 +32,7 @@ from .errors import (
     pick_kind,
 )
 from .events import Dispatcher, EventSink, ProgressEvent
-from .invoke import InProcessExecutor, Invocation, RunContext, SubprocessExecutor
+from .invoke import Executor, InProcessExecutor, Invocation, RunContext, SubprocessExecutor
 from .project import (
     Redactor,
     env_secrets,
@@ -102,7 +102,7 @@ class DbtRunner:
             )
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
-        self.executor: InProcessExecutor | SubprocessExecutor = (
+        self.executor: Executor = (
             InProcessExecutor(reuse_manifest_across_vars)
             if executor == "inprocess"
             else SubprocessExecutor(dbt_executable)
@@ -137,7 +137,7 @@ class DbtRunner:
         those paths made absolute (refreshed whenever the original changes); so do runs
         with a ``database_suffix`` (a DuckDB file per xdist worker or scenario).
         """
-        if self.executor_name != "inprocess" and not self.database_suffix:
+        if not self.executor.shares_cwd and not self.database_suffix:
             return self.profiles_dir
         source = (self.profiles_dir or Path.home() / ".dbt") / "profiles.yml"
         try:
@@ -164,7 +164,7 @@ class DbtRunner:
     def adapter_type(self) -> str | None:
         return self.info.adapter_type(self.target)
 
-    def build_command(
+    def command_for(
         self,
         command_args: Sequence[str] | str,
         *,
@@ -179,13 +179,13 @@ class DbtRunner:
             command_args = shlex.split(command_args)
         self._check_selector(command_args)
         profiles_dir = self.dbt_profiles_dir()
-        if not self.write_json and self.executor_name == "inprocess":
+        if not self.write_json and self.executor.reads_results_in_memory:
             # (a subprocess's node results come from run_results.json: it always writes it)
             if isinstance(command_args, str):
                 command_args = shlex.split(command_args)
             if command_args and "--no-write-json" not in command_args:
                 command_args = [*command_args, "--no-write-json"]
-        return build_command(
+        return make_command(
             command_args,
             simulation_year=simulation_year,
             dbt_vars=dbt_vars,
@@ -243,7 +243,7 @@ class DbtRunner:
         ``max_attempts`` (the orchestrator's name) overrides the policy's attempts.
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        command = self.build_command(
+        command = self.command_for(
             command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
             full_refresh=full_refresh, fail_fast=fail_fast,
         )
@@ -286,7 +286,7 @@ class DbtRunner:
         self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
     ) -> RunContext:
         profiles_dir = self.dbt_profiles_dir()
-        parse = build_command(
+        parse = make_command(
             ["parse"],
             dbt_vars=command.vars,
             project_dir=str(self.project_dir),
@@ -297,7 +297,7 @@ class DbtRunner:
         )
         extra = [self.profiles_dir / "profiles.yml"] if self.profiles_dir else []
         skip = [p for p in (self.target_path, self.log_path) if p is not None]
-        fp = fingerprint(self.project_dir, extra, skip) if self.executor_name == "inprocess" else ""
+        fp = fingerprint(self.project_dir, extra, skip) if self.executor.caches_manifest else ""
         return RunContext(
             project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
             parse_command=parse, fingerprint=fp, env=self.env, cancel=cancel,
@@ -550,7 +550,7 @@ class DbtRunner:
 
     def disabled_names(self) -> list[str]:
         """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""
-        return disabled_names(getattr(self.executor, "_manifest", None), self.artifacts_path)
+        return disabled_names(self.executor.manifest(), self.artifacts_path)
 
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""

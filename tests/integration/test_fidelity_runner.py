@@ -60,7 +60,7 @@ def test_unknown_selectors_and_yaml_dates_are_handled_like_dbt(rich_runner) -> N
     with pytest.raises(DbtCommandError, match="--selector nope: no selector of that name in selectors.yml; "
                                               "it has: marts_only, staging_only"):
         rich_runner.execute_command(["build", "--selector", "nope"], stream_output=False)
-    command = rich_runner.build_command(["run"], dbt_vars={"since": dt.date(2024, 3, 1)})
+    command = rich_runner.command_for(["run"], dbt_vars={"since": dt.date(2024, 3, 1)})
     assert command.argv[-2:] == ("--vars", "{since: 2024-03-01}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from pytest_planalign_dbt.build import NodeOutcome, NodeSpec, SessionBuild, topological
+from pytest_planalign_dbt.session.build import NodeOutcome, NodeSpec, SessionBuild, topological
 from pytest_planalign_dbt.runner import DbtResult, NodeResult
 from pytest_planalign_dbt.runner.errors import DbtExecutionError
 from pytest_planalign_dbt.runner.events import ProgressEvent

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pytest_planalign_dbt.runner.command import (
-    build_command,
+    make_command,
     merge_vars,
     parse_vars_text,
     replace_selection,
@@ -20,7 +20,7 @@ def _vars(argv: tuple[str, ...]) -> dict:
 
 
 def test_simulation_year_goes_first_and_dbt_vars_merge_over_it() -> None:
-    cmd = build_command(
+    cmd = make_command(
         ["run", "--select", "int_*"], simulation_year=2025,
         dbt_vars={"simulation_year": 2026, "rate": 0.1},
     )
@@ -31,17 +31,17 @@ def test_simulation_year_goes_first_and_dbt_vars_merge_over_it() -> None:
 
 
 def test_vars_in_the_arguments_are_merged_not_duplicated() -> None:
-    cmd = build_command(
+    cmd = make_command(
         ["build", "--vars", "{rate: 0.2, x: 1}"], simulation_year=2025, dbt_vars={"x": 2}
     )
     assert cmd.argv.count("--vars") == 1
     assert _vars(cmd.argv) == {"simulation_year": 2025, "rate": 0.2, "x": 2}
-    cmd = build_command(["build", "--vars={a: 1}"])
+    cmd = make_command(["build", "--vars={a: 1}"])
     assert _vars(cmd.argv) == {"a": 1}
 
 
 def test_settings_become_flags() -> None:
-    cmd = build_command(
+    cmd = make_command(
         "dbt build -s tag:nightly", project_dir="/p", profiles_dir="/q", target="dev", threads=2,
         full_refresh=True, fail_fast=True, target_path="/t", log_path="/l",
     )
@@ -56,10 +56,10 @@ def test_settings_become_flags() -> None:
 
 
 def test_threads_only_for_commands_that_take_them() -> None:
-    assert "--threads" not in build_command(["ls"], threads=4).argv
-    assert "--threads" not in build_command(["deps"], threads=4).argv
-    assert build_command(["run", "--threads", "3"], threads=4).argv.count("--threads") == 1
-    assert "--target-path" not in build_command(["deps"], target_path="/t").argv
+    assert "--threads" not in make_command(["ls"], threads=4).argv
+    assert "--threads" not in make_command(["deps"], threads=4).argv
+    assert make_command(["run", "--threads", "3"], threads=4).argv.count("--threads") == 1
+    assert "--target-path" not in make_command(["deps"], target_path="/t").argv
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_threads_only_for_commands_that_take_them() -> None:
 )
 def test_bad_input_is_refused_with_the_fix(args, kwargs, needle) -> None:
     with pytest.raises(DbtCommandError) as info:
-        build_command(args, **kwargs)
+        make_command(args, **kwargs)
     assert needle in str(info.value)
     assert isinstance(info.value, ValueError)
 
@@ -122,13 +122,13 @@ def test_runner_level_input_checks(tmp_path) -> None:
     with pytest.raises(DbtConfigError, match="database_suffix must be"):
         DbtRunner(tmp_path, database_suffix="a/b")
     runner = DbtRunner(tmp_path, write_json=False, threads=None)
-    argv = runner.build_command("run -s x").argv
+    argv = runner.make_command("run -s x").argv
     assert "--no-write-json" in argv and "--threads" not in argv
-    assert runner.build_command(["ls", "--no-write-json"]).argv.count("--no-write-json") == 1
+    assert runner.make_command(["ls", "--no-write-json"]).argv.count("--no-write-json") == 1
     with pytest.raises(DbtCommandError, match="command_args is empty"):
-        runner.build_command([])
+        runner.make_command([])
     with pytest.raises(DbtCommandError, match="exactly one of select= or inline="):
         runner.show()
     with pytest.raises(DbtCommandError, match="model must be the name of a model, seed or snapshot"):
         runner.rows("x; drop table y")
-    assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).build_command(["run"]).argv
+    assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).make_command(["run"]).argv

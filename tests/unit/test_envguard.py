@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from pytest_planalign_dbt import envguard
+from pytest_planalign_dbt.session import envguard
 
 
 def _read_in_thread(key: str) -> list[object]:

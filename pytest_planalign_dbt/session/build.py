@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .runner import DbtError, DbtResult, DbtRunner, NodeResult
-from .runner.results import failure_block
-from .runner.errors import label, suggest_fix
-from .runner.events import ProgressEvent
-from .runner.graph import DbtGraph, node_selector
+from ..runner import DbtError, DbtResult, DbtRunner, NodeResult
+from ..runner.results import failure_block
+from ..runner.errors import label, suggest_fix
+from ..runner.events import ProgressEvent
+from ..runner.graph import DbtGraph, node_selector
 
 if TYPE_CHECKING:
     from .share import SharedOutcomes

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import NodeOutcome
-from .runner import NodeResult
+from ..runner import NodeResult
 
 
 def outcome_to_json(outcome: NodeOutcome) -> dict[str, Any]:
