@@ -122,13 +122,13 @@ def test_runner_level_input_checks(tmp_path) -> None:
     with pytest.raises(DbtConfigError, match="database_suffix must be"):
         DbtRunner(tmp_path, database_suffix="a/b")
     runner = DbtRunner(tmp_path, write_json=False, threads=None)
-    argv = runner.make_command("run -s x").argv
+    argv = runner.command_for("run -s x").argv
     assert "--no-write-json" in argv and "--threads" not in argv
-    assert runner.make_command(["ls", "--no-write-json"]).argv.count("--no-write-json") == 1
+    assert runner.command_for(["ls", "--no-write-json"]).argv.count("--no-write-json") == 1
     with pytest.raises(DbtCommandError, match="command_args is empty"):
-        runner.make_command([])
+        runner.command_for([])
     with pytest.raises(DbtCommandError, match="exactly one of select= or inline="):
         runner.show()
     with pytest.raises(DbtCommandError, match="model must be the name of a model, seed or snapshot"):
         runner.rows("x; drop table y")
-    assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).make_command(["run"]).argv
+    assert "--no-write-json" not in DbtRunner(tmp_path, executor="subprocess", write_json=False).command_for(["run"]).argv
