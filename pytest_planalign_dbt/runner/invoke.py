@@ -104,6 +104,16 @@ class RunContext:
     cancel: threading.Event | None = None
 
 
+def stopped(ctx: RunContext, timed_out: bool) -> tuple[bool, str | None]:
+    """(cancelled on request, the fatal message) for a run that was stopped, either way."""
+    cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
+    if timed_out:
+        return False, f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+    if cancelled:
+        return True, "the dbt run was cancelled"
+    return False, None
+
+
 class DbtCancelled(Exception):
     """Raised inside dbt's node threads once a run is cancelled: the node errors at once."""
 
@@ -203,14 +213,10 @@ class InProcessExecutor:
         duration = time.monotonic() - started
         exception = res.exception
         nodes = nodes_from_execution_result(res.result, ctx.target_path)
-        cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
-        if timed_out:
-            fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
-        elif cancelled:
-            fatal = "the dbt run was cancelled"
-        elif exception is not None:
+        cancelled, fatal = stopped(ctx, timed_out)
+        if fatal is None and exception is not None:
             fatal = str(exception) or type(exception).__name__
-        else:
+        elif fatal is None:
             fatal = sink.fatal if not res.success and not nodes else None
         if res.success:
             code = 0
@@ -383,13 +389,8 @@ class SubprocessExecutor:
         if data is not None:
             nodes = nodes_from_run_results_json(data, (manifest or {}).get("nodes"), ctx.target_path)
         stderr = "".join(stderr_parts)
-        fatal = None
-        cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
-        if timed_out:
-            fatal = f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
-        elif cancelled:
-            fatal = "the dbt run was cancelled"
-        elif proc.returncode not in (0, 1) or (proc.returncode and not nodes):
+        cancelled, fatal = stopped(ctx, timed_out)
+        if fatal is None and (proc.returncode not in (0, 1) or (proc.returncode and not nodes)):
             fatal = sink.fatal or _last_error_lines(sink.lines, stderr) or f"dbt exited with code {proc.returncode}"
         inv = Invocation(
             command=command, argv=argv, return_code=proc.returncode, lines=sink.lines, stderr=stderr,

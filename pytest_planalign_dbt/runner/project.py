@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import DbtConfigError
+from .errors import DbtCommandError, DbtConfigError
 
 SECRET_NAME = re.compile(r"pass(word)?|secret|token|private_key|keyfile|credential|api_key", re.I)
 SKIP_DIRS = frozenset({"target", "logs", ".git", "__pycache__", ".venv", "venv"})
@@ -108,6 +108,24 @@ class ProjectInfo:
             return None
         data = _load_yaml(path)
         return [str(s.get("name")) for s in data.get("selectors") or [] if isinstance(s, dict)]
+
+    def check_selector(self, args: Sequence[str]) -> None:
+        """An unknown ``--selector`` is refused before dbt starts, naming the known ones."""
+        for i, arg in enumerate(args):
+            if arg.split("=", 1)[0] != "--selector":
+                continue
+            name = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+            known = self.selector_names()
+            if known is not None and name and name not in known:
+                raise DbtCommandError(
+                    f"--selector {name}: no selector of that name in selectors.yml; it has: "
+                    f"{', '.join(known) or 'none'}"
+                )
+            if known is None and name:
+                raise DbtCommandError(
+                    f"--selector {name}: the project has no selectors.yml; define the selector "
+                    "there, or use --select"
+                )
 
     def adapter_type(self, target: str | None) -> str | None:
         outputs, default = self._outputs()

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .errors import DbtCommandError, DbtTransientError
+from .command import DbtCommand, replace_selection
+from .errors import TRANSIENT, DbtCommandError, DbtTransientError, classify_message
+from .invoke import Invocation
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,3 +84,31 @@ def retry_with_backoff(
                 on_retry(attempt, exc, wait)
             sleep(wait)
             attempt += 1
+
+
+def plan_retry(original: DbtCommand, inv: Invocation) -> DbtCommand | None:
+    """What to re-run after a transient failure, or None when nothing should be retried."""
+    failed = [n for n in inv.nodes if n.failed]
+    if not failed:
+        # dbt could not start (e.g. a DuckDB lock at connection time): all again if transient.
+        if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == TRANSIENT:
+            return original
+        return None
+    transient = [n for n in failed if n.error_class == TRANSIENT]
+    graph = inv.graph
+    if not transient or graph is None:
+        return None
+    others = [n.unique_id for n in failed if n.error_class != TRANSIENT]
+    blocked = graph.descendants(others)
+    rerun = {n.unique_id for n in transient}
+    skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
+    rerun |= (graph.descendants(rerun) & skipped) - blocked
+    selectors = sorted(filter(None, (graph.selector(uid) for uid in rerun)))
+    if not selectors:
+        return None
+    return DbtCommand(
+        subcommand=original.subcommand,
+        argv=replace_selection(original.argv, selectors),
+        vars=original.vars,
+    )
+

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import random
@@ -19,17 +18,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .command import DbtCommand, make_command, replace_selection, validate_threads
+from .command import DbtCommand, make_command, validate_threads
 from .errors import (
-    TRANSIENT,
     DbtCommandError,
     DbtConfigError,
-    DbtError,
-    DbtSelectionError,
-    DbtTimeoutError,
-    classify_message,
-    error_for,
-    pick_kind,
 )
 from .events import Dispatcher, EventSink, ProgressEvent
 from .invoke import Executor, InProcessExecutor, Invocation, RunContext, SubprocessExecutor
@@ -44,23 +36,17 @@ from .project import (
     var_secrets,
     write_cwd_free_profiles,
 )
-from .results import DbtResult, NodeResult, disabled_names, failure_block, merge_nodes
-from .retry import RetryPolicy
+from .results import DbtResult, NodeResult, merge_nodes
+from .reading import RunnerQueries
+from .retry import RetryPolicy, plan_retry
+from .verdict import classify_invocation, split_result
 
 log = logging.getLogger(__name__)
 
 EXECUTORS = ("inprocess", "subprocess")
-# What ref() accepts as a name: dbt allows '-' and other characters in file names; quotes,
-# braces and whitespace could break out of the generated ref() call.
-MODEL_NAME = re.compile(r"[^\s'\"{}%#\\]+")
-NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
-LIST_KEYS = (
-    "unique_id", "name", "resource_type", "original_file_path", "package_name", "tags", "fqn",
-    "depends_on", "config",
-)
 
 
-class DbtRunner:
+class DbtRunner(RunnerQueries):
     """Runs dbt commands against one project: validated, classified, retried, thread-safe."""
 
     def __init__(
@@ -177,7 +163,7 @@ class DbtRunner:
         """The validated argv this runner would run (pure; nothing starts)."""
         if isinstance(command_args, str):
             command_args = shlex.split(command_args)
-        self._check_selector(command_args)
+        self.info.check_selector(command_args)
         profiles_dir = self.dbt_profiles_dir()
         if not self.write_json and self.executor.reads_results_in_memory:
             # (a subprocess's node results come from run_results.json: it always writes it)
@@ -198,24 +184,6 @@ class DbtRunner:
             target_path=str(self.target_path) if self.target_path else None,
             log_path=str(self.log_path) if self.log_path else None,
         )
-
-    def _check_selector(self, args: Sequence[str]) -> None:
-        """An unknown ``--selector`` is refused before dbt starts, naming the known ones."""
-        for i, arg in enumerate(args):
-            if arg.split("=", 1)[0] != "--selector":
-                continue
-            name = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
-            known = self.info.selector_names()
-            if known is not None and name and name not in known:
-                raise DbtCommandError(
-                    f"--selector {name}: no selector of that name in selectors.yml; it has: "
-                    f"{', '.join(known) or 'none'}"
-                )
-            if known is None and name:
-                raise DbtCommandError(
-                    f"--selector {name}: the project has no selectors.yml; define the selector "
-                    "there, or use --select"
-                )
 
     def execute_command(
         self,
@@ -348,7 +316,7 @@ class DbtRunner:
             retry_command = None
             stopped = inv.cancelled or inv.timed_out
             if error is not None and attempt < policy.max_attempts and not stopped:
-                retry_command = self._retry_command(command, inv)
+                retry_command = plan_retry(command, inv)
             if retry_command is None:
                 break
             wait = policy.delay(attempt, self._rng)
@@ -379,32 +347,6 @@ class DbtRunner:
             error.result = result
         result.error = error
         return result
-
-    def _retry_command(self, original: DbtCommand, inv: Invocation) -> DbtCommand | None:
-        """What to re-run after a transient failure, or None when nothing should be retried."""
-        failed = [n for n in inv.nodes if n.failed]
-        if not failed:
-            # dbt could not start (e.g. a DuckDB lock at connection time): all again if transient.
-            if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == TRANSIENT:
-                return original
-            return None
-        transient = [n for n in failed if n.error_class == TRANSIENT]
-        graph = inv.graph
-        if not transient or graph is None:
-            return None
-        others = [n.unique_id for n in failed if n.error_class != TRANSIENT]
-        blocked = graph.descendants(others)
-        rerun = {n.unique_id for n in transient}
-        skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
-        rerun |= (graph.descendants(rerun) & skipped) - blocked
-        selectors = sorted(filter(None, (graph.selector(uid) for uid in rerun)))
-        if not selectors:
-            return None
-        return DbtCommand(
-            subcommand=original.subcommand,
-            argv=replace_selection(original.argv, selectors),
-            vars=original.vars,
-        )
 
     def run_model(self, name: str, **kwargs: Any) -> DbtResult:
         """``dbt run --select <name>``."""
@@ -450,108 +392,6 @@ class DbtRunner:
             ["run", "--select", f"tag:{tag}"], simulation_year=simulation_year, threads=threads, **kwargs
         )
 
-    def list_nodes(
-        self,
-        select: Sequence[str] = (),
-        exclude: Sequence[str] = (),
-        selector: str | None = None,
-        *,
-        resource_types: Sequence[str] = NODE_RESOURCE_TYPES,
-        simulation_year: int | None = None,
-        dbt_vars: Mapping[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS."""
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        # --no-write-json: listing must not replace the last build's run_results.json.
-        args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS, "--no-write-json"]
-        for resource_type in resource_types:
-            args += ["--resource-type", resource_type]
-        if select:
-            args += ["--select", *select]
-        if exclude:
-            args += ["--exclude", *exclude]
-        if selector:
-            args += ["--selector", selector]
-        result = self.execute_command(
-            args, description="Listing dbt nodes", simulation_year=simulation_year,
-            dbt_vars=dbt_vars, stream_output=False,
-        )
-        nodes = []
-        for line in result.output:
-            try:
-                nodes.append(json.loads(line))
-            except ValueError:
-                continue
-        return nodes
-
-    def show(
-        self,
-        *,
-        select: str | None = None,
-        inline: str | None = None,
-        limit: int = 5,
-        simulation_year: int | None = None,
-        dbt_vars: Mapping[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Rows from ``dbt show`` of a node (e.g. a failing test) or inline SQL; limit -1 = all."""
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        if (select is None) == (inline is None):
-            raise DbtCommandError("show() needs exactly one of select= or inline=")
-        # --no-write-json: reading rows must not replace the last build's run_results.json.
-        args = ["show", "--output", "json", "--limit", str(int(limit)), "--no-write-json"]
-        args += ["--select", select] if select is not None else ["--inline", str(inline)]
-        result = self.execute_command(
-            args, description="Reading rows through dbt", simulation_year=simulation_year,
-            dbt_vars=dbt_vars, stream_output=False,
-        )
-        if result.rows is not None:
-            return result.rows
-        rows: list[dict[str, Any]] = []
-        for preview in result.output:
-            data = json.loads(preview) if preview else []
-            # dbt's preview is the row list; its printed form wraps it as {"show": rows}.
-            rows.extend(data.get("show", []) if isinstance(data, dict) else data)
-        return rows
-
-    def rows(
-        self,
-        model: str,
-        *,
-        where: str | None = None,
-        limit: int = -1,
-        simulation_year: int | None = None,
-        dbt_vars: Mapping[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """A relation's rows by model (or seed/snapshot) name, through dbt's ref().
-
-        In-process, values keep their types (dates, numbers); from a subprocess they come
-        as dbt's JSON preview gives them. A versioned model takes ``name.v2`` or just
-        ``name`` (its latest version).
-        """
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):
-            raise DbtCommandError(
-                f"model must be the name of a model, seed or snapshot (as in ref()), got {model!r}"
-            )
-        name, _, version = model.partition(".v")
-        ref = f"ref('{name}', v={version})" if version.isdigit() else f"ref('{model}')"
-        sql = f"select * from {{{{ {ref} }}}}"
-        if where:
-            sql += f" where {where}"
-        try:
-            return self.show(inline=sql, limit=limit, simulation_year=simulation_year, dbt_vars=dbt_vars)
-        except DbtError as exc:
-            if re.search(r"not found|parsing inline", exc.dbt_message, re.I):
-                raise DbtCommandError(
-                    f"no model, seed or snapshot named {model!r} in project {self.info.name} "
-                    "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
-                ) from None
-            raise
-
-    def disabled_names(self) -> list[str]:
-        """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""
-        return disabled_names(self.executor.manifest(), self.artifacts_path)
-
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""
         cleanup = getattr(self, "_cleanup", None)
@@ -563,88 +403,6 @@ class DbtRunner:
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""
         self.executor.invalidate()
-
-
-def split_result(combined: DbtResult, name: str) -> DbtResult:
-    """The part of a multi-model result that concerns model ``name``."""
-    nodes = [n for n in combined.nodes if n.name == name or n.unique_id == name]
-    # Hooks ran for every model of the invocation: each part carries them (and their failure).
-    failed = [n for n in (*nodes, *combined.hooks) if n.failed]
-    error = None
-    if failed:
-        error = error_for(pick_kind(n.error_class or "unknown" for n in failed), failed[0].message or "",
-                          nodes=failed)
-    elif not nodes and combined.error is not None:
-        error = combined.error
-    part = DbtResult(
-        success=error is None,
-        stdout=combined.stdout,
-        stderr=combined.stderr,
-        execution_time=sum(n.execution_time for n in nodes) if nodes else combined.execution_time,
-        return_code=0 if error is None else 1,
-        command=combined.command,
-        nodes=nodes,
-        error=error,
-        attempts=combined.attempts,
-        invocation_id=combined.invocation_id,
-        log_path=combined.log_path,
-        hooks=list(combined.hooks),
-    )
-    if error is not None:
-        error.result = part
-    return part
-
-
-# Commands that must select something: an empty selection here is a mistake, not a success.
-MUST_SELECT = frozenset({"build", "run", "seed", "snapshot", "test", "clone"})
-
-
-def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
-    """The DbtError for an invocation (from its node results first), or None on success."""
-    failed = [n for n in nodes if n.failed]
-    if inv.timed_out:
-        return DbtTimeoutError(inv.fatal or "timed out", nodes=failed)
-    if inv.cancelled:
-        return DbtError(
-            inv.fatal or "the dbt run was cancelled", nodes=failed,
-            fix="the run was stopped on request (Ctrl+C, pytest -x); run it again to finish",
-        )
-    if failed:
-        kind = pick_kind(n.error_class or "unknown" for n in failed)
-        first = next((n for n in failed if n.error_class == kind), failed[0])
-        message = first.message or ""
-        if first.ephemeral_parent:
-            # dbt reports no result for an ephemeral model: its error lives in the log lines
-            # and in the "skipped" results of the nodes that inline it.
-            message = failure_block(inv.lines, first.ephemeral_parent.split(".")[-1]) or message
-        return error_for(kind, message, nodes=[first, *(n for n in failed if n is not first)])
-    if inv.fatal:
-        return error_for(classify_message(inv.fatal), inv.fatal)
-    if inv.return_code != 0:
-        return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
-    if inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes):
-        selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
-        return DbtSelectionError(
-            f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
-            fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
-            "means); a node with `enabled: false` is never selected",
-        )
-    return None
-
-
-def _selection_of(argv: Sequence[str]) -> list[str]:
-    """The selection flags and their values in an argv."""
-    out: list[str] = []
-    taking = False
-    for arg in argv:
-        if arg.split("=", 1)[0] in ("--select", "-s", "--models", "-m", "--exclude", "--selector"):
-            out.append(arg)
-            taking = "=" not in arg
-        elif taking and not arg.startswith("-"):
-            out.append(arg)
-        else:
-            taking = False
-    return out
 
 
 def _first_line(text: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..runner import DbtError, DbtResult, DbtRunner, NodeResult
+from ..runner import DbtResult, DbtRunner, NodeResult
 from ..runner.results import failure_block
 from ..runner.errors import label, suggest_fix
 from ..runner.events import ProgressEvent

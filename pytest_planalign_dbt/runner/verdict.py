@@ -1,0 +1,90 @@
+"""The verdict on one invocation: the classified error, or a part of a combined result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import DbtError, DbtSelectionError, DbtTimeoutError, classify_message, error_for, pick_kind
+from .invoke import Invocation
+from .results import DbtResult, NodeResult, failure_block
+
+def split_result(combined: DbtResult, name: str) -> DbtResult:
+    """The part of a multi-model result that concerns model ``name``."""
+    nodes = [n for n in combined.nodes if n.name == name or n.unique_id == name]
+    # Hooks ran for every model of the invocation: each part carries them (and their failure).
+    failed = [n for n in (*nodes, *combined.hooks) if n.failed]
+    error = None
+    if failed:
+        error = error_for(pick_kind(n.error_class or "unknown" for n in failed), failed[0].message or "",
+                          nodes=failed)
+    elif not nodes and combined.error is not None:
+        error = combined.error
+    part = DbtResult(
+        success=error is None,
+        stdout=combined.stdout,
+        stderr=combined.stderr,
+        execution_time=sum(n.execution_time for n in nodes) if nodes else combined.execution_time,
+        return_code=0 if error is None else 1,
+        command=combined.command,
+        nodes=nodes,
+        error=error,
+        attempts=combined.attempts,
+        invocation_id=combined.invocation_id,
+        log_path=combined.log_path,
+        hooks=list(combined.hooks),
+    )
+    if error is not None:
+        error.result = part
+    return part
+
+
+# Commands that must select something: an empty selection here is a mistake, not a success.
+MUST_SELECT = frozenset({"build", "run", "seed", "snapshot", "test", "clone"})
+
+
+def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
+    """The DbtError for an invocation (from its node results first), or None on success."""
+    failed = [n for n in nodes if n.failed]
+    if inv.timed_out:
+        return DbtTimeoutError(inv.fatal or "timed out", nodes=failed)
+    if inv.cancelled:
+        return DbtError(
+            inv.fatal or "the dbt run was cancelled", nodes=failed,
+            fix="the run was stopped on request (Ctrl+C, pytest -x); run it again to finish",
+        )
+    if failed:
+        kind = pick_kind(n.error_class or "unknown" for n in failed)
+        first = next((n for n in failed if n.error_class == kind), failed[0])
+        message = first.message or ""
+        if first.ephemeral_parent:
+            # dbt reports no result for an ephemeral model: its error lives in the log lines
+            # and in the "skipped" results of the nodes that inline it.
+            message = failure_block(inv.lines, first.ephemeral_parent.split(".")[-1]) or message
+        return error_for(kind, message, nodes=[first, *(n for n in failed if n is not first)])
+    if inv.fatal:
+        return error_for(classify_message(inv.fatal), inv.fatal)
+    if inv.return_code != 0:
+        return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
+    if inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes):
+        selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
+        return DbtSelectionError(
+            f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
+            fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
+            "means); a node with `enabled: false` is never selected",
+        )
+    return None
+
+
+def _selection_of(argv: Sequence[str]) -> list[str]:
+    """The selection flags and their values in an argv."""
+    out: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg.split("=", 1)[0] in ("--select", "-s", "--models", "-m", "--exclude", "--selector"):
+            out.append(arg)
+            taking = "=" not in arg
+        elif taking and not arg.startswith("-"):
+            out.append(arg)
+        else:
+            taking = False
+    return out
