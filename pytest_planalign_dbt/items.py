@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .session.build import NodeOutcome, NodeSpec
-from .runner.errors import trim_message
+from .runner.fixes import trim_message
 
 if TYPE_CHECKING:
     from .collection import DbtCollection

@@ -231,31 +231,49 @@ def make_command(
     _check_flags(args)
     subcommand = args[0]
     variables = merge_vars(simulation_year, arg_vars, dbt_vars)
-    argv = list(args)
+    argv = [*args, *_location_flags(subcommand, project_dir, profiles_dir, target, target_path, log_path)]
+    argv += _run_flags(subcommand, args, threads, full_refresh, fail_fast)
+    if variables:
+        argv += ["--vars", vars_json(variables)]
+    return DbtCommand(subcommand=subcommand, argv=tuple(argv), vars=variables)
+
+
+def _location_flags(
+    subcommand: str, project_dir: str | None, profiles_dir: str | None, target: str | None,
+    target_path: str | None, log_path: str | None,
+) -> list[str]:
+    """Where dbt finds the project and profile, and writes its artifacts and log."""
+    flags: list[str] = []
     if project_dir is not None:
-        argv += ["--project-dir", str(project_dir)]
+        flags += ["--project-dir", str(project_dir)]
     if profiles_dir is not None:
-        argv += ["--profiles-dir", str(profiles_dir)]
+        flags += ["--profiles-dir", str(profiles_dir)]
     if target is not None:
         if not str(target).strip():
             raise DbtCommandError("target is empty: name a target from profiles.yml or leave it unset")
-        argv += ["--target", str(target)]
+        flags += ["--target", str(target)]
+    if target_path is not None and subcommand not in {"debug", "deps", "init"}:
+        flags += ["--target-path", str(target_path)]
+    if log_path is not None:
+        flags += ["--log-path", str(log_path)]
+    return flags
+
+
+def _run_flags(
+    subcommand: str, args: Sequence[str], threads: int | None, full_refresh: bool, fail_fast: bool
+) -> list[str]:
+    """Threads, full refresh and fail-fast, unless the arguments already say so."""
+    flags: list[str] = []
     if threads is not None and subcommand in THREADED_SUBCOMMANDS and "--threads" not in args:
-        argv += ["--threads", str(validate_threads(threads))]
+        flags += ["--threads", str(validate_threads(threads))]
     if full_refresh:
         if subcommand not in FULL_REFRESH_SUBCOMMANDS:
             raise DbtCommandError(f"full_refresh does not apply to 'dbt {subcommand}'")
         if "--full-refresh" not in args:
-            argv.append("--full-refresh")
+            flags.append("--full-refresh")
     if fail_fast and "--fail-fast" not in args and "-x" not in args:
-        argv.append("--fail-fast")
-    if target_path is not None and subcommand not in {"debug", "deps", "init"}:
-        argv += ["--target-path", str(target_path)]
-    if log_path is not None:
-        argv += ["--log-path", str(log_path)]
-    if variables:
-        argv += ["--vars", vars_json(variables)]
-    return DbtCommand(subcommand=subcommand, argv=tuple(argv), vars=variables)
+        flags.append("--fail-fast")
+    return flags
 
 
 def replace_selection(argv: Sequence[str], selectors: Sequence[str]) -> tuple[str, ...]:

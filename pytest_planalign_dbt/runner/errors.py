@@ -1,4 +1,4 @@
-"""The DbtError tree, failure classification and the fix to suggest.
+"""The DbtError tree and failure classification (the fix to suggest lives in fixes.py).
 
 Classification reads dbt's structured results (node status and the kind named
 on the first line of dbt's message); ``classify_dbt_error`` is the text-only
@@ -11,16 +11,21 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .fixes import suggest_fix, trim_message
+from .kinds import (  # noqa: F401  (the kinds are part of this module's public names)
+    COMPILATION,
+    DATA_QUALITY,
+    EXECUTION,
+    LABELS,
+    TIMEOUT,
+    TRANSIENT,
+    UNIT_TEST,
+    UNKNOWN,
+    label,
+)
+
 if TYPE_CHECKING:
     from .results import DbtResult, NodeResult
-
-COMPILATION = "compilation"
-EXECUTION = "execution"
-DATA_QUALITY = "data_quality"
-UNIT_TEST = "unit_test"
-TRANSIENT = "transient"
-TIMEOUT = "timeout"
-UNKNOWN = "unknown"
 
 # A DuckDB file held by another process; dropped or refused server connections.
 _TRANSIENT_PATTERNS = [
@@ -55,30 +60,6 @@ _EXECUTION_PATTERNS = [re.compile(p) for p in (r"Database Error", r"Runtime Erro
 _DATA_QUALITY_PATTERNS = [
     re.compile(p) for p in (r"Failure in test", r"Got \d+ results?, configured to fail")
 ]
-_LOCK_HOLDER = re.compile(
-    r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '
-    r"\(PID (?P<pid>\d+)\)"
-)
-_MISSING_REF = re.compile(r"depends on a node named '(?P<name>[^']+)'")
-
-
-# One label per failure kind, used by errors, items, JUnit and the summary alike.
-LABELS = {
-    COMPILATION: "compilation error",
-    EXECUTION: "execution error",
-    DATA_QUALITY: "data quality failure",
-    UNIT_TEST: "unit test failure",
-    TRANSIENT: "transient failure",
-    TIMEOUT: "timeout",
-    UNKNOWN: "error",
-}
-
-
-def label(kind: str | None) -> str:
-    """The words for a failure kind ("compilation error", "data quality failure"...)."""
-    return LABELS.get(kind or UNKNOWN, (kind or UNKNOWN).replace("_", " "))
-
-
 class DbtCommandError(ValueError):
     """Bad input to the runner, refused before dbt starts (a ValueError)."""
 
@@ -265,132 +246,6 @@ def _interesting_lines(text: str) -> str:
         if re.search(r"Error|error:|Failure|Got \d+ result|lock", line)
     ]
     return "\n".join(keep[:20])
-
-
-_CSV_SETTING = re.compile(r"^\s+[a-z_]+ = ")
-_SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types|Sniffed type", re.I)
-_CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
-_UNKNOWN_FLAG = re.compile(r"No such option: (?P<flag>\S+)|no such option: (?P<flag2>\S+)")
-_HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
-
-
-def trim_message(message: str, limit: int = 25) -> list[str]:
-    """dbt's message as lines worth reading: reader settings dropped, long ones cut.
-
-    DuckDB's CSV errors append ~15 lines of reader settings (``delimiter = ,``...)
-    before the lines that say what went wrong (column, set type, sniffed type):
-    those settings are dropped so the useful lines survive the cut.
-    """
-    lines = [line.rstrip() for line in message.strip().splitlines()]
-    kept: list[str] = []
-    for line in lines:
-        if _CSV_SETTING.match(line) or (not line.strip() and kept and not kept[-1].strip()):
-            continue
-        kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    if len(kept) > limit:
-        more = len(kept) - (limit - 1)
-        kept = [*kept[: limit - 1], f"... ({more} more line(s) in the dbt log)"]
-    return kept
-
-
-def suggest_fix(
-    kind: str, message: str, compiled_path: str | None = None, resource_type: str | None = None,
-    name: str | None = None,
-) -> str:
-    """A plain-words next step for a failure, right for its node type."""
-    lock = _LOCK_HOLDER.search(message)
-    if lock:
-        return (
-            f"another process (PID {lock['pid']}, {lock['exe']}) holds the DuckDB file "
-            f"{lock['file']}: close that process (or `kill {lock['pid']}` if it is stale), "
-            "or point the profile's path at another database file"
-        )
-    missing = _MISSING_REF.search(message)
-    if missing:
-        return (
-            f"check the name in ref('{missing['name']}') against your models, seeds and "
-            "snapshots; if it comes from a package, run `dbt deps`"
-        )
-    flag = _UNKNOWN_FLAG.search(message)
-    if flag:
-        return (
-            f"remove or correct {flag['flag'] or flag['flag2']}: `dbt <command> --help` lists the "
-            "flags dbt accepts"
-        )
-    if re.search(r"Could not find profile named", message):
-        return "check `profile:` in dbt_project.yml against profiles.yml, and the profiles dir in use"
-    if re.search(r"does not have a target named", message):
-        return "pick a target that exists in profiles.yml (target=... / --dbt-target)"
-    if re.search(r"dbt_project\.yml", message) and re.search(r"not found|No dbt_project", message):
-        return "point the runner at the directory that holds dbt_project.yml"
-    if re.search(r"dbt found \d+ package\(s\) specified in packages\.yml", message) or re.search(
-        r"run \W?dbt deps", message, re.I
-    ):
-        return "install the project's packages with `dbt deps` (in the project dir), then run again"
-    if kind == TRANSIENT:
-        return "the database was busy or unreachable: retry, and check that the server is up"
-    if kind == TIMEOUT:
-        return "raise the timeout, or find the slow node in the dbt log and speed it up"
-    what = f" {name}" if name else ""
-    if resource_type == "operation":
-        hook = _HOOK_NAME.search(name or message)
-        where = (
-            f"{hook['type']} hook #{hook['index']} in the dbt_project.yml of {hook['pkg']}"
-            if hook else "the hook or macro in dbt's message"
-        )
-        return f"fix {where} (run its compiled SQL to reproduce); hooks run with every dbt build, run and seed"
-    if resource_type == "seed":
-        if _SEED_TYPES.search(message):
-            return (
-                f"the CSV of seed{what} does not fit the seed's column_types: fix the values in "
-                "the CSV, or the `column_types` in the seed's config; `dbt seed --select"
-                f"{what or ' <seed>'}` reproduces it"
-            )
-        return f"check the CSV file of seed{what} and the seed's config; `dbt seed --select{what or ' <seed>'}` reproduces it"
-    ephemeral = re.search(r"referenced ephemeral model \S+\.(?P<name>[^.\s]+)\b", message)
-    if kind == COMPILATION and ephemeral:
-        return (
-            f"fix ephemeral model {ephemeral['name']} (dbt inlines it into{what or ' this node'}; its "
-            f"error is above); `dbt compile --select{what or ' <node>'}` reproduces it"
-        )
-    if kind == COMPILATION and _CONTRACT.search(message):
-        return (
-            f"make the columns and data types of model{what} match its contract in YAML (or "
-            f"change the contract); `dbt run --select{what or ' <model>'}` reproduces it"
-        )
-    if resource_type == "source" or re.search(r"freshness", message, re.I):
-        return (
-            "the source's newest row is older than its `freshness:` threshold (or its "
-            "loaded_at_field cannot be read): load fresh data, or relax the threshold; "
-            "`dbt source freshness` reproduces it"
-        )
-    if resource_type == "snapshot" and kind in (EXECUTION, UNKNOWN):
-        sql = "the compiled SQL" if compiled_path else "the snapshot's SQL"
-        return (
-            f"run {sql} against the database to reproduce, then fix the snapshot's query or its "
-            "unique_key / strategy config"
-        )
-    if kind == COMPILATION:
-        if re.search(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", message, re.I):
-            return "fix the Jinja or YAML named in dbt's message; `dbt parse` reproduces it"
-        return (
-            f"fix the Jinja, ref/source or config named in dbt's message; `dbt compile --select"
-            f"{what or ' <node>'}` reproduces it"
-        )
-    if kind == EXECUTION:
-        sql = "the compiled SQL" if compiled_path else "the node's SQL"
-        noun = resource_type.replace("_", " ") if resource_type else "model"
-        return f"run {sql} against the database to reproduce, then fix the {noun}"
-    if kind == UNIT_TEST:
-        return (
-            "compare the expected and actual rows; fix the model's logic, or the unit test's "
-            "expectation if the logic changed on purpose"
-        )
-    if kind == DATA_QUALITY:
-        return "query the failing rows with the test's compiled SQL, then fix the data or the test"
-    return "read dbt's message above and the dbt log (logs/dbt.log) for the cause"
 
 
 def error_for(

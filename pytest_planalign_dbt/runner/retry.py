@@ -17,6 +17,7 @@ from typing import TypeVar
 from .command import DbtCommand, replace_selection
 from .errors import TRANSIENT, DbtCommandError, DbtTransientError, classify_message
 from .invoke import Invocation
+from .results import NodeResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,16 +95,7 @@ def plan_retry(original: DbtCommand, inv: Invocation) -> DbtCommand | None:
         if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == TRANSIENT:
             return original
         return None
-    transient = [n for n in failed if n.error_class == TRANSIENT]
-    graph = inv.graph
-    if not transient or graph is None:
-        return None
-    others = [n.unique_id for n in failed if n.error_class != TRANSIENT]
-    blocked = graph.descendants(others)
-    rerun = {n.unique_id for n in transient}
-    skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
-    rerun |= (graph.descendants(rerun) & skipped) - blocked
-    selectors = sorted(filter(None, (graph.selector(uid) for uid in rerun)))
+    selectors = _rerun_selectors(inv, failed)
     if not selectors:
         return None
     return DbtCommand(
@@ -112,3 +104,15 @@ def plan_retry(original: DbtCommand, inv: Invocation) -> DbtCommand | None:
         vars=original.vars,
     )
 
+
+def _rerun_selectors(inv: Invocation, failed: list[NodeResult]) -> list[str]:
+    """The transient failures and the children they made dbt skip, unless another failure
+    blocks those children anyway."""
+    graph = inv.graph
+    transient = {n.unique_id for n in failed if n.error_class == TRANSIENT}
+    if not transient or graph is None:
+        return []
+    blocked = graph.descendants(n.unique_id for n in failed if n.error_class != TRANSIENT)
+    skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
+    rerun = transient | ((graph.descendants(transient) & skipped) - blocked)
+    return sorted(filter(None, (graph.selector(uid) for uid in rerun)))

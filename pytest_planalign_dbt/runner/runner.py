@@ -19,10 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .command import DbtCommand, make_command, validate_threads
-from .errors import (
-    DbtCommandError,
-    DbtConfigError,
-)
+from .errors import DbtCommandError, DbtConfigError, DbtError
 from .events import Dispatcher, EventSink, ProgressEvent
 from .invoke import Executor, InProcessExecutor, Invocation, RunContext, SubprocessExecutor
 from .project import (
@@ -297,56 +294,34 @@ class DbtRunner(RunnerQueries):
         redact: Redactor | None = None,
     ) -> DbtResult:
         redact = redact or self.redact
-        attempt, current = 1, command
-        nodes: list[NodeResult] = []
-        lines: list[str] = []
-        stderr: list[str] = []
-        while True:
-            inv = self._run_once(current, timeout, on_line, on_progress, cancel)
-            # Secrets never travel further than this: messages feed errors, reports, JUnit.
-            inv.nodes = [
-                dataclasses.replace(n, message=redact(n.message)) if n.message else n for n in inv.nodes
-            ]
-            inv.fatal = redact(inv.fatal) if inv.fatal else inv.fatal
-            nodes = merge_nodes(nodes, inv.nodes)
-            lines.extend(inv.lines)
-            if inv.stderr:
-                stderr.append(inv.stderr)
-            error = classify_invocation(inv, nodes)
-            retry_command = None
-            stopped = inv.cancelled or inv.timed_out
-            if error is not None and attempt < policy.max_attempts and not stopped:
-                retry_command = plan_retry(command, inv)
-            if retry_command is None:
-                break
-            wait = policy.delay(attempt, self._rng)
-            log.warning(
-                "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
-                attempt, policy.max_attempts, _first_line(error.dbt_message) if error else "",
-                "the failed nodes" if retry_command is not command else "the command", wait,
-            )
-            time.sleep(wait)
-            attempt, current = attempt + 1, retry_command
-        result = DbtResult(
-            success=error is None,
-            stdout=redact("\n".join(lines)),
-            stderr=redact("\n".join(stderr)),
-            execution_time=0.0,
-            return_code=0 if error is None else (inv.return_code or 1),
-            command=[redact(a) for a in ("dbt", *command.argv)],
-            nodes=nodes,
-            attempts=attempt,
-            invocation_id=inv.invocation_id,
-            log_path=str((self.log_path or self.project_dir / "logs") / "dbt.log"),
-            output=list(inv.output),
-            hooks=[n for n in nodes if n.is_hook],
-            rows=inv.rows,
+        attempts = _Attempts(command, redact)
+        current: DbtCommand | None = command
+        while current is not None:
+            inv = attempts.add(self._run_once(current, timeout, on_line, on_progress, cancel))
+            current = self._next_attempt(command, inv, attempts, policy)
+        return attempts.result(self._log_file())
+
+    def _next_attempt(
+        self, command: DbtCommand, inv: Invocation, attempts: _Attempts, policy: RetryPolicy
+    ) -> DbtCommand | None:
+        """The command to run next after a transient failure (after the backoff), or None."""
+        error = attempts.error
+        if error is None or attempts.count >= policy.max_attempts or inv.cancelled or inv.timed_out:
+            return None
+        retry_command = plan_retry(command, inv)
+        if retry_command is None:
+            return None
+        wait = policy.delay(attempts.count, self._rng)
+        log.warning(
+            "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
+            attempts.count, policy.max_attempts, _first_line(error.dbt_message),
+            "the failed nodes" if retry_command is not command else "the command", wait,
         )
-        result.nodes = [n for n in nodes if not n.is_hook]
-        if error is not None:
-            error.result = result
-        result.error = error
-        return result
+        time.sleep(wait)
+        return retry_command
+
+    def _log_file(self) -> str:
+        return str((self.log_path or self.project_dir / "logs") / "dbt.log")
 
     def run_model(self, name: str, **kwargs: Any) -> DbtResult:
         """``dbt run --select <name>``."""
@@ -403,6 +378,57 @@ class DbtRunner(RunnerQueries):
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""
         self.executor.invalidate()
+
+
+class _Attempts:
+    """What the attempts of one command add up to (a retry's results replace the first's)."""
+
+    def __init__(self, command: DbtCommand, redact: Redactor) -> None:
+        self.command = command
+        self.redact = redact
+        self.count = 0
+        self.nodes: list[NodeResult] = []
+        self.lines: list[str] = []
+        self.stderr: list[str] = []
+        self.error: DbtError | None = None
+        self.last: Invocation | None = None
+
+    def add(self, inv: Invocation) -> Invocation:
+        redact = self.redact
+        # Secrets never travel further than this: messages feed errors, reports, JUnit.
+        inv.nodes = [dataclasses.replace(n, message=redact(n.message)) if n.message else n for n in inv.nodes]
+        inv.fatal = redact(inv.fatal) if inv.fatal else inv.fatal
+        self.count += 1
+        self.nodes = merge_nodes(self.nodes, inv.nodes)
+        self.lines.extend(inv.lines)
+        if inv.stderr:
+            self.stderr.append(inv.stderr)
+        self.error = classify_invocation(inv, self.nodes)
+        self.last = inv
+        return inv
+
+    def result(self, log_path: str) -> DbtResult:
+        inv, error, redact = self.last, self.error, self.redact
+        assert inv is not None
+        result = DbtResult(
+            success=error is None,
+            stdout=redact("\n".join(self.lines)),
+            stderr=redact("\n".join(self.stderr)),
+            execution_time=0.0,
+            return_code=0 if error is None else (inv.return_code or 1),
+            command=[redact(a) for a in ("dbt", *self.command.argv)],
+            nodes=[n for n in self.nodes if not n.is_hook],
+            error=error,
+            attempts=self.count,
+            invocation_id=inv.invocation_id,
+            log_path=log_path,
+            output=list(inv.output),
+            hooks=[n for n in self.nodes if n.is_hook],
+            rows=inv.rows,
+        )
+        if error is not None:
+            error.result = result
+        return result
 
 
 def _first_line(text: str) -> str:

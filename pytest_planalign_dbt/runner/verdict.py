@@ -8,17 +8,19 @@ from .errors import DbtError, DbtSelectionError, DbtTimeoutError, classify_messa
 from .invoke import Invocation
 from .results import DbtResult, NodeResult, failure_block
 
+def _part_error(combined: DbtResult, nodes: list[NodeResult]) -> DbtError | None:
+    # Hooks ran for every model of the invocation: each part carries them (and their failure).
+    failed = [n for n in (*nodes, *combined.hooks) if n.failed]
+    if failed:
+        kind = pick_kind(n.error_class or "unknown" for n in failed)
+        return error_for(kind, failed[0].message or "", nodes=failed)
+    return combined.error if not nodes else None
+
+
 def split_result(combined: DbtResult, name: str) -> DbtResult:
     """The part of a multi-model result that concerns model ``name``."""
     nodes = [n for n in combined.nodes if n.name == name or n.unique_id == name]
-    # Hooks ran for every model of the invocation: each part carries them (and their failure).
-    failed = [n for n in (*nodes, *combined.hooks) if n.failed]
-    error = None
-    if failed:
-        error = error_for(pick_kind(n.error_class or "unknown" for n in failed), failed[0].message or "",
-                          nodes=failed)
-    elif not nodes and combined.error is not None:
-        error = combined.error
+    error = _part_error(combined, nodes)
     part = DbtResult(
         success=error is None,
         stdout=combined.stdout,
@@ -45,6 +47,15 @@ MUST_SELECT = frozenset({"build", "run", "seed", "snapshot", "test", "clone"})
 def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
     """The DbtError for an invocation (from its node results first), or None on success."""
     failed = [n for n in nodes if n.failed]
+    return (
+        _stopped_error(inv, failed)
+        or (_node_error(inv, failed) if failed else None)
+        or _fatal_error(inv)
+        or _selection_error(inv, nodes)
+    )
+
+
+def _stopped_error(inv: Invocation, failed: list[NodeResult]) -> DbtError | None:
     if inv.timed_out:
         return DbtTimeoutError(inv.fatal or "timed out", nodes=failed)
     if inv.cancelled:
@@ -52,27 +63,38 @@ def classify_invocation(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtErro
             inv.fatal or "the dbt run was cancelled", nodes=failed,
             fix="the run was stopped on request (Ctrl+C, pytest -x); run it again to finish",
         )
-    if failed:
-        kind = pick_kind(n.error_class or "unknown" for n in failed)
-        first = next((n for n in failed if n.error_class == kind), failed[0])
-        message = first.message or ""
-        if first.ephemeral_parent:
-            # dbt reports no result for an ephemeral model: its error lives in the log lines
-            # and in the "skipped" results of the nodes that inline it.
-            message = failure_block(inv.lines, first.ephemeral_parent.split(".")[-1]) or message
-        return error_for(kind, message, nodes=[first, *(n for n in failed if n is not first)])
+    return None
+
+
+def _node_error(inv: Invocation, failed: list[NodeResult]) -> DbtError:
+    """The most severe kind among the failed nodes, with that node's message first."""
+    kind = pick_kind(n.error_class or "unknown" for n in failed)
+    first = next((n for n in failed if n.error_class == kind), failed[0])
+    message = first.message or ""
+    if first.ephemeral_parent:
+        # dbt reports no result for an ephemeral model: its error lives in the log lines
+        # and in the "skipped" results of the nodes that inline it.
+        message = failure_block(inv.lines, first.ephemeral_parent.split(".")[-1]) or message
+    return error_for(kind, message, nodes=[first, *(n for n in failed if n is not first)])
+
+
+def _fatal_error(inv: Invocation) -> DbtError | None:
     if inv.fatal:
         return error_for(classify_message(inv.fatal), inv.fatal)
     if inv.return_code != 0:
         return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
-    if inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes):
-        selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
-        return DbtSelectionError(
-            f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
-            fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
-            "means); a node with `enabled: false` is never selected",
-        )
     return None
+
+
+def _selection_error(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
+    if not (inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes)):
+        return None
+    selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
+    return DbtSelectionError(
+        f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
+        fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
+        "means); a node with `enabled: false` is never selected",
+    )
 
 
 def _selection_of(argv: Sequence[str]) -> list[str]:

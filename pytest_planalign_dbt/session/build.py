@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..runner import DbtResult, DbtRunner, NodeResult
 from ..runner.results import failure_block
-from ..runner.errors import label, suggest_fix
+from ..runner.fixes import suggest_fix
+from ..runner.kinds import label
 from ..runner.events import ProgressEvent
 from ..runner.graph import DbtGraph, node_selector
 

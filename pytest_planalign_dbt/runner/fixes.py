@@ -1,0 +1,196 @@
+"""The one fix to suggest for a failure, right for its node type, and dbt's message trimmed.
+
+Rules are tried in order; the first that applies wins. Message rules (a lock, a missing
+ref, an unknown flag...) hold whatever failed; node-type rules (hook, seed, ephemeral,
+contract, freshness, snapshot) come before the generic rule of the failure's kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .kinds import COMPILATION, DATA_QUALITY, EXECUTION, TIMEOUT, TRANSIENT, UNIT_TEST, UNKNOWN
+
+LOCK_HOLDER = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '
+    r"\(PID (?P<pid>\d+)\)"
+)
+MISSING_REF = re.compile(r"depends on a node named '(?P<name>[^']+)'")
+_CSV_SETTING = re.compile(r"^\s+[a-z_]+ = ")
+_SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types|Sniffed type", re.I)
+_CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
+_UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
+_HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
+_EPHEMERAL = re.compile(r"referenced ephemeral model \S+\.(?P<name>[^.\s]+)\b")
+_PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
+
+
+def trim_message(message: str, limit: int = 25) -> list[str]:
+    """dbt's message as lines worth reading: reader settings dropped, long ones cut.
+
+    DuckDB's CSV errors append ~15 lines of reader settings (``delimiter = ,``...)
+    before the lines that say what went wrong (column, set type, sniffed type):
+    those settings are dropped so the useful lines survive the cut.
+    """
+    kept: list[str] = []
+    for line in (line.rstrip() for line in message.strip().splitlines()):
+        if _CSV_SETTING.match(line) or (not line.strip() and kept and not kept[-1].strip()):
+            continue
+        kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    if len(kept) > limit:
+        more = len(kept) - (limit - 1)
+        kept = [*kept[: limit - 1], f"... ({more} more line(s) in the dbt log)"]
+    return kept
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a fix rule looks at."""
+
+    kind: str
+    message: str
+    compiled_path: str | None
+    resource_type: str | None
+    name: str | None
+
+    @property
+    def what(self) -> str:
+        return f" {self.name}" if self.name else ""
+
+    def reproduce(self, command: str, placeholder: str) -> str:
+        return f"`dbt {command} --select{self.what or ' ' + placeholder}` reproduces it"
+
+
+def _lock(f: Failure) -> str | None:
+    lock = LOCK_HOLDER.search(f.message)
+    return lock and (
+        f"another process (PID {lock['pid']}, {lock['exe']}) holds the DuckDB file {lock['file']}: "
+        f"close that process (or `kill {lock['pid']}` if it is stale), or point the profile's path at "
+        "another database file"
+    )
+
+
+def _missing_ref(f: Failure) -> str | None:
+    missing = MISSING_REF.search(f.message)
+    return missing and (
+        f"check the name in ref('{missing['name']}') against your models, seeds and snapshots; if it "
+        "comes from a package, run `dbt deps`"
+    )
+
+
+def _unknown_flag(f: Failure) -> str | None:
+    flag = _UNKNOWN_FLAG.search(f.message)
+    return flag and f"remove or correct {flag['flag']}: `dbt <command> --help` lists the flags dbt accepts"
+
+
+def _matches(pattern: str, fix: str, flags: int = 0) -> Callable[[Failure], str | None]:
+    return lambda f: fix if re.search(pattern, f.message, flags) else None
+
+
+def _of_kind(kind: str, fix: str) -> Callable[[Failure], str | None]:
+    return lambda f: fix if f.kind == kind else None
+
+
+def _hook(f: Failure) -> str | None:
+    if f.resource_type != "operation":
+        return None
+    hook = _HOOK_NAME.search(f.name or f.message)
+    where = (f"{hook['type']} hook #{hook['index']} in the dbt_project.yml of {hook['pkg']}" if hook
+             else "the hook or macro in dbt's message")
+    return f"fix {where} (run its compiled SQL to reproduce); hooks run with every dbt build, run and seed"
+
+
+def _seed(f: Failure) -> str | None:
+    if f.resource_type != "seed":
+        return None
+    if _SEED_TYPES.search(f.message):
+        return (f"the CSV of seed{f.what} does not fit the seed's column_types: fix the values in the CSV, "
+                f"or the `column_types` in the seed's config; {f.reproduce('seed', '<seed>')}")
+    return f"check the CSV file of seed{f.what} and the seed's config; {f.reproduce('seed', '<seed>')}"
+
+
+def _ephemeral(f: Failure) -> str | None:
+    found = _EPHEMERAL.search(f.message) if f.kind == COMPILATION else None
+    return found and (f"fix ephemeral model {found['name']} (dbt inlines it into{f.what or ' this node'}; "
+                      f"its error is above); {f.reproduce('compile', '<node>')}")
+
+
+def _contract(f: Failure) -> str | None:
+    if f.kind != COMPILATION or not _CONTRACT.search(f.message):
+        return None
+    return (f"make the columns and data types of model{f.what} match its contract in YAML (or change the "
+            f"contract); {f.reproduce('run', '<model>')}")
+
+
+def _freshness(f: Failure) -> str | None:
+    if f.resource_type != "source" and not re.search(r"freshness", f.message, re.I):
+        return None
+    return ("the source's newest row is older than its `freshness:` threshold (or its loaded_at_field "
+            "cannot be read): load fresh data, or relax the threshold; `dbt source freshness` reproduces it")
+
+
+def _snapshot(f: Failure) -> str | None:
+    if f.resource_type != "snapshot" or f.kind not in (EXECUTION, UNKNOWN):
+        return None
+    sql = "the compiled SQL" if f.compiled_path else "the snapshot's SQL"
+    return f"run {sql} against the database to reproduce, then fix the snapshot's query or its unique_key / strategy config"
+
+
+def _compilation(f: Failure) -> str | None:
+    if f.kind != COMPILATION:
+        return None
+    if _PARSING.search(f.message):
+        return "fix the Jinja or YAML named in dbt's message; `dbt parse` reproduces it"
+    return f"fix the Jinja, ref/source or config named in dbt's message; {f.reproduce('compile', '<node>')}"
+
+
+def _execution(f: Failure) -> str | None:
+    if f.kind != EXECUTION:
+        return None
+    sql = "the compiled SQL" if f.compiled_path else "the node's SQL"
+    noun = f.resource_type.replace("_", " ") if f.resource_type else "model"
+    return f"run {sql} against the database to reproduce, then fix the {noun}"
+
+
+RULES: tuple[Callable[[Failure], str | None], ...] = (
+    _lock,
+    _missing_ref,
+    _unknown_flag,
+    _matches(r"Could not find profile named",
+             "check `profile:` in dbt_project.yml against profiles.yml, and the profiles dir in use"),
+    _matches(r"does not have a target named", "pick a target that exists in profiles.yml (target=... / --dbt-target)"),
+    _matches(r"dbt_project\.yml.*(not found|No dbt_project)|(not found|No dbt_project).*dbt_project\.yml",
+             "point the runner at the directory that holds dbt_project.yml", re.S),
+    _matches(r"dbt found \d+ package\(s\) specified in packages\.yml|run \W?dbt deps",
+             "install the project's packages with `dbt deps` (in the project dir), then run again", re.I),
+    _of_kind(TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
+    _of_kind(TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
+    _hook,
+    _seed,
+    _ephemeral,
+    _contract,
+    _freshness,
+    _snapshot,
+    _compilation,
+    _execution,
+    _of_kind(UNIT_TEST, "compare the expected and actual rows; fix the model's logic, or the unit test's "
+                        "expectation if the logic changed on purpose"),
+    _of_kind(DATA_QUALITY, "query the failing rows with the test's compiled SQL, then fix the data or the test"),
+)
+
+
+def suggest_fix(
+    kind: str, message: str, compiled_path: str | None = None, resource_type: str | None = None,
+    name: str | None = None,
+) -> str:
+    """A plain-words next step for a failure, right for its node type."""
+    failure = Failure(kind, message, compiled_path, resource_type, name)
+    for rule in RULES:
+        fix = rule(failure)
+        if fix:
+            return fix
+    return "read dbt's message above and the dbt log (logs/dbt.log) for the cause"
