@@ -1,26 +1,16 @@
-"""Executors: run one dbt command in this process or as a subprocess.
+"""Executors: what every executor shares (Invocation, RunContext, the protocol), and the
+in-process one (the subprocess executor is in subproc.py).
 
 In-process runs go through dbt's public ``dbtRunner``, one at a time per
 process (dbt keeps process-global state; dbt-core#9603), reusing the parsed
 manifest while the project, profile, target and vars are unchanged. After
 each run the adapter's connections are closed so a DuckDB file is free for
 other processes (dbt-duckdb keeps it open otherwise; dbt-core#11980).
-
-Subprocess runs start ``dbt`` in its own process group with JSON log lines on
-stdout; on timeout, Ctrl+C or a failure of ours the whole group is stopped and
-reaped, so no orphan keeps a database lock.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -29,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .command import DbtCommand
-from .errors import DbtError
 from .events import EventSink
 from .dbt_internals import (
     STALE_MANIFEST,
@@ -42,8 +31,6 @@ from .graph import DbtGraph
 from .results import (
     NodeResult,
     nodes_from_execution_result,
-    nodes_from_run_results_json,
-    read_run_results,
     rows_from_execution_result,
 )
 
@@ -143,6 +130,27 @@ class Executor(Protocol):
     def manifest(self) -> Any: ...
 
 
+def _callback(sink: EventSink, cancel: threading.Event) -> Any:
+    """dbt's event callback: runs on dbt's threads; converts and hands over, raises only to cancel."""
+
+    def callback(msg: Any) -> None:
+        if cancel.is_set() and msg.info.name in CANCEL_POINTS:
+            raise DbtCancelled("cancelled before it ran (timeout or Ctrl+C)")
+        try:
+            sink.feed(event_to_dict(msg))
+        except Exception:  # pragma: no cover - defensive: dbt must never see our errors
+            log.debug("could not handle a dbt event", exc_info=True)
+
+    return callback
+
+
+def _fatal_of(res: Any, nodes: list[NodeResult], sink: EventSink) -> str | None:
+    """Why an in-process run failed as a whole (an exception, or dbt's MainEncounteredError)."""
+    if res.exception is not None:
+        return str(res.exception) or type(res.exception).__name__
+    return sink.fatal if not res.success and not nodes else None
+
+
 class InProcessExecutor:
     """Runs dbt through ``dbt.cli.main.dbtRunner`` in this process."""
 
@@ -171,59 +179,61 @@ class InProcessExecutor:
         return self._manifest
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
-        from dbt.cli.main import dbtRunner
-
         cancel = threading.Event()
-
-        def callback(msg: Any) -> None:
-            # Runs on dbt's threads: convert and hand over; raise only to cancel.
-            if cancel.is_set() and msg.info.name in CANCEL_POINTS:
-                raise DbtCancelled("cancelled before it ran (timeout or Ctrl+C)")
-            try:
-                sink.feed(event_to_dict(msg))
-            except Exception:  # pragma: no cover - defensive: dbt must never see our errors
-                log.debug("could not handle a dbt event", exc_info=True)
-
+        callback = _callback(sink, cancel)
         argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK:
             try:
-                manifest = None
-                reused = False
-                if command.subcommand in MANIFEST_SUBCOMMANDS:
-                    parses = self.parses
-                    manifest, failed = self._manifest_for(ctx, callback, sink)
-                    if failed is not None:
-                        return failed
-                    reused = self.parses == parses
-                runner = dbtRunner(manifest=manifest, callbacks=[callback])
-                res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
-                if reused and (stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
-                    # The reused parse no longer fits (e.g. vars that shape the DAG changed
-                    # under reuse_manifest_across_vars): parse again and run once more.
-                    log.warning("the reused dbt manifest is stale; parsing again")
-                    self.invalidate()
-                    manifest, failed = self._manifest_for(ctx, callback, sink)
-                    if failed is not None:
-                        return failed
-                    runner = dbtRunner(manifest=manifest, callbacks=[callback])
-                    res, timed_out = self._invoke(runner, argv, ctx.timeout, cancel, ctx.cancel)
+                ran = self._run_locked(command, ctx, sink, argv, callback, cancel)
             finally:
                 release_connections()
-        duration = time.monotonic() - started
+        if isinstance(ran, Invocation):
+            return ran  # the parse failed
+        res, timed_out, manifest = ran
+        return self._invocation(command, ctx, sink, argv, res, timed_out, manifest,
+                                time.monotonic() - started)
+
+    def _run_locked(
+        self, command: DbtCommand, ctx: RunContext, sink: EventSink, argv: list[str], callback: Any,
+        cancel: threading.Event,
+    ) -> Invocation | tuple[Any, bool, Any]:
+        """Parse if needed, invoke; once more after a fresh parse if the reused one was stale."""
+        from dbt.cli.main import dbtRunner
+
+        manifest, reused = None, False
+        if command.subcommand in MANIFEST_SUBCOMMANDS:
+            parses = self.parses
+            manifest, failed = self._manifest_for(ctx, callback, sink)
+            if failed is not None:
+                return failed
+            reused = self.parses == parses
+        res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv, ctx.timeout,
+                                      cancel, ctx.cancel)
+        if reused and (stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
+            # The reused parse no longer fits (e.g. vars that shape the DAG changed
+            # under reuse_manifest_across_vars): parse again and run once more.
+            log.warning("the reused dbt manifest is stale; parsing again")
+            self.invalidate()
+            manifest, failed = self._manifest_for(ctx, callback, sink)
+            if failed is not None:
+                return failed
+            res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv,
+                                          ctx.timeout, cancel, ctx.cancel)
+        return res, timed_out, manifest
+
+    @staticmethod
+    def _invocation(
+        command: DbtCommand, ctx: RunContext, sink: EventSink, argv: list[str], res: Any, timed_out: bool,
+        manifest: Any, duration: float,
+    ) -> Invocation:
+        """What dbtRunner's result says, in the shape both executors share."""
         exception = res.exception
         nodes = nodes_from_execution_result(res.result, ctx.target_path)
         cancelled, fatal = stopped(ctx, timed_out)
-        if fatal is None and exception is not None:
-            fatal = str(exception) or type(exception).__name__
-        elif fatal is None:
-            fatal = sink.fatal if not res.success and not nodes else None
-        if res.success:
-            code = 0
-        elif exception is not None or not nodes:
-            code = 2
-        else:
-            code = 1
+        fatal = fatal or _fatal_of(res, nodes, sink)
+        # dbt's exit codes: 0 success, 1 a node failed, 2 dbt could not run.
+        code = 0 if res.success else (2 if exception is not None or not nodes else 1)
         inv = Invocation(
             command=command, argv=["dbt", *argv], return_code=code, lines=sink.lines,
             stderr="" if exception is None else fatal or "", nodes=nodes, fatal=fatal,
@@ -314,126 +324,3 @@ def child_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if k not in COVERAGE_ENV}
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
-
-
-def default_dbt_executable() -> str:
-    """The ``dbt`` next to this Python, else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("dbt") or "dbt"
-
-
-class SubprocessExecutor:
-    """Runs ``dbt`` as a child process with JSON log lines on stdout."""
-
-    name = "subprocess"
-    shares_cwd = caches_manifest = reads_results_in_memory = False
-
-    def __init__(self, dbt_executable: str | None = None) -> None:
-        self.dbt_executable = dbt_executable or default_dbt_executable()
-
-    def invalidate(self) -> None:
-        """Nothing is cached across subprocess runs."""
-
-    def manifest(self) -> Any:
-        """No parsed manifest lives in this process."""
-        return None
-
-    def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
-        argv = [
-            self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors",
-            "--no-send-anonymous-usage-stats",
-        ]
-        env = child_env(os.environ if ctx.env is None else ctx.env)
-        started = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                argv, cwd=ctx.project_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL, text=True, bufsize=1, env=env, start_new_session=True,
-            )
-        except FileNotFoundError:
-            raise DbtError(
-                f"dbt executable not found: {self.dbt_executable}",
-                fix="install dbt-core in this environment, or pass dbt_executable= with its path",
-            ) from None
-        stderr_parts: list[str] = []
-        readers = [
-            threading.Thread(target=self._read_stdout, args=(proc, sink), daemon=True),
-            threading.Thread(target=lambda: stderr_parts.extend(proc.stderr or []), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
-        timed_out = False
-        try:
-            deadline = None if ctx.timeout is None else started + ctx.timeout
-            while proc.poll() is None:
-                try:
-                    proc.wait(0.1)
-                except subprocess.TimeoutExpired:
-                    if deadline is not None and time.monotonic() > deadline:
-                        timed_out = True
-                        self.stop(proc, ctx.stop_grace)
-                    elif ctx.cancel is not None and ctx.cancel.is_set():
-                        self.stop(proc, ctx.stop_grace)
-        except BaseException:
-            # Ctrl+C or an error of ours: never leave dbt running (it may hold a lock).
-            self.stop(proc, ctx.stop_grace)
-            raise
-        finally:
-            for reader in readers:
-                reader.join(5)
-        duration = time.monotonic() - started
-        data, manifest = read_run_results(ctx.target_path, sink.invocation_id)
-        nodes = []
-        if data is not None:
-            nodes = nodes_from_run_results_json(data, (manifest or {}).get("nodes"), ctx.target_path)
-        stderr = "".join(stderr_parts)
-        cancelled, fatal = stopped(ctx, timed_out)
-        if fatal is None and (proc.returncode not in (0, 1) or (proc.returncode and not nodes)):
-            fatal = sink.fatal or _last_error_lines(sink.lines, stderr) or f"dbt exited with code {proc.returncode}"
-        inv = Invocation(
-            command=command, argv=argv, return_code=proc.returncode, lines=sink.lines, stderr=stderr,
-            nodes=nodes, fatal=fatal, invocation_id=sink.invocation_id, duration=duration,
-            timed_out=timed_out, cancelled=cancelled, no_nodes=sink.no_nodes_selected,
-            output=list(sink.printed if command.subcommand in ("ls", "list") else sink.previews),
-        )
-        if manifest is not None and any(n.failed for n in nodes):
-            inv.graph = DbtGraph.from_manifest_json(manifest)
-        return inv
-
-    @staticmethod
-    def _read_stdout(proc: subprocess.Popen[str], sink: EventSink) -> None:
-        for line in proc.stdout or []:
-            if line.startswith("{"):
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    sink.feed_raw_line(line)
-                else:
-                    sink.feed(event)
-            elif line.strip():
-                sink.feed_raw_line(line)
-
-    @staticmethod
-    def stop(proc: subprocess.Popen[str], grace: float) -> None:
-        """SIGINT the process group (dbt cancels its queries), then TERM, then KILL; reap it."""
-        for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
-            if proc.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(wait)
-        # Children of dbt (none by default) die with the group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def _last_error_lines(lines: list[str], stderr: str) -> str | None:
-    picked = [line for line in lines if "Error" in line or "error" in line]
-    if picked:
-        return "\n".join(picked[-10:])
-    tail = stderr.strip().splitlines()[-10:]
-    return "\n".join(tail) or None

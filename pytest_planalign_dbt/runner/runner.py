@@ -21,7 +21,8 @@ from typing import Any
 from .command import DbtCommand, make_command, validate_threads
 from .errors import DbtCommandError, DbtConfigError, DbtError
 from .events import Dispatcher, EventSink, ProgressEvent
-from .invoke import Executor, InProcessExecutor, Invocation, RunContext, SubprocessExecutor
+from .invoke import Executor, InProcessExecutor, Invocation, RunContext
+from .subproc import SubprocessExecutor
 from .project import (
     Redactor,
     env_secrets,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
