@@ -137,17 +137,8 @@ class DbtCollection:
             report = pytest.CollectReport(self._project_nodeid(), "failed", self.list_error, [])
             session.ihook.pytest_collectreport(report=report)
             return
-        explicit = self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
-        hook_files = {p for p, specs in self.files.items() if all(s.is_hook for s in specs)}
-        for path, specs in self.files.items():
-            if path in self.visited or path in hook_files or explicit:
-                continue
-            self._add_file(session, items, path, specs)
-        dbt_items = [i for i in items if isinstance(i, DbtItem)]
-        if any(not i.spec.is_hook for i in dbt_items):
-            for path in hook_files - self.visited:
-                self._add_file(session, items, path, self.files[path])
-        else:
+        self._add_unvisited(session, items)
+        if not any(isinstance(i, DbtItem) and not i.spec.is_hook for i in items):
             # No node to build means no build, and no hooks to report.
             items[:] = [i for i in items if not isinstance(i, DbtItem)]
             return
@@ -162,6 +153,18 @@ class DbtCollection:
             on_line=self.lines.put if self.settings.stream else None,
             share=self._share(),
         )
+
+    def _add_unvisited(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        """Node files pytest's paths did not reach: all of them without path arguments;
+        hook files whenever a node is collected (hooks run with every build)."""
+        explicit = self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
+        hook_files = {p for p, specs in self.files.items() if all(s.is_hook for s in specs)}
+        if not explicit:
+            for path in [p for p in self.files if p not in self.visited and p not in hook_files]:
+                self._add_file(session, items, path, self.files[path])
+        if any(isinstance(i, DbtItem) and not i.spec.is_hook for i in items):
+            for path in sorted(hook_files - self.visited):
+                self._add_file(session, items, path, self.files[path])
 
     def _args_are_project(self) -> bool:
         """True when the path arguments are just the project dir (`pytest P --dbt-project-dir P`)."""

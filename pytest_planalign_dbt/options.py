@@ -238,33 +238,45 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for opt in OPTIONS:
-        raw, source, base = _raw_values(config, opt, environ)
-        if raw is None:
-            values[opt.dest] = opt.default
-            sources[opt.dest] = "default"
-            continue
-        try:
-            values[opt.dest] = _converter(opt, base)(str(raw))
-        except (ValueError, DbtCommandError) as exc:
-            raise pytest.UsageError(f"{opt.flag} ({source}): {exc}") from None
-        sources[opt.dest] = source
+        values[opt.dest], sources[opt.dest] = _resolve(config, opt, environ)
     values["vars"] = values["vars"] or {}
     values["select"] = values["select"] or ()
     values["exclude"] = values["exclude"] or ()
     if values["project_dir"] is None and (config.rootpath / "dbt_project.yml").is_file():
         values["project_dir"] = config.rootpath
         sources["project_dir"] = "rootdir"
+    _check_dirs(values, sources)
+    if (values["select"] or values["selector"]) and values["project_dir"] is None:
+        raise pytest.UsageError(
+            "--dbt-select needs a dbt project: pass --dbt-project-dir (or set dbt_project_dir in "
+            "your ini file)"
+        )
+    return DbtSettings(**values, sources=sources)
+
+
+def _resolve(config: pytest.Config, opt: Opt, environ: Mapping[str, str]) -> tuple[Any, str]:
+    """One setting's value and where it came from."""
+    raw, source, base = _raw_values(config, opt, environ)
+    if raw is None:
+        return opt.default, "default"
+    try:
+        return _converter(opt, base)(str(raw)), source
+    except (ValueError, DbtCommandError) as exc:
+        raise pytest.UsageError(f"{opt.flag} ({source}): {exc}") from None
+
+
+def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:
+    """The project dir must hold dbt_project.yml, a profiles dir profiles.yml (made absolute)."""
     project = values["project_dir"]
     if project is not None:
+        where = f"--dbt-project-dir ({sources['project_dir']})"
         if not project.is_dir():
             raise pytest.UsageError(
-                f"--dbt-project-dir ({sources['project_dir']}): {project} does not exist; "
-                "point it at the directory that holds dbt_project.yml"
+                f"{where}: {project} does not exist; point it at the directory that holds dbt_project.yml"
             )
         if not (project / "dbt_project.yml").is_file():
             raise pytest.UsageError(
-                f"--dbt-project-dir ({sources['project_dir']}): no dbt_project.yml in {project}; "
-                "point it at the directory that holds dbt_project.yml"
+                f"{where}: no dbt_project.yml in {project}; point it at the directory that holds dbt_project.yml"
             )
         values["project_dir"] = project.resolve()
     profiles = values["profiles_dir"]
@@ -273,12 +285,6 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
             f"--dbt-profiles-dir ({sources['profiles_dir']}): no profiles.yml in {profiles}; "
             "point it at the directory with your profiles.yml"
         )
-    if (values["select"] or values["selector"]) and project is None:
-        raise pytest.UsageError(
-            "--dbt-select needs a dbt project: pass --dbt-project-dir (or set dbt_project_dir in "
-            "your ini file)"
-        )
-    return DbtSettings(**values, sources=sources)
 
 
 def describe(settings: DbtSettings, max_vars: int | None = None) -> list[str]:

@@ -96,19 +96,8 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
     reports = [r for reps in terminalreporter.stats.values() for r in reps
                if getattr(r, "dbt_status", None) is not None]
     if reports:
-        nodes = sum(1 for r in reports if not r.dbt_hook)
-        hooks = len(reports) - nodes
-        statuses = Counter(r.dbt_status for r in reports)
-        attempts = max(r.dbt_attempts for r in reports)
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-        took = ""
-        if build is not None and build.result is not None:
-            took = f" in {build.result.execution_time:.1f}s"
-        retried = " (transient failures retried)" if attempts > 1 else ""
-        hook_words = f" and {hooks} hook(s)" if hooks else ""
-        terminalreporter.write_sep(
-            "-", f"dbt build: {nodes} node(s){hook_words}{took}: {counts}; {attempts} attempt(s){retried}"
-        )
+        took = build.result.execution_time if build is not None and build.result is not None else None
+        terminalreporter.write_sep("-", build_line(reports, took))
     dq = terminalreporter.stats.get("dq_failed", [])
     if not dq:
         return
@@ -119,3 +108,15 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
     terminalreporter.write_sep("=", "data quality summary")
     for rep in dq:
         terminalreporter.write_line(f"DQ_FAILED {rep.nodeid} - {getattr(rep, 'dbt_head', '')}")
+
+
+def build_line(reports: list[Any], took: float | None) -> str:
+    """``dbt build: 36 node(s) and 3 hook(s) in 2.5s: 4 error, 17 success; 1 attempt(s)``."""
+    nodes = sum(1 for r in reports if not r.dbt_hook)
+    hooks = len(reports) - nodes
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(r.dbt_status for r in reports).items()))
+    attempts = max(r.dbt_attempts for r in reports)
+    retried = " (transient failures retried)" if attempts > 1 else ""
+    hook_words = f" and {hooks} hook(s)" if hooks else ""
+    time_words = f" in {took:.1f}s" if took is not None else ""
+    return f"dbt build: {nodes} node(s){hook_words}{time_words}: {counts}; {attempts} attempt(s){retried}"
