@@ -112,3 +112,36 @@ def test_error_carries_nodes_message_compiled_path_and_fix() -> None:
     bare = DbtTimeoutError("dbt ran longer than 3s")
     assert str(bare).startswith("dbt timeout\n") and "dbt ran longer than 3s" in str(bare)
     assert str(DbtError("x", fix="do y")).endswith("fix: do y")
+
+
+@pytest.mark.parametrize(
+    ("kind", "message", "resource_type", "name", "needle"),
+    [
+        ("execution", "Runtime Error in seed s\n  CSV Error on Line: 3\n  Sniffed type: VARCHAR", "seed", "s",
+         "the CSV of seed s does not fit the seed's column_types"),
+        ("execution", "Runtime Error in seed s\n  disk full", "seed", "s", "`dbt seed --select s` reproduces it"),
+        ("compilation", "Compilation Error in model c\n  This model has an enforced contract that failed.",
+         "model", "c", "`dbt run --select c` reproduces it"),
+        ("execution", "p.on-run-end.0 failed, error:\n Catalog Error", "operation", "p-on-run-end-0",
+         "fix on-run-end hook #0 in the dbt_project.yml of p"),
+        ("compilation", "Compilation Error in model.p.x, caused by compilation error in referenced ephemeral model "
+         "model.p.eph", "model", "x", "fix ephemeral model eph (dbt inlines it into x"),
+        ("execution", "Source freshness check failed", "source", "raw.orders", "`dbt source freshness` reproduces it"),
+        ("unknown", "Error: No such option: --full-refersh", None, None, "remove or correct --full-refersh"),
+        ("execution", "Runtime Error in snapshot s", "snapshot", "s", "unique_key / strategy config"),
+        ("unknown", "dbt found 1 package(s) specified in packages.yml, but only 0 package(s) installed", None, None,
+         "`dbt deps`"),
+    ],
+)
+def test_each_node_type_gets_its_own_fix(kind, message, resource_type, name, needle) -> None:
+    assert needle in suggest_fix(kind, message, None, resource_type, name)
+
+
+def test_trimming_keeps_what_went_wrong_and_drops_reader_settings() -> None:
+    from pytest_planalign_dbt.runner.fixes import trim_message
+
+    message = "Conversion Error\n" + "".join(f"    setting_{chr(97 + i)} = x\n" for i in range(15)) + "  Sniffed type: VARCHAR\n"
+    assert trim_message(message) == ["Conversion Error", "  Sniffed type: VARCHAR"]
+    long = "\n".join(f"line {i}" for i in range(40))
+    cut = trim_message(long, 10)
+    assert len(cut) == 10 and cut[-1] == "... (31 more line(s) in the dbt log)"
