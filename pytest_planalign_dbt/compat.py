@@ -1,29 +1,166 @@
-"""Migration aid: the orchestrator's ``run_dbt_command`` on top of DbtRunner.
+"""Migration aid: the PlanAlign orchestrator's runner, as a drop-in on top of DbtRunner.
 
     # before
     from planalign_orchestrator.dbt_runner import DbtRunner
     # after
     from pytest_planalign_dbt.compat import DbtRunner, run_dbt_command
+
+``compat.DbtRunner`` takes the orchestrator's constructor (``working_dir``, ``threads``,
+``executable``, ``verbose``, ``database_path``, ``threading_enabled``, ``threading_mode``,
+``db_manager``, ``project_dir``, ``dbt_artifacts_dir``, the model-parallelization keywords)
+and methods (``set_schedule_context``, ``update_thread_count``, ``execute_command(...,
+log_performance=)``, ``run_models_by_tag``, ``execute_command_with_threads``) with their
+meaning, and runs dbt in-process: the parse is reused between calls.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import runner as core
+from .runner.command import validate_threads
+from .runner.errors import DbtCommandError
+from .runner.subproc import default_dbt_executable
 from .runner import (  # noqa: F401  (re-exported under the orchestrator's names)
     DbtCompilationError,
     DbtDataQualityError,
     DbtError,
     DbtExecutionError,
     DbtResult,
-    DbtRunner,
     DbtTransientError,
     classify_dbt_error,
     retry_with_backoff,
 )
+
+log = logging.getLogger(__name__)
+# The orchestrator's profile reads its DuckDB path from this env var (env_var('DATABASE_PATH')).
+DATABASE_PATH_ENV = "DATABASE_PATH"
+
+
+class DbtRunner(core.DbtRunner):
+    """The orchestrator's DbtRunner: its keywords and methods, dbt in-process underneath."""
+
+    def __init__(
+        self,
+        working_dir: Path | str = Path("dbt"),
+        threads: int = 1,
+        executable: str = "dbt",
+        *,
+        verbose: bool = False,
+        database_path: str | Path | None = None,
+        threading_enabled: bool = True,
+        threading_mode: str = "selective",
+        db_manager: Any = None,
+        project_dir: Path | str | None = None,
+        dbt_artifacts_dir: Path | str | None = None,
+        enable_model_parallelization: bool = False,
+        model_parallelization_max_workers: int = 4,
+        model_parallelization_memory_limit_mb: float = 4000.0,
+        **kwargs: Any,
+    ) -> None:
+        project = Path(project_dir if project_dir is not None else working_dir)
+        if database_path is not None:
+            # As the old runner did for its subprocess, but absolute: dbt runs in this process.
+            os.environ[DATABASE_PATH_ENV] = str(Path(database_path).expanduser().absolute())
+        if executable not in ("dbt", default_dbt_executable()):
+            # A specific dbt binary only a subprocess can run.
+            kwargs.setdefault("executor", "subprocess")
+            kwargs.setdefault("dbt_executable", executable)
+        kwargs.setdefault("stream_default", verbose)
+        self.stream_default = kwargs.pop("stream_default")
+        super().__init__(
+            project, threads=threads if threading_enabled else 1,
+            target_path=dbt_artifacts_dir if dbt_artifacts_dir is not None else None, **kwargs,
+        )
+        self.executable = executable
+        self.verbose = verbose
+        self.database_path = database_path
+        self.threading_enabled = threading_enabled
+        self.threading_mode = threading_mode
+        self.db_manager = db_manager
+        # Model-level parallelization was the orchestrator's own engine; dbt's threads do it here.
+        self.enable_model_parallelization = enable_model_parallelization
+        self.model_parallelization_max_workers = model_parallelization_max_workers
+        self.model_parallelization_memory_limit_mb = model_parallelization_memory_limit_mb
+        self.stage: str | None = None
+        self.year: int | None = None
+        if verbose:
+            logging.getLogger("pytest_planalign_dbt").setLevel(logging.INFO)
+
+    @property
+    def working_dir(self) -> Path:
+        """The dbt project dir (the orchestrator's name)."""
+        return self.project_dir
+
+    @property  # type: ignore[override]
+    def target_path(self) -> Path:
+        """Where dbt writes its artifacts (``dbt_artifacts_dir``, else the project's target/)."""
+        info = getattr(self, "info", None)  # None while the core constructor is still running
+        return self._artifacts_dir or (info.target_path if info is not None else None)  # type: ignore[return-value]
+
+    @target_path.setter
+    def target_path(self, value: Path | None) -> None:
+        self._artifacts_dir = value
+
+    def set_schedule_context(self, stage: str | None = None, year: int | None = None) -> None:
+        """The stage and year of the calls that follow (they label the log lines)."""
+        self.stage, self.year = stage, year
+
+    def update_thread_count(self, new_thread_count: int) -> None:
+        self.threads = validate_threads(new_thread_count)
+
+    def get_thread_utilization_info(self) -> dict[str, Any]:
+        return {
+            "thread_count": self.threads, "threading_enabled": self.threading_enabled,
+            "threading_mode": self.threading_mode, "single_threaded_fallback": self.threads == 1,
+        }
+
+    def execute_command(  # type: ignore[override]
+        self, command_args: Sequence[str] | str, description: str = "Running dbt command",
+        simulation_year: int | None = None, dbt_vars: Mapping[str, Any] | None = None,
+        stream_output: bool | None = None, on_line: Any = None, *, log_performance: bool = True,
+        **kwargs: Any,
+    ) -> DbtResult:
+        """The orchestrator's call: closes its own DuckDB connections first, as it did."""
+        __tracebackhide__ = True
+        self._close_foreign_connections()
+        if self.stage or self.year:
+            description = f"[{self.stage or '-'} {self.year or '-'}] {description}"
+        stream = self.stream_default if stream_output is None else stream_output
+        result = super().execute_command(command_args, description, simulation_year, dbt_vars, stream, on_line,
+                                         **kwargs)
+        if log_performance:
+            log.info("%s: %.1fs with %s thread(s)", description, result.execution_time, self.threads)
+        return result
+
+    def execute_command_with_threads(self, command_args: Sequence[str], threads: int, **kwargs: Any) -> DbtResult:
+        return self.execute_command(command_args, threads=threads, **kwargs)
+
+    def run_models_by_tag(
+        self, tag: str, simulation_year: int | None = None, threads: int | None = None, **kwargs: Any
+    ) -> DbtResult:
+        """``dbt run --select tag:<tag>`` (the orchestrator's per-stage call)."""
+        if not isinstance(tag, str) or not tag.strip():
+            raise DbtCommandError(f"tag must be a non-empty string, got {tag!r}")
+        kwargs.setdefault("description", f"Running models tagged {tag}")
+        return self.execute_command(["run", "--select", f"tag:{tag}"], simulation_year=simulation_year,
+                                    threads=threads, **kwargs)
+
+    def _close_foreign_connections(self) -> None:
+        """The orchestrator's own DuckDB connections share this process's DuckDB instance (and
+        its settings, e.g. external access disabled): close them before dbt runs."""
+        if self.db_manager is None:
+            return
+        try:
+            self.db_manager.close_all()
+        except Exception as exc:  # the old runner went on too; say so
+            log.warning("could not close the orchestrator's DuckDB connections (db_manager.close_all): %s; "
+                        "a connection left open in this process can make dbt fail on that database file", exc)
 
 _RUNNERS: dict[Path, DbtRunner] = {}
 

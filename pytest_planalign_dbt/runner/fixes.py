@@ -160,6 +160,10 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
     _lock,
     _missing_ref,
     _unknown_flag,
+    _matches(r"same database file with a different configuration|operations are disabled by configuration",
+             "another DuckDB connection in this process holds this database file with other settings (e.g. "
+             "an orchestrator's own connections with external access disabled): close it before dbt runs; "
+             "compat.DbtRunner(db_manager=...) closes them before every call"),
     _matches(r"Could not find profile named",
              "check `profile:` in dbt_project.yml against profiles.yml, and the profiles dir in use"),
     _matches(r"does not have a target named", "pick a target that exists in profiles.yml (target=... / --dbt-target)"),

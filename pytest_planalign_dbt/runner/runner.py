@@ -356,18 +356,6 @@ class DbtRunner(RunnerQueries):
                 raise failed[0].error  # type: ignore[misc]
         return results
 
-    def run_models_by_tag(
-        self, tag: str, simulation_year: int | None = None, threads: int | None = None, **kwargs: Any
-    ) -> DbtResult:
-        """``dbt run --select tag:<tag>`` (the orchestrator's per-stage call)."""
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        if not isinstance(tag, str) or not tag.strip():
-            raise DbtCommandError(f"tag must be a non-empty string, got {tag!r}")
-        kwargs.setdefault("description", f"Running models tagged {tag}")
-        return self.execute_command(
-            ["run", "--select", f"tag:{tag}"], simulation_year=simulation_year, threads=threads, **kwargs
-        )
-
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""
         cleanup = getattr(self, "_cleanup", None)
