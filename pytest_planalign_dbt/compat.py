@@ -71,8 +71,8 @@ class DbtRunner(core.DbtRunner):
             # A specific dbt binary only a subprocess can run.
             kwargs.setdefault("executor", "subprocess")
             kwargs.setdefault("dbt_executable", executable)
-        kwargs.setdefault("stream_default", verbose)
-        self.stream_default = kwargs.pop("stream_default")
+        # The orchestrator's execute_command streamed dbt's lines unless told not to.
+        self.stream_default = bool(kwargs.pop("stream_default", True))
         super().__init__(
             project, threads=threads if threading_enabled else 1,
             target_path=dbt_artifacts_dir if dbt_artifacts_dir is not None else None, **kwargs,
