@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -77,13 +76,3 @@ def test_secrets_stay_out_of_terminal_junit_and_stream(dbt_project, run, pyteste
     assert "api_token': '****'" in result.stdout.str()  # the header names the var, not its value
 
 
-def test_last_failed_after_a_mid_build_failure_builds_only_what_failed(dbt_project, run) -> None:
-    project = dbt_project("holdout")
-    assert run("--dbt-project-dir", "holdout", "--dbt-select", "*").ret == 1
-    first = json.loads((project / "target" / "run_results.json").read_text())
-    assert len(first["results"]) == 10
-    rerun = run("--dbt-project-dir", "holdout", "--dbt-select", "*", "--lf")
-    built = {r["unique_id"].split(".")[2] for r in json.loads(
-        (project / "target" / "run_results.json").read_text())["results"]}
-    assert built == {"compile_error_model", "runtime_error_model", "assert_no_grace"}
-    assert rerun.parseoutcomes() == {"failed": 1, "errors": 1, "dq_failed": 1}

@@ -54,3 +54,7 @@ def test_pytest_outcomes_follow_dbts_run_results(tmp_path: Path, source: Path, m
                    {u: o for u, o in outcomes.items() if u not in racing}) == [], result.stdout[-3000:]
     assert result.returncode == dbt_code, result.stdout[-3000:]
     assert "Traceback" not in result.stdout
+    if mode:
+        # Two workers, one DuckDB file: one elected worker built, the other read its outcomes.
+        assert not any(w in result.stdout + result.stderr for w in ("Could not set lock", "Conflicting lock"))
+        assert result.stdout.count("dbt build:") == 1

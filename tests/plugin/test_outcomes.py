@@ -145,9 +145,14 @@ def test_last_failed_after_a_fix_reruns_only_what_failed(dbt_project, run) -> No
     project = dbt_project("holdout")
     first = run(*SELECT_ALL)
     assert first.ret == 1
+    # Reading the failing rows after the build (dbt show) never replaced its run_results.json.
+    results = project / "target" / "run_results.json"
+    assert len(json.loads(results.read_text())["results"]) == 10
     (project / "models" / "runtime_error_model.sql").write_text("select 1 as id\n")
     again = run(*SELECT_ALL, "--lf", "-v")
     again.stdout.fnmatch_lines(["*runtime_error_model PASSED*"])
+    built = {r["unique_id"].split(".")[2] for r in json.loads(results.read_text())["results"]}
+    assert built == {"compile_error_model", "runtime_error_model", "assert_no_grace"}
     # pytest's --lf does not even collect the files without failures (as for Python tests).
     assert again.parseoutcomes() == {"passed": 1, "errors": 1, "dq_failed": 1}
     again.stdout.fnmatch_lines(["run-last-failure: rerun previous 3 failures (skipped 4 files)"])
