@@ -11,6 +11,7 @@ from .runner import (
     DbtExecutionError,
     DbtResult,
     DbtRunner,
+    DbtSelectionError,
     DbtTimeoutError,
     DbtTransientError,
     DbtUnitTestError,
@@ -25,7 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError", "DbtError",
-    "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
+    "DbtExecutionError", "DbtResult", "DbtRunner", "DbtSelectionError", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
     "NodeResult", "ProgressEvent", "RetryPolicy", "__version__", "classify_dbt_error",
     "retry_with_backoff",
 ]

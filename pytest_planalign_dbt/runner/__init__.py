@@ -10,6 +10,7 @@ from .errors import (
     DbtDataQualityError,
     DbtError,
     DbtExecutionError,
+    DbtSelectionError,
     DbtTimeoutError,
     DbtTransientError,
     DbtUnitTestError,
@@ -22,7 +23,7 @@ from .runner import DbtRunner
 
 __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
-    "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
+    "DbtError", "DbtExecutionError", "DbtResult", "DbtSelectionError", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
     "NodeResult", "ProgressEvent", "RetryPolicy", "make_command", "classify_dbt_error",
     "retry_with_backoff",
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_planalign_dbt import DbtRunner
+from pytest_planalign_dbt import DbtRunner, DbtSelectionError
 from pytest_planalign_dbt.runner.errors import DbtCommandError, DbtConfigError, DbtError
 from tests.helpers.verdicts import copy_project as copy_with_packages
 
@@ -39,7 +39,7 @@ def test_hooks_are_results_of_their_own_and_a_failing_one_fails_the_call(rich_ru
 
 
 def test_a_selection_that_matches_nothing_is_refused(rich_runner) -> None:
-    with pytest.raises(DbtError, match="the selection --select nope matches no enabled dbt node"):
+    with pytest.raises(DbtSelectionError, match="the selection --select nope matches no enabled dbt node"):
         rich_runner.execute_command(["run", "--select", "nope"], dbt_vars={"red": False}, stream_output=False)
     listed = rich_runner.list_nodes(["nope"], dbt_vars={"red": False})
     assert listed == []  # listing nothing is an answer, not a mistake
