@@ -91,3 +91,21 @@ def compare(dbt_statuses: dict[str, str], outcomes: dict[str, str]) -> list[str]
         if outcomes[uid] not in ALLOWED.get(dbt_statuses[uid], set()):
             problems.append(f"{uid}: dbt says {dbt_statuses[uid]}, pytest says {outcomes[uid]}")
     return problems
+
+
+def junit_by_name(path: Path) -> dict[str, str]:
+    """``classname::name`` -> outcome with its reason ("skipped: ...", "failed: dbt ..."), to
+    compare two runs of the same project (e.g. on DuckDB and on PostgreSQL)."""
+    out = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        skipped, failure = case.find("skipped"), case.find("failure")
+        if case.find("error") is not None:
+            out[name] = "error"
+        elif skipped is not None:
+            out[name] = "skipped: " + (skipped.get("message") or "")
+        elif failure is not None:
+            out[name] = "failed: " + (failure.get("message") or "").split(":")[0]
+        else:
+            out[name] = "passed"
+    return out

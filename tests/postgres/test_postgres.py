@@ -10,7 +10,8 @@ import pytest
 
 from pytest_planalign_dbt import DbtRunner, RetryPolicy
 
-from ..plugin.test_xdist import SCENARIOS, _outcomes
+from ..helpers.verdicts import junit_by_name as _outcomes
+from ..plugin.test_xdist import SCENARIOS
 from .conftest import connect
 
 pytestmark = pytest.mark.integration
