@@ -15,6 +15,7 @@ from .fixes import suggest_fix, trim_message
 from .kinds import (  # noqa: F401  (the kinds are part of this module's public names)
     COMPILATION,
     DATA_QUALITY,
+    EPHEMERAL_ERROR,
     EXECUTION,
     LABELS,
     TIMEOUT,
@@ -200,7 +201,7 @@ def classify_node(status: str, message: str | None, resource_type: str = "") -> 
     """The error class of one node result, or None when it did not fail."""
     if status == "fail":
         return UNIT_TEST if resource_type == "unit_test" else DATA_QUALITY
-    if status == "skipped" and "compilation error in referenced ephemeral model" in (message or ""):
+    if status == "skipped" and EPHEMERAL_ERROR.search(message or ""):
         return COMPILATION  # dbt's "ERROR SKIP": the run fails
     if status in ("error", "runtime error"):
         kind = classify_message(message or "")

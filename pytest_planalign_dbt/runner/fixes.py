@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .kinds import COMPILATION, DATA_QUALITY, EXECUTION, TIMEOUT, TRANSIENT, UNIT_TEST, UNKNOWN
+from .kinds import COMPILATION, DATA_QUALITY, EPHEMERAL_ERROR, EXECUTION, TIMEOUT, TRANSIENT, UNIT_TEST, UNKNOWN
 
 LOCK_HOLDER = re.compile(
     r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '
@@ -23,7 +23,6 @@ _SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types
 _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
 _UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
 _HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
-_EPHEMERAL = re.compile(r"referenced ephemeral model \S+\.(?P<name>[^.\s]+)\b")
 _PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
 
 
@@ -114,8 +113,9 @@ def _seed(f: Failure) -> str | None:
 
 
 def _ephemeral(f: Failure) -> str | None:
-    found = _EPHEMERAL.search(f.message) if f.kind == COMPILATION else None
-    return found and (f"fix ephemeral model {found['name']} (dbt inlines it into{f.what or ' this node'}; "
+    found = EPHEMERAL_ERROR.search(f.message) if f.kind == COMPILATION else None
+    return found and (f"fix ephemeral model {found['model'].split('.')[-1]} (dbt inlines it into"
+                      f"{f.what or ' this node'}; "
                       f"its error is above); {f.reproduce('compile', '<node>')}")
 
 

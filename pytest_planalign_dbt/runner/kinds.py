@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 COMPILATION = "compilation"
 EXECUTION = "execution"
 DATA_QUALITY = "data_quality"
@@ -9,6 +11,10 @@ UNIT_TEST = "unit_test"
 TRANSIENT = "transient"
 TIMEOUT = "timeout"
 UNKNOWN = "unknown"
+
+# dbt's message on a node it skipped because an ephemeral model it inlines did not compile
+# ("ERROR SKIP" in its log): a compilation failure, and the run fails.
+EPHEMERAL_ERROR = re.compile(r"caused by compilation error in referenced ephemeral model (?P<model>\S+)")
 
 LABELS = {
     COMPILATION: "compilation error",

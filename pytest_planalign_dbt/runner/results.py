@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DbtError, classify_node
+from .kinds import EPHEMERAL_ERROR
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 PROGRESS_LINE = re.compile(r"\s*\d+ of \d+ ")
-EPHEMERAL_ERROR = re.compile(r"caused by compilation error in referenced ephemeral model (?P<model>\S+)")
 
 
 @dataclass(frozen=True)
