@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+# The importlib_metadata backport (imported by a dbt dependency) removes the standard
+# library's distribution finder from PathFinder and puts its own on sys.meta_path. Imported
+# during an inline pytester run, its finder would be dropped when pytester restores
+# sys.meta_path, and no later run would find any pytest11 entry point (our plugin included).
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401
 import pytest
+from _pytest.pytester import SysModulesSnapshot
 
 TESTS = Path(__file__).parent
 PROJECTS = TESTS / "projects"
@@ -86,12 +94,46 @@ def dbt_project(pytester: pytest.Pytester) -> Callable[[str], Path]:
     return copy
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _keep_library_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """pytester restores sys.modules after each inline run and each test, dropping what was
+    imported meanwhile, so that a test file it wrote is imported afresh next time. Dropping
+    library modules too (dbt's, DuckDB's, ours) would make the next run import a second copy
+    beside the first: a second adapter registry, and a crash for DuckDB's extension module.
+    Here only the modules written under the tests' temp dirs are dropped."""
+    temp = str(tmp_path_factory.getbasetemp())
+    restore = SysModulesSnapshot.restore
+
+    def restore_keeping_libraries(self: SysModulesSnapshot) -> None:
+        kept = {name: module for name, module in sys.modules.items()
+                if not (getattr(module, "__file__", None) or temp).startswith(temp)}
+        restore(self)
+        sys.modules.update(kept)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(SysModulesSnapshot, "restore", restore_keeping_libraries)
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., pytest.RunResult]:
-    """pytest in a subprocess (dbt keeps process-global state), with a clean dbt env."""
+    """pytest with the plugin, in this process (no new interpreter, dbt already imported),
+    with a clean dbt env. The plugin's in-process runners reset dbt's process-global state
+    before each invocation, as they do between calls in one user session."""
     for name in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET", "DBT_THREADS", "DBT_FULL_REFRESH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+
+    def go(*args: str) -> pytest.RunResult:
+        return pytester.runpytest_inprocess("-p", "no:randomly", *args)
+
+    return go
+
+
+@pytest.fixture
+def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
+    """pytest in a new interpreter: for what only a fresh process shows (signals, imports)."""
 
     def go(*args: str) -> pytest.RunResult:
         return pytester.runpytest_subprocess("-p", "no:randomly", *args)
