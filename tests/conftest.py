@@ -139,3 +139,23 @@ def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytest
         return pytester.runpytest_subprocess("-p", "no:randomly", *args)
 
     return go
+
+
+
+# Modules whose tests share one module-scoped build: under xdist each goes to one worker as a
+# whole, so the build is made once; every other test is scheduled on its own, as by `--dist load`.
+SHARED_BUILD_MODULES = frozenset({
+    "tests/plugin/test_rich.py", "tests/plugin/test_report.py",
+    "tests/integration/test_fidelity_runner.py", "tests/integration/test_runner_example.py",
+})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedBuildScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_BUILD_MODULES else nodeid
+
+    return SharedBuildScheduling(config, log)

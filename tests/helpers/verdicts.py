@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 DBT = str(Path(sys.executable).parent / "dbt")
 IGNORE = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "dbt_packages", "package-lock.yml")
+INSTALLED_IGNORE = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal")
 # What each dbt status may become in pytest. "error" is a pytest error (could not be built:
 # compilation, retries exhausted) or a failure (the SQL ran and failed), by its kind.
 ALLOWED = {
@@ -22,13 +25,24 @@ ALLOWED = {
 NOT_COLLECTED = {"no-op"}
 
 
+_INSTALLED: dict[Path, Path] = {}  # a project -> its copy with `dbt deps` run, once per process
+
+
 def copy_project(source: Path, root: Path) -> Path:
     """A copy of ``source`` under ``root`` with its packages installed (local ones only)."""
     dest = root / source.name
-    shutil.copytree(source, dest, ignore=IGNORE)
-    if (dest / "packages.yml").is_file():
+    if not (source / "packages.yml").is_file():
+        shutil.copytree(source, dest, ignore=IGNORE)
+        return dest
+    if source not in _INSTALLED:
+        installed = Path(tempfile.mkdtemp(prefix="planalign-test-deps-")) / source.name
+        atexit.register(shutil.rmtree, installed.parent, True)
+        shutil.copytree(source, installed, ignore=IGNORE)
         env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS")}
-        subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=dest, check=True, capture_output=True, env=env)
+        subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=installed, check=True, capture_output=True,
+                       env=env)
+        _INSTALLED[source] = installed
+    shutil.copytree(_INSTALLED[source], dest, ignore=INSTALLED_IGNORE)
     return dest
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import compare, copy_project, dbt_build, junit_outcomes, run_pytest, run_results
+from tests.helpers.verdicts import compare, copy_project, dbt_build, junit_outcomes, run_results
 
 pytestmark = pytest.mark.integration
 
@@ -37,24 +37,25 @@ CASES = [
 
 
 @pytest.mark.parametrize(("source", "mode", "dbt_args"), CASES)
-def test_pytest_outcomes_follow_dbts_run_results(tmp_path: Path, source: Path, mode, dbt_args) -> None:
-    reference = copy_project(source, tmp_path / "dbt")
+def test_pytest_outcomes_follow_dbts_run_results(tmp_path: Path, pytester, run, source: Path, mode,
+                                                 dbt_args) -> None:
+    reference = copy_project(source, tmp_path)
     dbt_code, statuses = dbt_build(reference, "--threads", "1", *dbt_args)
-    root = tmp_path / "pytest"
-    root.mkdir()
-    project = copy_project(source, root)
+    pytester.makeini("[pytest]\n")
+    project = copy_project(source, pytester.path)
     plugin_vars = ("--dbt-vars", dbt_args[1]) if dbt_args else ()
-    result = run_pytest(root, f"--dbt-project-dir={project.name}", "--dbt-select=*", *plugin_vars,
-                        "--dbt-threads=1", *mode, "--junitxml=report.xml")
-    outcomes = junit_outcomes(root / "report.xml")
+    result = run(f"--dbt-project-dir={project.name}", "--dbt-select=*", *plugin_vars, "--dbt-threads=1", *mode,
+                 "--junitxml=report.xml")
+    stdout = result.stdout.str()
+    outcomes = junit_outcomes(pytester.path / "report.xml")
     own = run_results(project)
-    assert compare(own, outcomes) == [], result.stdout[-3000:]
+    assert compare(own, outcomes) == [], stdout[-3000:]
     racing = {u for u in own if u.startswith("unit_test.") and {own[u], statuses.get(u)} == {"pass", "skipped"}}
     assert compare({u: s for u, s in statuses.items() if u not in racing},
-                   {u: o for u, o in outcomes.items() if u not in racing}) == [], result.stdout[-3000:]
-    assert result.returncode == dbt_code, result.stdout[-3000:]
-    assert "Traceback" not in result.stdout
+                   {u: o for u, o in outcomes.items() if u not in racing}) == [], stdout[-3000:]
+    assert result.ret == dbt_code, stdout[-3000:]
+    assert "Traceback" not in stdout
     if mode:
         # Two workers, one DuckDB file: one elected worker built, the other read its outcomes.
-        assert not any(w in result.stdout + result.stderr for w in ("Could not set lock", "Conflicting lock"))
-        assert result.stdout.count("dbt build:") == 1
+        assert not any(w in stdout + result.stderr.str() for w in ("Could not set lock", "Conflicting lock"))
+        assert stdout.count("dbt build:") == 1

