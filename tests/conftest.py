@@ -150,6 +150,15 @@ SHARED_BUILD_MODULES = frozenset({
 })
 
 
+# The longest single tests (each runs pytest on two workers of its own) start first, so that
+# no worker is left running one of them alone at the end.
+LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-", "database_per_worker")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(mark in item.nodeid for mark in LONGEST_FIRST))
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     from xdist.scheduler import LoadScopeScheduling
 

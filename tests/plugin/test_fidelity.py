@@ -4,7 +4,8 @@ For each test project the plugin builds a copy (``pytest --dbt-select '*'``):
 every item's outcome must follow from the status dbt wrote for its node in the
 ``run_results.json`` of that same invocation, hooks included, with no node
 missing either way. dbt's own CLI builds another copy (``dbt build``): its
-statuses and exit code must be the plugin's too. Serially, and under ``-n 2``.
+statuses and exit code must be the plugin's too. Serially, and under ``-n 2``; in-process,
+and with dbt as a subprocess.
 (The serial red builds of rich and holdout are checked on the module-scoped runs of
 ``test_rich.py`` and ``test_outcomes.py``.)
 One thing dbt itself does not repeat: which of a model's unit tests runs first
@@ -29,7 +30,7 @@ GREEN = '{"red": false}'
 CASES = [
     pytest.param(PROJECTS / "rich", ("-n", "2"), (), id="rich-red-n2"),
     pytest.param(PROJECTS / "rich", (), ("--vars", GREEN), id="rich-green"),
-    pytest.param(PROJECTS / "holdout", ("-n", "2"), (), id="holdout-n2"),
+    pytest.param(PROJECTS / "holdout", ("-n", "2", "--dbt-executor", "subprocess"), (), id="holdout-n2-subprocess"),
     pytest.param(PROJECTS / "unitproj", (), (), id="unitproj"),
     pytest.param(PROJECTS / "minimal", (), (), id="minimal"),
     pytest.param(EXAMPLE, (), ("--vars", '{"simulation_year": 2025}'), id="example_project"),

@@ -107,13 +107,6 @@ def test_stream_prints_dbt_lines_while_building(dbt_project, run) -> None:
     result.stdout.fnmatch_lines(["[[]dbt[]] *START seed file main.people*", "[[]dbt[]] *OK loaded seed file main.people*"])
 
 
-def test_subprocess_executor_gives_the_same_outcomes(dbt_project, run) -> None:
-    dbt_project("holdout")
-    result = run(*SELECT_ALL, "--dbt-executor", "subprocess")
-    assert result.ret == 1
-    assert result.parseoutcomes() == {"failed": 1, "passed": 5, "skipped": 2, "warnings": 1, "errors": 1, "dq_failed": 1}
-
-
 def test_a_transient_failure_that_outlives_its_retries_is_an_error(dbt_project, run, hold_lock, monkeypatch) -> None:
     project = dbt_project("lockable")
     other = project / "other.duckdb"

@@ -11,7 +11,7 @@ import pytest
 from pytest_planalign_dbt import DbtRunner, RetryPolicy
 
 from ..helpers.verdicts import junit_by_name as _outcomes
-from ..plugin.test_xdist import SCENARIOS
+from ..plugin.test_xdist import copy_scenarios
 from .conftest import connect
 
 pytestmark = pytest.mark.integration
@@ -43,7 +43,7 @@ def test_fixtures_on_postgres(dbt_project, run, pytester, pg_schema) -> None:
 
 def test_scenario_matrix_on_postgres_with_two_workers(dbt_project, run, pytester, pg_schema) -> None:
     dbt_project("example_project")
-    shutil.copy(SCENARIOS, pytester.path / SCENARIOS.name)
+    copy_scenarios(pytester.path)
     result = run("--dbt-project-dir", "example_project", "--dbt-target", "postgres", "-n", "2",
                  "-k", "no_growth or other_seed")
     assert result.ret == 0, result.stdout.str()[-3000:]
