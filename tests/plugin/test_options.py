@@ -74,6 +74,15 @@ def test_bad_settings_exit_4_with_one_line(dbt_project, run, monkeypatch, args, 
     assert not (project / "minimal.duckdb").exists()  # nothing was built
 
 
+def test_a_refusal_in_a_fresh_process(dbt_project, run_subprocess) -> None:
+    """The refusals above run in this process; one smoke run in a new interpreter, as a user sees it."""
+    dbt_project("minimal")
+    result = run_subprocess("--dbt-project-dir", "minimal", "--dbt-select", "nothing_like_this")
+    assert result.ret == 4
+    assert result.stderr.lines[0].startswith("ERROR: --dbt-select nothing_like_this: no dbt node matches")
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
 def _dbt_group(text: str) -> str:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("dbt projects as tests"))
