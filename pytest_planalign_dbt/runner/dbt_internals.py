@@ -19,6 +19,15 @@ log = logging.getLogger(__name__)
 STALE_MANIFEST = "unable to infer all dependencies"
 
 
+# dbt's partial-parse file in the target dir (``dbt.constants.PARTIAL_PARSE_FILE_NAME``) and
+# the hidden flag that makes a parse read another one (``--partial-parse-file-path``, "internal"
+# in dbt's own help): how a parse kept per vars set is handed back (runner/parse_cache.py).
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+PARTIAL_PARSE_FILE_FLAG = "--partial-parse-file-path"
+# The event dbt fires when it cannot partially parse (the reason is in its data).
+FULL_PARSE_EVENT = "UnableToPartialParse"
+
+
 def stale_manifest(res: Any) -> bool:
     """dbt's sign that a node's refs differ from the manifest it was handed."""
     if res.exception is not None and STALE_MANIFEST in str(res.exception):

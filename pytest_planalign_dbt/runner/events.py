@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .dbt_internals import FULL_PARSE_EVENT
+
 log = logging.getLogger(__name__)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\[(?:\d+;)*\d+m")
@@ -135,6 +137,8 @@ class EventSink:
         self.invocation_id: str | None = None
         self.fatal: str | None = None
         self.no_nodes_selected = False
+        # Why dbt parsed the whole project, once per full parse (dbt's UnableToPartialParse).
+        self.full_parses: list[str] = []
         # Command output: `dbt ls` lines (PrintEvent in a subprocess) and `dbt show` previews.
         self.printed: list[str] = []
         self.previews: list[str] = []
@@ -150,6 +154,8 @@ class EventSink:
                 self.fatal = str(event.get("data", {}).get("exc") or info.get("msg") or "")
             elif name == "NoNodesForSelectionCriteria":
                 self.no_nodes_selected = True
+            elif name == FULL_PARSE_EVENT:
+                self.full_parses.append(str(event.get("data", {}).get("reason", "")))
             elif name == "PrintEvent":
                 self.printed.append(str(info.get("msg", "")))
             elif name == "ShowNode":

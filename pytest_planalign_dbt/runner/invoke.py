@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from .command import DbtCommand
-from .events import EventSink
 from .dbt_internals import (
     STALE_MANIFEST,
     cancel_open_queries,
@@ -27,7 +27,9 @@ from .dbt_internals import (
     release_connections,
     stale_manifest,
 )
+from .events import EventSink
 from .graph import DbtGraph
+from .parse_cache import ParseStore, parse_key
 from .results import (
     NodeResult,
     nodes_from_execution_result,
@@ -151,17 +153,26 @@ def _fatal_of(res: Any, nodes: list[NodeResult], sink: EventSink) -> str | None:
     return sink.fatal if not res.success and not nodes else None
 
 
+# Parsed manifests kept in memory per executor (a vars set seen again in this process costs
+# nothing; older ones are on disk, a partial parse away).
+MANIFESTS_IN_MEMORY = 4
+
+
 class InProcessExecutor:
     """Runs dbt through ``dbt.cli.main.dbtRunner`` in this process."""
 
     name = "inprocess"
     shares_cwd = caches_manifest = reads_results_in_memory = True
 
-    def __init__(self, reuse_manifest_across_vars: bool = False) -> None:
+    def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True) -> None:
         self.reuse_manifest_across_vars = reuse_manifest_across_vars
-        self._manifest: Any = None
-        self._manifest_key: tuple[Any, ...] | None = None
-        self.parses = 0
+        # Parsed manifests by parse arguments and project fingerprint, the newest last.
+        self._manifests: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._latest: Any = None
+        # dbt's partial-parse file kept per vars set on disk (runner/parse_cache.py).
+        self.keep_parses = keep_parses
+        self.parses = 0  # parses run (full or partial)
+        self.full_parses = 0  # of which dbt parsed the whole project
 
     def _key(self, ctx: RunContext) -> tuple[Any, ...]:
         argv = list(ctx.parse_command.argv)
@@ -171,12 +182,12 @@ class InProcessExecutor:
         return (tuple(argv), ctx.fingerprint)
 
     def invalidate(self) -> None:
-        self._manifest = None
-        self._manifest_key = None
+        self._manifests.clear()
+        self._latest = None
 
     def manifest(self) -> Any:
-        """The parsed manifest kept for reuse (None before the first parse)."""
-        return self._manifest
+        """The manifest of the latest parse used (None before the first parse)."""
+        return self._latest
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         cancel = threading.Event()
@@ -250,13 +261,22 @@ class InProcessExecutor:
         from dbt.cli.main import dbtRunner
 
         key = self._key(ctx)
-        if self._manifest is not None and key == self._manifest_key:
-            return self._manifest, None
-        started = time.monotonic()
-        argv = [*ctx.parse_command.argv, *QUIET_FLAGS]
+        if key in self._manifests:
+            self._manifests.move_to_end(key)
+            self._latest = self._manifests[key]
+            return self._latest, None
+        started, started_ns = time.monotonic(), time.time_ns()
+        store = ParseStore(ctx.target_path) if self.keep_parses else None
+        store_key = parse_key(ctx.parse_command.argv)
+        kept = store.args_for(store_key) if store is not None else []
+        argv = [*ctx.parse_command.argv, *kept, *QUIET_FLAGS]
+        full_before = len(sink.full_parses)
         res = dbtRunner(callbacks=[callback]).invoke(argv)
         self.parses += 1
-        log.info("parsed the dbt project in %.2fs", time.monotonic() - started)
+        full = len(sink.full_parses) > full_before
+        self.full_parses += full
+        log.info("parsed the dbt project in %.2fs (%s)", time.monotonic() - started,
+                 f"full: {sink.full_parses[-1]}" if full else "partial")
         if isinstance(res.exception, KeyboardInterrupt):
             raise KeyboardInterrupt
         if not res.success or res.result is None:
@@ -267,8 +287,12 @@ class InProcessExecutor:
                 stderr=fatal, nodes=[], fatal=fatal, invocation_id=sink.invocation_id,
                 duration=time.monotonic() - started,
             )
-        self._manifest, self._manifest_key = res.result, key
-        return self._manifest, None
+        if store is not None and store.written_since(started_ns):
+            store.save(store_key)
+        self._manifests[key] = self._latest = res.result
+        while len(self._manifests) > MANIFESTS_IN_MEMORY:
+            self._manifests.popitem(last=False)
+        return self._latest, None
 
     def _invoke(
         self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event,

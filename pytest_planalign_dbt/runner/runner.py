@@ -65,6 +65,7 @@ class DbtRunner(RunnerQueries):
         env: Mapping[str, str] | None = None,
         database_suffix: str | None = None,
         write_json: bool = True,
+        keep_parses: bool = True,
     ) -> None:
         self.project_dir = find_project_dir(working_dir)
         # None: the profile's own threads setting.
@@ -87,7 +88,7 @@ class DbtRunner(RunnerQueries):
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
         self.executor: Executor = (
-            InProcessExecutor(reuse_manifest_across_vars)
+            InProcessExecutor(reuse_manifest_across_vars, keep_parses)
             if executor == "inprocess"
             else SubprocessExecutor(dbt_executable)
         )

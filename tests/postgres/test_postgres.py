@@ -11,7 +11,6 @@ import pytest
 from pytest_planalign_dbt import DbtRunner, RetryPolicy
 
 from ..helpers.verdicts import junit_by_name as _outcomes
-from ..plugin.test_xdist import copy_scenarios
 from .conftest import connect
 
 pytestmark = pytest.mark.integration
@@ -41,20 +40,37 @@ def test_fixtures_on_postgres(dbt_project, run, pytester, pg_schema) -> None:
     assert result.parseoutcomes() == {"passed": 6}
 
 
-def test_scenario_matrix_on_postgres_with_two_workers(dbt_project, run, pytester, pg_schema) -> None:
-    dbt_project("example_project")
-    copy_scenarios(pytester.path)
-    result = run("--dbt-project-dir", "example_project", "--dbt-target", "postgres", "-n", "2",
-                 "-k", "no_growth or other_seed")
+SCENARIOS_ON_MINIMAL = """
+import pytest
+
+
+@pytest.mark.parametrize("multiplier", [2, 3])
+def test_scenario(dbt_scenario, multiplier):
+    dbt = dbt_scenario(f"times{multiplier}", {"multiplier": multiplier})
+    assert dbt.build().success
+    assert sorted(r["n"] for r in dbt.rows("scaled")) == [multiplier, 2 * multiplier, 3 * multiplier]
+"""
+
+
+def test_scenarios_on_postgres_with_two_workers_get_a_schema_each(dbt_project, run, pytester, pg_schema) -> None:
+    """The scenario pattern (tests/plugin/test_xdist.py runs it on example_project) on a server:
+    each scenario and worker builds into its own schema."""
+    dbt_project("minimal")
+    pytester.makepyfile(test_scenarios=SCENARIOS_ON_MINIMAL)
+    result = run("--dbt-project-dir", "minimal", "--dbt-target", "postgres", "-n", "2", "-v")
     assert result.ret == 0, result.stdout.str()[-3000:]
     assert result.parseoutcomes()["passed"] == 2
+    workers = {line.split("]")[0].lstrip("[") for line in result.stdout.lines if line.startswith("[gw")}
+    assert workers == {"gw0", "gw1"}
     con = connect()
     with con.cursor() as cur:
-        cur.execute("select nspname from pg_namespace where nspname like %s order by 1", (pg_schema + "%",))
+        cur.execute("select table_schema from information_schema.tables where table_name = 'scaled'"
+                    " and table_schema like %s order by 1", (pg_schema + "%",))
         schemas = [row[0] for row in cur.fetchall()]
     con.close()
-    # One schema per scenario and worker (plus dbt's test-audit schemas, if any).
-    assert len([s for s in schemas if "_gw" in s]) >= 2
+    # <schema>_<scenario>_<worker>: the names of the test's own scenarios, one on each worker.
+    assert sorted(s[len(pg_schema) + 1:].split("_")[0] for s in schemas) == ["times2", "times3"], schemas
+    assert sorted(s.rsplit("_", 1)[-1] for s in schemas) == ["gw0", "gw1"], schemas
 
 
 def test_a_dropped_session_mid_build_is_retried_and_succeeds(copy_project, pg_schema) -> None:

@@ -64,3 +64,15 @@ def test_stale_manifest_reads_dbts_wording() -> None:
             results = [type("R", (), {"message": "dbt was unable to infer all dependencies for x"})()]
 
     assert dbt_internals.stale_manifest(Res())
+
+
+def test_the_partial_parse_file_its_flag_and_the_full_parse_event_exist() -> None:
+    from dbt.cli.main import cli
+    from dbt.constants import PARTIAL_PARSE_FILE_NAME
+    from dbt.events import types
+
+    assert PARTIAL_PARSE_FILE_NAME == dbt_internals.PARTIAL_PARSE_FILE
+    for command in ("parse", "build", "run", "test", "ls"):
+        options = {o for p in cli.commands[command].params for o in p.opts}
+        assert dbt_internals.PARTIAL_PARSE_FILE_FLAG in options, command
+    assert hasattr(types, dbt_internals.FULL_PARSE_EVENT)

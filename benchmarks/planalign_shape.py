@@ -1,0 +1,256 @@
+"""The PlanAlign call shape: a generated project and the orchestrator's call sequence, run the
+old way (a `dbt` subprocess per call) and through `DbtRunner` (a first run in a fresh process,
+then a repeated run in another one), with the tables compared.
+
+    python benchmarks/planalign_shape.py [--years 2 5] [--chains 12] [--depth 9]
+
+The project (generated, deterministic): 2 seeds; staging views; per simulated year a start
+model whose `ref` depends on `simulation_year` (the census in the first year, last year's
+snapshot, read as a source, after it); `chains` chains of `depth` models each (every third one
+ephemeral, every chain's last model `enabled` only after the first year in odd chains), each
+applying its own rate var; a union of events; an incremental snapshot carrying the workforce
+from year to year; a hazard-cache table. Seven data tests per model (>= 800 in all at the
+defaults). 130 rate vars plus the year and a stage var: as in PlanAlign, the vars differ on
+nearly every call (the stage, the year, the hazard cache's own vars).
+
+The sequence per year (the orchestrator's stages): initialization, event generation, state
+accumulation, validation (tests), hazard cache; `seed` once first. Writes
+benchmarks/results/planalign_shape.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from _common import machine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DBT = str(Path(sys.executable).parent / "dbt")
+ENV = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+START = 2025
+RATES = 130
+EMPLOYEES = 400
+
+
+def generate(dest: Path, chains: int, depth: int) -> int:
+    """Write the project; return its number of models."""
+    (dest / "models").mkdir(parents=True)
+    (dest / "seeds").mkdir()
+    rate_defaults = "".join(f"  rate_{i}: {0.001 * (i % 17):.3f}\n" for i in range(RATES))
+    (dest / "dbt_project.yml").write_text(
+        "name: shape\nversion: '1.0.0'\nconfig-version: 2\nprofile: shape\n"
+        f"vars:\n  simulation_year: {START}\n  start_year: {START}\n  stage: none\n{rate_defaults}"
+        "models:\n  shape:\n    +materialized: table\n"
+    )
+    (dest / "profiles.yml").write_text(
+        "shape:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shape.duckdb\n      threads: 4\n"
+    )
+    (dest / "seeds" / "census.csv").write_text(
+        "employee_id,level,salary\n" + "".join(f"{i},{1 + i % 5},{40000 + 97 * i}\n" for i in range(EMPLOYEES))
+    )
+    (dest / "seeds" / "levels.csv").write_text("level,band\n" + "".join(f"{i},b{i}\n" for i in range(1, 6)))
+    models: dict[str, str] = {
+        "stg_census": "{{ config(materialized='view') }}\nselect * from {{ ref('census') }}\n",
+        "stg_levels": "{{ config(materialized='view') }}\nselect * from {{ ref('levels') }}\n",
+        # The DAG depends on the year: the census first, last year's snapshot after.
+        "int_start": textwrap.dedent("""\
+            {% if var('simulation_year') == var('start_year') %}
+            select employee_id, level, salary from {{ ref('stg_census') }}
+            {% else %}
+            select employee_id, level, salary from {{ source('sim', 'fct_snapshot') }}
+            where simulation_year = {{ var('simulation_year') - 1 }}
+            {% endif %}
+        """),
+        "hazard_cache": "select level, band, {{ var('hazard_version', 1) }} as version from {{ ref('stg_levels') }}\n",
+    }
+    tails = []
+    for c in range(chains):
+        previous = "int_start"
+        for d in range(depth):
+            name = f"int_c{c}_d{d}"
+            rate = (c * depth + d) % RATES
+            config = "{{ config(materialized='ephemeral') }}\n" if d % 3 == 1 else ""
+            if d == depth - 1 and c % 2 == 1:
+                config = "{{ config(enabled=var('simulation_year') > var('start_year')) }}\n"
+            models[name] = (
+                f"{config}select employee_id, level, round(salary * (1 + {{{{ var('rate_{rate}') }}}}), 2) as salary,"
+                f" {{{{ var('simulation_year') }}}} as simulation_year from {{{{ ref('{previous}') }}}}\n"
+            )
+            previous = name
+        if c % 2 == 0:
+            tails.append(previous)
+    models["fct_events"] = " union all ".join(
+        f"select employee_id, level, salary, simulation_year, '{t}' as source from {{{{ ref('{t}') }}}}" for t in tails
+    ) + "\n"
+    models["fct_snapshot"] = textwrap.dedent("""\
+        {{ config(materialized='incremental', unique_key=['employee_id', 'simulation_year'],
+                  incremental_strategy='delete+insert') }}
+        select employee_id, max(level) as level, round(avg(salary), 2) as salary, simulation_year
+        from {{ ref('fct_events') }} group by employee_id, simulation_year
+    """)
+    for name, sql in models.items():
+        (dest / "models" / f"{name}.sql").write_text(sql)
+    tested = [m for m, sql in models.items() if "ephemeral" not in sql]
+    lines = ["version: 2", "sources:", "  - name: sim", "    schema: main", "    tables:", "      - name: fct_snapshot",
+             "models:"]
+    for m in tested:
+        tag = "events" if m.startswith("int_c") else "state" if m.startswith("fct") else "init"
+        lines += [f"  - name: {m}", f"    config: {{tags: ['{tag}']}}", "    data_tests: [min_rows]", "    columns:"]
+        if m in ("stg_levels", "hazard_cache"):
+            lines += ["      - name: level", "        data_tests: [not_null, unique]",
+                      "      - name: band", "        data_tests: [not_null]"]
+            continue
+        unique = ", unique" if m.startswith(("int_", "stg_")) else ""
+        lines += [
+            "      - name: employee_id",
+            f"        data_tests: [not_null{unique}, {{not_null: {{config: {{severity: warn}}}}}}]",
+            "      - name: level",
+            "        data_tests: [not_null, {accepted_values: {arguments: {values: [1, 2, 3, 4, 5]}}}]",
+            "      - name: salary",
+            "        data_tests: [not_null, positive]",
+        ]
+        if m.startswith(("int_c", "fct_")):
+            lines += ["      - name: simulation_year", "        data_tests: [not_null]"]
+        if m.startswith("int_c"):
+            lines += ["      - name: employee_id",
+                      "        data_tests: [{relationships: {arguments: {to: ref('stg_census'), field: employee_id}}}]"]
+    (dest / "models" / "schema.yml").write_text("\n".join(lines) + "\n")
+    (dest / "macros").mkdir()
+    (dest / "macros" / "tests.sql").write_text(
+        "{% test min_rows(model) %}\nselect 1 as n from (select count(*) as c from {{ model }}) where c < 1\n{% endtest %}\n"
+        "{% test positive(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} <= 0\n{% endtest %}\n"
+    )
+    return len(models)
+
+
+def count_tests(project: Path) -> int:
+    """Data tests in the generated schema.yml (each entry of a data_tests list)."""
+    import yaml
+
+    doc = yaml.safe_load((project / "models" / "schema.yml").read_text())
+    return sum(len(m.get("data_tests", [])) + sum(len(c.get("data_tests", [])) for c in m.get("columns", []))
+               for m in doc["models"])
+
+
+def calls(years: int) -> list[tuple[list[str], dict | None]]:
+    """The orchestrator's sequence: (dbt arguments, vars) per call."""
+    rates = {f"rate_{i}": round(0.001 * ((i * 7) % 19), 3) for i in range(RATES)}
+    out: list[tuple[list[str], dict | None]] = [(["seed"], None)]
+    for year in range(START, START + years):
+        base = {**rates, "simulation_year": year, "start_year": START}
+        out += [
+            (["run", "--select", "tag:init"], {**base, "stage": "initialization"}),
+            (["run", "--select", "tag:events"], {**base, "stage": "event_generation"}),
+            (["run", "--select", "tag:state"], {**base, "stage": "state_accumulation"}),
+            (["test", "--select", "tag:events tag:state"], {**base, "stage": "validation"}),
+            (["run", "--select", "hazard_cache"], {"hazard_version": year, "stage": "hazard_cache"}),
+        ]
+    return out
+
+
+def old_way(project: Path, sequence: list) -> float:
+    started = time.perf_counter()
+    for args, dbt_vars in sequence:
+        extra = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+        proc = subprocess.run([DBT, *args, *extra, "--profiles-dir", "."], cwd=project, env=ENV,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"old way failed on {args}: {proc.stdout[-2000:]}")
+    return time.perf_counter() - started
+
+
+RUNNER = textwrap.dedent("""
+    import json, sys, time
+    started = time.perf_counter()
+    from pytest_planalign_dbt import DbtRunner
+    project, sequence = sys.argv[1], json.loads(sys.argv[2])
+    runner = DbtRunner(project, write_json=False)
+    for args, dbt_vars in sequence:
+        result = runner.execute_command(args, dbt_vars=dbt_vars, stream_output=False)
+        if not result.success:
+            raise SystemExit(f"failed on {args}: {result.stderr[-2000:]}")
+    print(json.dumps({"wall": time.perf_counter() - started, "parses": runner.executor.parses,
+                      "full_parses": runner.executor.full_parses}))
+""")
+
+
+def runner_way(project: Path, sequence: list) -> dict:
+    """DbtRunner in a fresh process: its wall time (import included) and its parses."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(project), json.dumps(sequence)], env=ENV,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["wall"] = time.perf_counter() - started
+    return out
+
+
+def tables(project: Path) -> dict[str, str]:
+    """Row count and content hash of the snapshot and the events, per year."""
+    with duckdb.connect(str(project / "shape.duckdb"), read_only=True) as con:
+        out = {}
+        for table in ("fct_snapshot", "fct_events"):
+            rows = con.execute(f"select * from {table} order by all").fetchall()
+            out[table] = f"{len(rows)} rows, {hashlib.sha256(repr(rows).encode()).hexdigest()[:12]}"
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, nargs="+", default=[2, 5])
+    parser.add_argument("--chains", type=int, default=14)
+    parser.add_argument("--depth", type=int, default=9)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="planalign-shape-"))
+    source = work / "source"
+    n_models = generate(source, args.chains, args.depth)
+    print(f"project: {n_models} models, {count_tests(source)} data tests, {RATES + 3} vars")
+    rows = []
+    for years in args.years:
+        sequence = calls(years)
+        projects = {}
+        for name in ("old", "runner"):
+            projects[name] = work / f"{name}-{years}"
+            shutil.copytree(source, projects[name])
+        old = old_way(projects["old"], sequence)
+        first = runner_way(projects["runner"], sequence)
+        same_first = tables(projects["old"]) == tables(projects["runner"])
+        repeated = runner_way(projects["runner"], sequence)
+        same_repeated = tables(projects["old"]) == tables(projects["runner"])
+        rows.append((years, len(sequence), old, first, repeated, same_first and same_repeated))
+        print(rows[-1], flush=True)
+    lines = [
+        f"PlanAlign-shaped project: {n_models} models, {count_tests(source)} data tests, {RATES + 3} vars;"
+        f" {machine()}; {date.today()}",
+        "",
+        "| years | dbt calls | old way (subprocess per call) | DbtRunner, first run | ratio |"
+        " DbtRunner, repeated run | ratio | full parses (first / repeated) | tables equal |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for years, n_calls, old, first, repeated, same in rows:
+        lines.append(
+            f"| {years} | {n_calls} | {old:.1f} s | {first['wall']:.1f} s | {old / first['wall']:.1f}x |"
+            f" {repeated['wall']:.1f} s | {old / repeated['wall']:.1f}x |"
+            f" {first['full_parses']} / {repeated['full_parses']} | {'yes' if same else 'NO'} |"
+        )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "planalign_shape.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""dbt's partial-parse file, kept once per vars set: a vars set parsed before costs a partial
+parse, not a full one, in this process or any later one.
+
+dbt keeps one ``target/partial_parse.msgpack`` and throws it away whenever ``--vars``
+change (dbt-core#6323): a project whose vars move on every call (a simulation year, rates)
+pays a full parse on every call, run after run. Here, after each parse, dbt's file is copied
+to ``target/planalign_parse/<key>.msgpack``, the key being the parse's arguments without
+its paths (vars, target); a later parse with the same key hands that file back to dbt
+(``--partial-parse-file-path``). dbt still runs every check of its own on it (dbt version,
+vars, profile, env vars, each file's checksum) and re-parses what changed, or all of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
+
+log = logging.getLogger(__name__)
+
+STORE_DIR = "planalign_parse"
+# Options whose value is a path: the same project run from another runner (another private
+# profiles copy, another log dir) keeps its key.
+PATH_OPTIONS = frozenset({"--project-dir", "--profiles-dir", "--target-path", "--log-path"})
+
+
+def parse_key(parse_argv: Sequence[str]) -> str:
+    """The key of a parse: its arguments without the values of path options."""
+    kept: list[str] = []
+    skip = False
+    for arg in parse_argv:
+        if skip:
+            skip = False
+            continue
+        if arg in PATH_OPTIONS:
+            skip = True
+            continue
+        kept.append(arg)
+    return hashlib.sha256("\x00".join(kept).encode()).hexdigest()[:24]
+
+
+class ParseStore:
+    """The kept partial-parse files of one dbt target dir (the newest ``keep`` of them)."""
+
+    def __init__(self, target_path: Path, keep: int = 32) -> None:
+        if keep < 1:
+            raise ValueError(f"keep must be >= 1, got {keep}")
+        self.target_path = target_path
+        self.dir = target_path / STORE_DIR
+        self.keep = keep
+
+    def path(self, key: str) -> Path:
+        return self.dir / f"{key}.msgpack"
+
+    def args_for(self, key: str) -> list[str]:
+        """The extra parse arguments that hand dbt its kept file for ``key`` (if any)."""
+        kept = self.path(key)
+        if not kept.is_file():
+            return []
+        _touch(kept)  # recently used: pruned last
+        return [PARTIAL_PARSE_FILE_FLAG, str(kept)]
+
+    def written_since(self, since_ns: int) -> bool:
+        """True if dbt wrote its partial-parse file at or after ``since_ns`` (``time.time_ns()``).
+        dbt writes it after each parse, not when it found nothing to parse again."""
+        try:
+            return (self.target_path / PARTIAL_PARSE_FILE).stat().st_mtime_ns >= since_ns
+        except OSError:
+            return False
+
+    def save(self, key: str) -> None:
+        """Keep the file dbt wrote for ``key`` (best effort: a failure costs a parse later)."""
+        written = self.target_path / PARTIAL_PARSE_FILE
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
+            os.close(fd)
+            shutil.copyfile(written, tmp)
+            os.replace(tmp, self.path(key))  # atomic: readers see the old file or the new one
+            _touch(self.path(key))
+        except OSError:
+            log.debug("could not keep dbt's partial-parse file", exc_info=True)
+            return
+        self._prune()
+
+    def _prune(self) -> None:
+        try:
+            files = sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        except OSError:  # pragma: no cover - another process pruned meanwhile
+            return
+        for old in files[self.keep :]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _touch(path: Path) -> None:
+    """Set ``path``'s times to now, to the nanosecond (the file system's clock may be coarser)."""
+    now = time.time_ns()
+    with contextlib.suppress(OSError):
+        os.utime(path, ns=(now, now))

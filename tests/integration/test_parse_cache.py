@@ -1,0 +1,117 @@
+"""A parse kept per vars set (runner/parse_cache.py) gives dbt's own manifest for those vars.
+
+For every vars set of a sequence, on projects whose DAG depends on the vars (varsdag: a var
+picks a ref and enables a model; rich: a var breaks or mends models, tests and hooks) and on
+the example project's simulated years: a fresh runner of a later process, parsing from the
+kept files, must not parse the project fully even once, and must get, node by node, the
+manifest a full parse gives for the same vars.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_planalign_dbt import DbtRunner
+from pytest_planalign_dbt.runner.parse_cache import STORE_DIR, ParseStore, parse_key
+
+from ..conftest import PROJECTS
+from ..helpers.verdicts import copy_project as copy_with_packages
+
+pytestmark = pytest.mark.integration
+
+SEQUENCES = {
+    "varsdag": [{"source": "a"}, {"source": "b"}, {"source": "a"}],
+    "example_project": [{"simulation_year": y} for y in (2025, 2026, 2027)],
+    "rich": [{"red": True}, {"red": False}],
+}
+
+
+def digest(manifest: Any) -> dict[str, Any]:
+    """What a parse decides, node by node: edges, refs, sources, config, checksums, enabled."""
+    out: dict[str, Any] = {}
+    for uid, node in {**manifest.nodes, **manifest.sources}.items():
+        depends = _attr(node, "depends_on")
+        out[uid] = (
+            sorted(getattr(depends, "nodes", []) or []),
+            sorted(getattr(depends, "macros", []) or []),
+            [str(r) for r in _attr(node, "refs") or []],
+            [list(s) for s in _attr(node, "sources") or []],
+            node.config.to_dict(),
+            getattr(getattr(node, "checksum", None), "checksum", None),
+        )
+    out["disabled"] = sorted(manifest.disabled)
+    return out
+
+
+def _attr(node: Any, name: str) -> Any:
+    """A node's attribute; a seed's refs and depends_on raise in dbt (seeds reference nothing)."""
+    if node.resource_type == "seed" and name != "depends_on":
+        return None
+    try:
+        return getattr(node, name, None)
+    except Exception:  # dbt's SeedNode raises unless a hook of the seed refs a node
+        return None
+
+
+def parsed(runner: DbtRunner, dbt_vars: dict[str, Any]) -> dict[str, Any]:
+    assert runner.execute_command(["ls"], dbt_vars=dbt_vars, stream_output=False).success
+    return digest(runner.executor.manifest())
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_kept_parses_equal_full_parses_for_every_vars_set(name: str, copy_project, tmp_path: Path) -> None:
+    project = (copy_with_packages(PROJECTS / name, tmp_path) if name == "rich" else copy_project(name))
+    sequence = SEQUENCES[name]
+    first = DbtRunner(project, threads=1)
+    for dbt_vars in sequence:
+        parsed(first, dbt_vars)
+    assert first.executor.full_parses == len({str(v) for v in sequence})  # new vars: dbt parses it all
+    kept = sorted((project / "target" / STORE_DIR).glob("*.msgpack"))
+    assert len(kept) == len({str(v) for v in sequence})
+
+    later = DbtRunner(project, threads=1)  # another process, as far as the parse is concerned
+    from_kept = [parsed(later, dbt_vars) for dbt_vars in sequence]
+    assert later.executor.full_parses == 0
+    if name != "example_project":  # the vars shape these DAGs: the comparison below can tell
+        assert from_kept[0] != from_kept[1]
+
+    full = DbtRunner(project, threads=1, keep_parses=False)
+    for dbt_vars, kept_digest in zip(sequence, from_kept):
+        (project / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+        reference = parsed(full, dbt_vars)
+        full.invalidate_manifest()
+        differing = sorted(k for k in reference.keys() | kept_digest.keys() if reference.get(k) != kept_digest.get(k))
+        assert differing == [], (dbt_vars, differing[:5])
+    assert full.executor.full_parses == len(sequence)
+
+
+def test_an_edited_model_is_parsed_again_from_a_kept_parse(copy_project) -> None:
+    project = copy_project("varsdag")
+    runner = DbtRunner(project)
+    parsed(runner, {"source": "a"})
+    parsed(runner, {"source": "b"})
+    (project / "models" / "a.sql").write_text("select 'A' as picked\n")
+    later = DbtRunner(project)
+    assert later.execute_command(["run", "--select", "a"], dbt_vars={"source": "a"}, stream_output=False).success
+    assert later.executor.full_parses == 0  # a partial parse from the kept file of source=a
+    assert later.rows("a", dbt_vars={"source": "a"}) == [{"picked": "A"}]
+
+
+def test_the_store_keys_ignore_paths_and_keeps_the_newest(tmp_path: Path) -> None:
+    one = parse_key(["parse", "--project-dir", "/a", "--profiles-dir", "/tmp/x1", "--vars", "{y: 1}"])
+    assert one == parse_key(["parse", "--project-dir", "/b", "--profiles-dir", "/tmp/x2", "--vars", "{y: 1}"])
+    assert one != parse_key(["parse", "--project-dir", "/a", "--vars", "{y: 2}"])
+    assert one != parse_key(["parse", "--project-dir", "/a", "--vars", "{y: 1}", "--target", "ci"])
+    store = ParseStore(tmp_path, keep=2)
+    assert store.args_for("k0") == []
+    for i in range(3):
+        (tmp_path / "partial_parse.msgpack").write_bytes(b"parse %d" % i)
+        store.save(f"k{i}")
+    assert sorted(p.name for p in store.dir.iterdir()) == ["k1.msgpack", "k2.msgpack"]
+    assert store.args_for("k2") == ["--partial-parse-file-path", str(store.dir / "k2.msgpack")]
+    assert store.path("k2").read_bytes() == b"parse 2"
+    with pytest.raises(ValueError, match="keep must be >= 1"):
+        ParseStore(tmp_path, keep=0)
