@@ -24,8 +24,9 @@ STALE_MANIFEST = "unable to infer all dependencies"
 # in dbt's own help): how a parse kept per vars set is handed back (runner/parse_cache.py).
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 PARTIAL_PARSE_FILE_FLAG = "--partial-parse-file-path"
-# The event dbt fires when it cannot partially parse (the reason is in its data).
-FULL_PARSE_EVENT = "UnableToPartialParse"
+# The events dbt fires when it parses the whole project: it cannot partially parse (the
+# reason in its data), it could not read the saved parse, partial parsing is off.
+FULL_PARSE_EVENTS = frozenset({"UnableToPartialParse", "ParsedFileLoadFailed", "PartialParsingNotEnabled"})
 
 
 def stale_manifest(res: Any) -> bool:

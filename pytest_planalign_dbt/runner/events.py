@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .dbt_internals import FULL_PARSE_EVENT
+from .dbt_internals import FULL_PARSE_EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +154,9 @@ class EventSink:
                 self.fatal = str(event.get("data", {}).get("exc") or info.get("msg") or "")
             elif name == "NoNodesForSelectionCriteria":
                 self.no_nodes_selected = True
-            elif name == FULL_PARSE_EVENT:
-                self.full_parses.append(str(event.get("data", {}).get("reason", "")))
+            elif name in FULL_PARSE_EVENTS:
+                data = event.get("data", {})
+                self.full_parses.append(str(data.get("reason") or data.get("exc") or name))
             elif name == "PrintEvent":
                 self.printed.append(str(info.get("msg", "")))
             elif name == "ShowNode":

@@ -79,16 +79,22 @@ class ParseStore:
     def save(self, key: str) -> None:
         """Keep the file dbt wrote for ``key`` (best effort: a failure costs a parse later)."""
         written = self.target_path / PARTIAL_PARSE_FILE
+        tmp = None
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
             os.close(fd)
             shutil.copyfile(written, tmp)
             os.replace(tmp, self.path(key))  # atomic: readers see the old file or the new one
-            _touch(self.path(key))
+            tmp = None
         except OSError:
             log.debug("could not keep dbt's partial-parse file", exc_info=True)
             return
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        _touch(self.path(key))
         self._prune()
 
     def _prune(self) -> None:

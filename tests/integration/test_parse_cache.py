@@ -106,12 +106,27 @@ def test_the_store_keys_ignore_paths_and_keeps_the_newest(tmp_path: Path) -> Non
     assert one != parse_key(["parse", "--project-dir", "/a", "--vars", "{y: 2}"])
     assert one != parse_key(["parse", "--project-dir", "/a", "--vars", "{y: 1}", "--target", "ci"])
     store = ParseStore(tmp_path, keep=2)
-    assert store.args_for("k0") == []
+    assert store.args_for("k0") == [] and not store.written_since(0)
+    store.save("k0")  # dbt wrote nothing (a failed parse): nothing kept, nothing left behind
+    assert list(store.dir.iterdir()) == []
     for i in range(3):
         (tmp_path / "partial_parse.msgpack").write_bytes(b"parse %d" % i)
         store.save(f"k{i}")
     assert sorted(p.name for p in store.dir.iterdir()) == ["k1.msgpack", "k2.msgpack"]
     assert store.args_for("k2") == ["--partial-parse-file-path", str(store.dir / "k2.msgpack")]
-    assert store.path("k2").read_bytes() == b"parse 2"
+    assert store.path("k2").read_bytes() == b"parse 2" and store.written_since(0)
     with pytest.raises(ValueError, match="keep must be >= 1"):
         ParseStore(tmp_path, keep=0)
+
+
+def test_a_corrupted_kept_parse_costs_a_full_parse_and_is_replaced(copy_project) -> None:
+    project = copy_project("minimal")
+    assert DbtRunner(project).execute_command(["run"], stream_output=False).success
+    (kept,) = (project / "target" / STORE_DIR).glob("*.msgpack")
+    kept.write_bytes(b"\x00garbage, not msgpack\xff")
+    (project / "models" / "base_numbers.sql").write_text("select 7 as n")
+    later = DbtRunner(project)
+    assert later.execute_command(["run"], stream_output=False).success
+    assert later.executor.full_parses == 1
+    assert later.rows("scaled") == [{"n": 7}]
+    assert kept.read_bytes() == (project / "target" / "partial_parse.msgpack").read_bytes()

@@ -75,4 +75,4 @@ def test_the_partial_parse_file_its_flag_and_the_full_parse_event_exist() -> Non
     for command in ("parse", "build", "run", "test", "ls"):
         options = {o for p in cli.commands[command].params for o in p.opts}
         assert dbt_internals.PARTIAL_PARSE_FILE_FLAG in options, command
-    assert hasattr(types, dbt_internals.FULL_PARSE_EVENT)
+    assert all(hasattr(types, name) for name in dbt_internals.FULL_PARSE_EVENTS)
