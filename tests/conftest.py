@@ -152,7 +152,7 @@ SHARED_BUILD_MODULES = frozenset({
 
 # The longest single tests (each runs pytest on two workers of its own) start first, so that
 # no worker is left running one of them alone at the end.
-LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-", "database_per_worker")
+LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
