@@ -14,15 +14,18 @@ import csv
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pytest
 
 from .session.build import NodeOutcome, NodeSpec
 from .runner.fixes import trim_message
 
-if TYPE_CHECKING:
-    from .collection import DbtCollection
+
+class Outcomes(Protocol):
+    """Where an item finds its node's outcome (``collection.DbtCollection``)."""
+
+    def outcome_for(self, item: DbtItem) -> NodeOutcome: ...
 
 
 class DbtTestWarning(UserWarning):
@@ -119,7 +122,7 @@ class DbtFile(pytest.File):
     """A file of the dbt project that defines one or more selected nodes."""
 
     def __init__(
-        self, *, specs: Iterable[NodeSpec] = (), collection: DbtCollection | None = None, **kwargs: Any
+        self, *, specs: Iterable[NodeSpec] = (), collection: Outcomes | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.specs = list(specs)
@@ -134,7 +137,7 @@ class DbtFile(pytest.File):
 class DbtItem(pytest.Item):
     """One dbt node; its outcome comes from the session's single dbt build."""
 
-    def __init__(self, *, spec: NodeSpec, collection: DbtCollection, **kwargs: Any) -> None:
+    def __init__(self, *, spec: NodeSpec, collection: Outcomes, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
         self.collection = collection

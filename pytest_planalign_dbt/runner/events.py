@@ -146,21 +146,10 @@ class EventSink:
 
     def feed(self, event: Mapping[str, Any]) -> None:
         info = event.get("info", {})
-        name = info.get("name")
         with self._lock:
             if self.invocation_id is None and info.get("invocation_id"):
                 self.invocation_id = info["invocation_id"]
-            if name == "MainEncounteredError":
-                self.fatal = str(event.get("data", {}).get("exc") or info.get("msg") or "")
-            elif name == "NoNodesForSelectionCriteria":
-                self.no_nodes_selected = True
-            elif name in FULL_PARSE_EVENTS:
-                data = event.get("data", {})
-                self.full_parses.append(str(data.get("reason") or data.get("exc") or name))
-            elif name == "PrintEvent":
-                self.printed.append(str(info.get("msg", "")))
-            elif name == "ShowNode":
-                self.previews.append(str(event.get("data", {}).get("preview", "")))
+            self._record(str(info.get("name")), event, info)
             if info.get("level") in HUMAN_LEVELS:
                 for line in strip_ansi(str(info.get("msg", ""))).splitlines() or [""]:
                     self.lines.append(line)
@@ -168,6 +157,20 @@ class EventSink:
             progress = progress_from_event(event)
             if progress is not None:
                 self.dispatcher.put(self.on_progress, progress)
+
+    def _record(self, name: str, event: Mapping[str, Any], info: Mapping[str, Any]) -> None:
+        """What an event of one of the names we read says."""
+        data = event.get("data", {})
+        if name == "MainEncounteredError":
+            self.fatal = str(data.get("exc") or info.get("msg") or "")
+        elif name == "NoNodesForSelectionCriteria":
+            self.no_nodes_selected = True
+        elif name == "PrintEvent":
+            self.printed.append(str(info.get("msg", "")))
+        elif name == "ShowNode":
+            self.previews.append(str(data.get("preview", "")))
+        elif name in FULL_PARSE_EVENTS:
+            self.full_parses.append(str(data.get("reason") or data.get("exc") or name))
 
     def feed_raw_line(self, line: str) -> None:
         """A stdout line that is not a JSON event (e.g. a Python warning)."""

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..runner import DbtResult, DbtRunner, NodeResult
 from ..runner.results import failure_block
@@ -23,10 +23,19 @@ from ..runner.kinds import label
 from ..runner.events import ProgressEvent
 from ..runner.graph import DbtGraph, node_selector
 
-if TYPE_CHECKING:
-    from .share import SharedOutcomes
-
 log = logging.getLogger(__name__)
+
+
+class Share(Protocol):
+    """How a build shares its outcomes across xdist workers (``share.SharedOutcomes``)."""
+
+    def elect(self) -> bool: ...
+
+    def publish(self, outcome: NodeOutcome) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def follow(self, on_outcome: Callable[[NodeOutcome], None], stop: threading.Event) -> str | None: ...
 
 FINAL_ON_PROGRESS = frozenset({"success", "pass", "warn"})
 SAMPLE_ROWS = 5
@@ -182,7 +191,7 @@ class SessionBuild:
         full_refresh: bool = False,
         threads: int | None = None,
         on_line: Callable[[str], Any] | None = None,
-        share: SharedOutcomes | None = None,
+        share: Share | None = None,
     ) -> None:
         self.runner = runner
         self.share = share
