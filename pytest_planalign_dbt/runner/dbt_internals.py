@@ -29,6 +29,38 @@ PARTIAL_PARSE_FILE_FLAG = "--partial-parse-file-path"
 FULL_PARSE_EVENTS = frozenset({"UnableToPartialParse", "ParsedFileLoadFailed", "PartialParsingNotEnabled"})
 
 
+def load_parse(path: Any) -> Any:
+    """A saved partial-parse file as dbt's ``Manifest`` (``Manifest.from_msgpack`` with dbt's
+    own decoder, as ``ManifestLoader.read_manifest_for_partial_parse`` reads it)."""
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumuro_decoder
+
+    with open(path, "rb") as fp:
+        return Manifest.from_msgpack(fp.read(), decoder=extended_mashumuro_decoder)
+
+
+def save_parse(manifest: Any, path: Any) -> None:
+    """Write a ``Manifest`` as dbt writes its partial-parse file."""
+    from dbt.parser.manifest import extended_mashumaro_encoder
+
+    with open(path, "wb") as fp:
+        fp.write(manifest.to_msgpack(extended_mashumaro_encoder))
+
+
+def new_file_hash(checksum: str) -> Any:
+    """dbt's ``FileHash`` (sha256) with this checksum."""
+    from dbt.artifacts.resources.base import FileHash
+
+    return FileHash(name="sha256", checksum=checksum)
+
+
+def version() -> str:
+    """The installed dbt-core's version string, as dbt records it in a parse."""
+    from dbt.version import __version__
+
+    return str(__version__)
+
+
 def stale_manifest(res: Any) -> bool:
     """dbt's sign that a node's refs differ from the manifest it was handed."""
     if res.exception is not None and STALE_MANIFEST in str(res.exception):

@@ -11,7 +11,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .kinds import COMPILATION, DATA_QUALITY, EPHEMERAL_ERROR, EXECUTION, TIMEOUT, TRANSIENT, UNIT_TEST, UNKNOWN
+from .kinds import (
+    COMPILATION,
+    DATA_QUALITY,
+    EPHEMERAL_ERROR,
+    EXECUTION,
+    TIMEOUT,
+    TRANSIENT,
+    UNIT_TEST,
+    UNKNOWN,
+)
 
 LOCK_HOLDER = re.compile(
     r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '

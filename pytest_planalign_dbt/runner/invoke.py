@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from .command import DbtCommand
 from .dbt_internals import (
+    PARTIAL_PARSE_FILE_FLAG,
     STALE_MANIFEST,
     cancel_open_queries,
     event_to_dict,
@@ -29,12 +30,13 @@ from .dbt_internals import (
 )
 from .events import EventSink
 from .graph import DbtGraph
-from .parse_cache import ParseStore, parse_key
+from .parse_cache import ParseStore, base_key, option_value, parse_key
 from .results import (
     NodeResult,
     nodes_from_execution_result,
     rows_from_execution_result,
 )
+from .unseen_vars import changed_vars, doctor, files_to_reparse
 
 log = logging.getLogger(__name__)
 
@@ -164,13 +166,16 @@ class InProcessExecutor:
     name = "inprocess"
     shares_cwd = caches_manifest = reads_results_in_memory = True
 
-    def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True) -> None:
+    def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True,
+                 reparse_unseen_vars: bool = True) -> None:
         self.reuse_manifest_across_vars = reuse_manifest_across_vars
         # Parsed manifests by parse arguments and project fingerprint, the newest last.
         self._manifests: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._latest: Any = None
         # dbt's partial-parse file kept per vars set on disk (runner/parse_cache.py).
         self.keep_parses = keep_parses
+        # For vars not seen yet: start from a kept parse of other vars (runner/unseen_vars.py).
+        self.reparse_unseen_vars = reparse_unseen_vars
         self.parses = 0  # parses run (full or partial)
         self.full_parses = 0  # of which dbt parsed the whole project
 
@@ -267,11 +272,20 @@ class InProcessExecutor:
             return self._latest, None
         started, started_ns = time.monotonic(), time.time_ns()
         store = ParseStore(ctx.target_path) if self.keep_parses else None
-        store_key = parse_key(ctx.parse_command.argv)
+        parse_argv = ctx.parse_command.argv
+        store_key = parse_key(parse_argv)
         kept = store.args_for(store_key) if store is not None else []
-        argv = [*ctx.parse_command.argv, *kept, *QUIET_FLAGS]
+        doctored = None
+        if store is not None and not kept:
+            doctored = self._from_other_vars(store, store_key, ctx)
+            kept = [] if doctored is None else [PARTIAL_PARSE_FILE_FLAG, str(doctored)]
+        argv = [*parse_argv, *kept, *QUIET_FLAGS]
         full_before = len(sink.full_parses)
-        res = dbtRunner(callbacks=[callback]).invoke(argv)
+        try:
+            res = dbtRunner(callbacks=[callback]).invoke(argv)
+        finally:
+            if doctored is not None:
+                doctored.unlink(missing_ok=True)
         self.parses += 1
         full = len(sink.full_parses) > full_before
         self.full_parses += full
@@ -288,11 +302,36 @@ class InProcessExecutor:
                 duration=time.monotonic() - started,
             )
         if store is not None and store.written_since(started_ns):
-            store.save(store_key)
+            store.save(store_key, base_key(parse_argv), ctx.parse_command.vars)
         self._manifests[key] = self._latest = res.result
         while len(self._manifests) > MANIFESTS_IN_MEMORY:
             self._manifests.popitem(last=False)
         return self._latest, None
+
+    def _from_other_vars(self, store: ParseStore, key: str, ctx: RunContext) -> Path | None:
+        """A kept parse for other vars, handed over with only what reads a changed var marked
+        for re-parsing (runner/unseen_vars.py); None: dbt parses it all."""
+        if not self.reparse_unseen_vars:
+            return None
+        found = store.base_for(base_key(ctx.parse_command.argv))
+        if found is None:
+            return None
+        base, old_vars = found
+        try:
+            changed = changed_vars(old_vars, ctx.parse_command.vars)
+            reparse = files_to_reparse(ctx.project_dir, changed, {ctx.target_path})
+            if reparse is None:
+                return None
+            dest = store.dir / f"{key}.from-other-vars"
+            marked = doctor(base, dest, ctx.parse_command.vars, option_value(ctx.parse_command.argv, "--target"),
+                            reparse)
+        except Exception:  # never worse than dbt's own full parse
+            log.debug("could not start from a parse of other vars", exc_info=True)
+            return None
+        names = sorted(changed)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        log.info("parsing from a parse of other vars (changed: %s): %d file(s) read them", shown or "none", marked)
+        return dest
 
     def _invoke(
         self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event,

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
 
@@ -32,7 +34,7 @@ STORE_DIR = "planalign_parse"
 PATH_OPTIONS = frozenset({"--project-dir", "--profiles-dir", "--target-path", "--log-path"})
 
 
-def parse_key(parse_argv: Sequence[str]) -> str:
+def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS) -> str:
     """The key of a parse: its arguments without the values of path options."""
     kept: list[str] = []
     skip = False
@@ -40,11 +42,24 @@ def parse_key(parse_argv: Sequence[str]) -> str:
         if skip:
             skip = False
             continue
-        if arg in PATH_OPTIONS:
+        if arg in options:
             skip = True
             continue
         kept.append(arg)
     return hashlib.sha256("\x00".join(kept).encode()).hexdigest()[:24]
+
+
+def base_key(parse_argv: Sequence[str]) -> str:
+    """The key of a parse without its vars: parses that differ only in vars share it."""
+    return parse_key(parse_argv, PATH_OPTIONS | {"--vars"})
+
+
+def option_value(argv: Sequence[str], option: str) -> str | None:
+    """The value given to ``option`` in ``argv`` (None when absent)."""
+    for i, arg in enumerate(argv[:-1]):
+        if arg == option:
+            return argv[i + 1]
+    return None
 
 
 class ParseStore:
@@ -76,8 +91,9 @@ class ParseStore:
         except OSError:
             return False
 
-    def save(self, key: str) -> None:
-        """Keep the file dbt wrote for ``key`` (best effort: a failure costs a parse later)."""
+    def save(self, key: str, base: str | None = None, cli_vars: Mapping[str, Any] | None = None) -> None:
+        """Keep the file dbt wrote for ``key`` (best effort: a failure costs a parse later), with
+        the vars it was parsed with and its ``base_key``, for a later parse of other vars."""
         written = self.target_path / PARTIAL_PARSE_FILE
         tmp = None
         try:
@@ -94,8 +110,27 @@ class ParseStore:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+        if base is not None:
+            with contextlib.suppress(OSError, TypeError, ValueError):
+                self.path(key).with_suffix(".json").write_text(json.dumps(
+                    {"base": base, "vars": {k: repr(v) for k, v in (cli_vars or {}).items()}}))
         _touch(self.path(key))
         self._prune()
+
+    def base_for(self, base: str) -> tuple[Path, dict[str, str]] | None:
+        """The newest kept parse of the same project and target for other vars, with those vars."""
+        try:
+            kept = sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        except OSError:
+            return None
+        for path in kept:
+            try:
+                meta = json.loads(path.with_suffix(".json").read_text())
+            except (OSError, ValueError):
+                continue
+            if meta.get("base") == base and isinstance(meta.get("vars"), dict):
+                return path, meta["vars"]
+        return None
 
     def _prune(self) -> None:
         try:
@@ -105,6 +140,8 @@ class ParseStore:
         for old in files[self.keep :]:
             with contextlib.suppress(OSError):
                 old.unlink()
+            with contextlib.suppress(OSError):
+                old.with_suffix(".json").unlink()
 
 
 def _touch(path: Path) -> None:

@@ -22,7 +22,6 @@ from .command import DbtCommand, make_command, validate_threads
 from .errors import DbtCommandError, DbtConfigError, DbtError
 from .events import Dispatcher, EventSink, ProgressEvent
 from .invoke import Executor, InProcessExecutor, Invocation, RunContext
-from .subproc import SubprocessExecutor
 from .project import (
     Redactor,
     env_secrets,
@@ -34,9 +33,10 @@ from .project import (
     var_secrets,
     write_cwd_free_profiles,
 )
-from .results import DbtResult, NodeResult, merge_nodes
 from .reading import RunnerQueries
+from .results import DbtResult, NodeResult, merge_nodes
 from .retry import RetryPolicy, plan_retry
+from .subproc import SubprocessExecutor
 from .verdict import classify_invocation, split_result
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class DbtRunner(RunnerQueries):
         database_suffix: str | None = None,
         write_json: bool = True,
         keep_parses: bool = True,
+        reparse_unseen_vars: bool = True,
     ) -> None:
         self.project_dir = find_project_dir(working_dir)
         # None: the profile's own threads setting.
@@ -88,7 +89,7 @@ class DbtRunner(RunnerQueries):
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
         self.executor: Executor = (
-            InProcessExecutor(reuse_manifest_across_vars, keep_parses)
+            InProcessExecutor(reuse_manifest_across_vars, keep_parses, reparse_unseen_vars)
             if executor == "inprocess"
             else SubprocessExecutor(dbt_executable)
         )

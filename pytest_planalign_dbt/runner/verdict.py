@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .errors import DbtError, DbtSelectionError, DbtTimeoutError, classify_message, error_for, pick_kind
+from .errors import (
+    DbtError,
+    DbtSelectionError,
+    DbtTimeoutError,
+    classify_message,
+    error_for,
+    pick_kind,
+)
 from .invoke import Invocation
 from .results import DbtResult, NodeResult, failure_block
+
 
 def _part_error(combined: DbtResult, nodes: list[NodeResult]) -> DbtError | None:
     # Hooks ran for every model of the invocation: each part carries them (and their failure).

@@ -1,0 +1,101 @@
+"""A vars set never parsed before: re-parse only the files that read a var whose value changed.
+
+dbt parses the whole project on any change of ``--vars`` (dbt-core#6323). Here a kept parse
+of the same project for other vars (``parse_cache.ParseStore``) is handed to dbt's own partial
+parser as if the vars had not changed, with the SQL and Python files that name a changed var
+marked as changed: dbt re-parses exactly those, and the nodes that use a macro among them.
+Everything else keeps its parse, which cannot depend on vars it does not read.
+
+Only when that is sure: any ``var`` that is not a call with a literal name (anywhere in the
+project or its packages), or a changed var named in YAML (dbt compares YAML by its unrendered
+text, so it would not re-render it), in ``dbt_project.yml`` or in docs, means a full parse.
+dbt still runs its own checks on the handed-over parse (version, profile, env vars, every
+other file's checksum).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pprint
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ANY_VAR = re.compile(r"\bvar\b")
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
+CODE = frozenset({".sql", ".py"})
+TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
+SKIP_DIRS = frozenset({"target", "logs", ".git", ".venv", "venv", "node_modules", "__pycache__"})
+
+
+def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
+    """Names whose value differs (added and removed ones too); ``old`` holds reprs."""
+    new_reprs = {k: repr(v) for k, v in new.items()}
+    return {k for k in old.keys() | new_reprs.keys() if old.get(k) != new_reprs.get(k)}
+
+
+def _text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
+    for root, dirs, files in os.walk(project_dir):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and Path(root, d) not in skip]
+        for name in files:
+            path = Path(root, name)
+            if path.suffix in TEXT:
+                yield path
+
+
+def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path]) -> set[Path] | None:
+    """The SQL and Python files that name a changed var; None when a full parse is needed."""
+    out: set[Path] = set()
+    for path in _text_files(project_dir, skip):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if path.suffix != ".py":  # var() can only be called in Jinja; comments never run
+            text = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
+        uses = len(ANY_VAR.findall(text))
+        if not uses:
+            continue
+        names = {m.group(2) for m in VAR_CALL.finditer(text)}
+        if len(VAR_CALL.findall(text)) != uses:
+            log.debug("%s reads a var by a name we cannot see: full parse", path)
+            return None
+        if names & changed:
+            if path.suffix not in CODE:
+                log.debug("%s (not SQL or Python) names a changed var: full parse", path)
+                return None
+            out.add(path.resolve())
+    return out
+
+
+def vars_hash(cli_vars: Mapping[str, Any], target: str | None, version: str) -> str:
+    """dbt's ``state_check.vars_hash`` for these vars (``ManifestLoader.build_manifest_state_check``):
+    if this ever differs from dbt's, dbt sees other vars and parses fully: slower, never wrong."""
+    import hashlib
+
+    text = "\x00".join([pprint.pformat(dict(cli_vars)), "", target or "", version])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def doctor(base: Path, dest: Path, cli_vars: Mapping[str, Any], target: str | None,
+           reparse: set[Path]) -> int:
+    """Write ``base`` (a kept parse) to ``dest`` as dbt's parse for ``cli_vars`` with the files
+    in ``reparse`` marked changed; return how many were marked."""
+    from .dbt_internals import load_parse, new_file_hash, save_parse, version
+
+    manifest = load_parse(base)
+    manifest.state_check.vars_hash = new_file_hash(vars_hash(cli_vars, target, version()))
+    marked = 0
+    for source_file in manifest.files.values():
+        full = getattr(source_file.path, "full_path", None)
+        if full is not None and Path(full).resolve() in reparse:
+            source_file.checksum = new_file_hash("0" * 64)  # never a real file's sha256
+            marked += 1
+    save_parse(manifest, dest)
+    return marked

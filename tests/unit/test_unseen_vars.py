@@ -1,0 +1,56 @@
+"""Which files a vars change makes dbt parse again, and when only a full parse is safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_planalign_dbt.runner.unseen_vars import changed_vars, files_to_reparse, vars_hash
+
+
+def test_changed_vars_are_added_removed_and_altered_names() -> None:
+    old = {"year": repr(2025), "rate": repr(0.1), "gone": repr("x")}
+    assert changed_vars(old, {"year": 2026, "rate": 0.1, "new": True}) == {"year", "gone", "new"}
+    assert changed_vars(old, {"year": 2025, "rate": 0.1, "gone": "x"}) == set()
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_only_code_that_names_a_changed_var_is_parsed_again(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        "models/year.sql": "{# the var below picks the year #}\nselect {{ var('year') }} as y -- a var here is SQL\n",
+        "models/rate.sql": "select {{ var(\"rate\") }} as r",
+        "macros/m.sql": "{% macro m() %}{{ return(var('year')) }}{% endmacro %}",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: rate\n    description: uses var rate\n",
+        "target/old.sql": "{{ var(name) }}",  # build output is never scanned
+    })
+    assert files_to_reparse(project, {"year"}, {project / "target"}) == {
+        (project / "models/year.sql").resolve(), (project / "macros/m.sql").resolve()}
+    assert files_to_reparse(project, {"stage"}, set()) == set()
+
+
+def test_a_var_that_is_not_a_literal_call_or_is_read_in_yaml_needs_a_full_parse(tmp_path: Path) -> None:
+    dynamic = _project(tmp_path / "a", {"models/x.sql": "{% set f = var %}select {{ f('year') }}"})
+    assert files_to_reparse(dynamic, {"stage"}, set()) is None
+    by_name = _project(tmp_path / "b", {"models/x.sql": "select {{ var('rate_' ~ i) }}"})
+    assert files_to_reparse(by_name, {"stage"}, set()) is None
+    in_yaml = _project(tmp_path / "c", {"models/s.yml": "models:\n  - name: x\n    config:\n      enabled: \"{{ var('on') }}\"\n"})
+    assert files_to_reparse(in_yaml, {"on"}, set()) is None
+    assert files_to_reparse(in_yaml, {"other"}, set()) == set()
+    unreadable = tmp_path / "d"
+    (unreadable / "models").mkdir(parents=True)
+    (unreadable / "models" / "bin.sql").write_bytes(b"\xff\xfe{{ var('x') }}")
+    assert files_to_reparse(unreadable, {"x"}, set()) is None
+
+
+def test_vars_hash_is_dbts_formula() -> None:
+    import hashlib
+    import pprint
+
+    expected = hashlib.sha256("\x00".join([pprint.pformat({"a": 1}), "", "ci", "1.11.0"]).encode()).hexdigest()
+    assert vars_hash({"a": 1}, "ci", "1.11.0") == expected
+    assert vars_hash({"a": 1}, None, "1.11.0") != expected
