@@ -121,7 +121,7 @@ class ParseStore:
         """The newest kept parse of the same project and target for other vars, with those vars."""
         try:
             kept = sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        except OSError:
+        except OSError:  # pragma: no cover - another process pruned meanwhile
             return None
         for path in kept:
             try:

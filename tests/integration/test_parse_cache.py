@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_planalign_dbt import DbtRunner
-from pytest_planalign_dbt.runner.parse_cache import STORE_DIR, ParseStore, parse_key
+from pytest_planalign_dbt.runner.parse_cache import STORE_DIR, ParseStore, base_key, option_value, parse_key
 
 from ..conftest import PROJECTS
 from ..helpers.verdicts import copy_project as copy_with_packages
@@ -124,6 +124,21 @@ def test_the_store_keys_ignore_paths_and_keeps_the_newest(tmp_path: Path) -> Non
     assert store.path("k2").read_bytes() == b"parse 2" and store.written_since(0)
     with pytest.raises(ValueError, match="keep must be >= 1"):
         ParseStore(tmp_path, keep=0)
+
+
+def test_the_store_finds_a_parse_of_other_vars_for_the_same_target(tmp_path: Path) -> None:
+    argv = ["parse", "--project-dir", "/a", "--target", "dev", "--vars", "{y: 1}"]
+    assert option_value(argv, "--target") == "dev" and option_value(argv, "--select") is None
+    assert base_key(argv) == base_key([*argv[:-1], "{y: 2}"]) != base_key(argv[:3] + argv[5:])
+    store = ParseStore(tmp_path)
+    assert store.base_for(base_key(argv)) is None  # nothing kept yet
+    (tmp_path / "partial_parse.msgpack").write_bytes(b"a parse")
+    store.save("k1", base_key(argv), {"y": 1})
+    store.save("k2")  # kept without its vars (as before this feature): never a base
+    store.path("k3").write_bytes(b"x")
+    store.path("k3").with_suffix(".json").write_text("{not json")
+    assert store.base_for(base_key(argv)) == (store.path("k1"), {"y": "1"})
+    assert store.base_for("another target") is None
 
 
 def test_a_corrupted_kept_parse_costs_a_full_parse_and_is_replaced(copy_project) -> None:
