@@ -274,11 +274,7 @@ class InProcessExecutor:
         store = ParseStore(ctx.target_path) if self.keep_parses else None
         parse_argv = ctx.parse_command.argv
         store_key = parse_key(parse_argv)
-        kept = store.args_for(store_key) if store is not None else []
-        doctored = None
-        if store is not None and not kept:
-            doctored = self._from_other_vars(store, store_key, ctx)
-            kept = [] if doctored is None else [PARTIAL_PARSE_FILE_FLAG, str(doctored)]
+        kept, doctored = self._handed_over(store, store_key, ctx)
         argv = [*parse_argv, *kept, *QUIET_FLAGS]
         full_before = len(sink.full_parses)
         try:
@@ -286,11 +282,7 @@ class InProcessExecutor:
         finally:
             if doctored is not None:
                 doctored.unlink(missing_ok=True)
-        self.parses += 1
-        full = len(sink.full_parses) > full_before
-        self.full_parses += full
-        log.info("parsed the dbt project in %.2fs (%s)", time.monotonic() - started,
-                 f"full: {sink.full_parses[-1]}" if full else "partial")
+        self._count_parse(sink, full_before, started)
         if isinstance(res.exception, KeyboardInterrupt):
             raise KeyboardInterrupt
         if not res.success or res.result is None:
@@ -307,6 +299,24 @@ class InProcessExecutor:
         while len(self._manifests) > MANIFESTS_IN_MEMORY:
             self._manifests.popitem(last=False)
         return self._latest, None
+
+    def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext) -> tuple[list[str], Path | None]:
+        """The arguments that hand dbt a parse to start from (kept for these vars, or made
+        from a parse of other vars: that file is returned to be removed after the parse)."""
+        if store is None:
+            return [], None
+        kept = store.args_for(key)
+        if kept:
+            return kept, None
+        doctored = self._from_other_vars(store, key, ctx)
+        return ([], None) if doctored is None else ([PARTIAL_PARSE_FILE_FLAG, str(doctored)], doctored)
+
+    def _count_parse(self, sink: EventSink, full_before: int, started: float) -> None:
+        self.parses += 1
+        full = len(sink.full_parses) > full_before
+        self.full_parses += full
+        log.info("parsed the dbt project in %.2fs (%s)", time.monotonic() - started,
+                 f"full: {sink.full_parses[-1]}" if full else "partial")
 
     def _from_other_vars(self, store: ParseStore, key: str, ctx: RunContext) -> Path | None:
         """A kept parse for other vars, handed over with only what reads a changed var marked

@@ -26,8 +26,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 ANY_VAR = re.compile(r"\bvar\b")
-JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
-JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
 CODE = frozenset({".sql", ".py"})
 TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})

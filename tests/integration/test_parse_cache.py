@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from pytest_planalign_dbt import DbtRunner
-from pytest_planalign_dbt.runner.parse_cache import STORE_DIR, ParseStore, base_key, option_value, parse_key
+from pytest_planalign_dbt.runner.parse_cache import (
+    STORE_DIR,
+    ParseStore,
+    base_key,
+    option_value,
+    parse_key,
+)
 
 from ..conftest import PROJECTS
 from ..helpers.verdicts import copy_project as copy_with_packages

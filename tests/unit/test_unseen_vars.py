@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_planalign_dbt.runner.unseen_vars import changed_vars, files_to_reparse, vars_hash
+from pytest_planalign_dbt.runner.unseen_vars import (
+    changed_vars,
+    files_to_reparse,
+    vars_hash,
+)
 
 
 def test_changed_vars_are_added_removed_and_altered_names() -> None:
