@@ -31,7 +31,9 @@ JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
 CODE = frozenset({".sql", ".py"})
 TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
-SKIP_DIRS = frozenset({"target", "logs", ".git", ".venv", "venv", "node_modules", "__pycache__"})
+# Never dbt resources, at any depth; dbt's default target and log dirs only at the top.
+SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
+SKIP_TOP = frozenset({"target", "logs"})
 
 
 def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
@@ -42,7 +44,9 @@ def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
 
 def _text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
     for root, dirs, files in os.walk(project_dir):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and Path(root, d) not in skip]
+        top = Path(root) == project_dir
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not (top and d in SKIP_TOP)
+                   and Path(root, d) not in skip]
         for name in files:
             path = Path(root, name)
             if path.suffix in TEXT:

@@ -76,3 +76,16 @@ def test_the_partial_parse_file_its_flag_and_the_full_parse_event_exist() -> Non
         options = {o for p in cli.commands[command].params for o in p.opts}
         assert dbt_internals.PARTIAL_PARSE_FILE_FLAG in options, command
     assert all(hasattr(types, name) for name in dbt_internals.FULL_PARSE_EVENTS)
+
+
+def test_no_macro_shipped_with_dbt_or_an_adapter_reads_a_var() -> None:
+    """runner/unseen_vars.py scans the project and its packages for var(); dbt's own macros
+    (which it does not scan) must read none, or a vars change could miss their users."""
+    from pathlib import Path
+
+    import dbt.adapters
+    import dbt.include
+
+    roots = [Path(p) for p in dbt.include.__path__] + [Path(p) for p in dbt.adapters.__path__]
+    readers = [f for root in roots for f in root.rglob("*.sql") if "var(" in f.read_text(errors="replace")]
+    assert readers == []

@@ -31,9 +31,11 @@ def test_only_code_that_names_a_changed_var_is_parsed_again(tmp_path: Path) -> N
         "macros/m.sql": "{% macro m() %}{{ return(var('year')) }}{% endmacro %}",
         "models/schema.yml": "version: 2\nmodels:\n  - name: rate\n    description: uses var rate\n",
         "target/old.sql": "{{ var(name) }}",  # build output is never scanned
+        "models/logs/by_year.sql": "select {{ var('year') }}",  # a models folder named like one is
     })
     assert files_to_reparse(project, {"year"}, {project / "target"}) == {
-        (project / "models/year.sql").resolve(), (project / "macros/m.sql").resolve()}
+        (project / "models/year.sql").resolve(), (project / "macros/m.sql").resolve(),
+        (project / "models/logs/by_year.sql").resolve()}
     assert files_to_reparse(project, {"stage"}, set()) == set()
 
 
