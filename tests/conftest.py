@@ -133,13 +133,13 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[
 
 @pytest.fixture
 def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
-    """pytest in a new interpreter: for what only a fresh process shows (signals, imports)."""
+    """pytest in a new interpreter: for what only a fresh process shows (signals, imports);
+    ``run`` is requested for the clean dbt env it sets up."""
 
     def go(*args: str) -> pytest.RunResult:
         return pytester.runpytest_subprocess("-p", "no:randomly", *args)
 
     return go
-
 
 
 # Modules whose tests share one module-scoped build: under xdist each goes to one worker as a

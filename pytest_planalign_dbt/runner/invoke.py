@@ -30,13 +30,13 @@ from .dbt_internals import (
 )
 from .events import EventSink
 from .graph import DbtGraph
-from .parse_cache import ParseStore, base_key, option_value, parse_key
+from .parse_cache import ParseStore, base_key, parse_key
 from .results import (
     NodeResult,
     nodes_from_execution_result,
     rows_from_execution_result,
 )
-from .unseen_vars import changed_vars, doctor, files_to_reparse
+from .unseen_vars import parse_from_other_vars
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +263,6 @@ class InProcessExecutor:
         return inv
 
     def _manifest_for(self, ctx: RunContext, callback: Any, sink: EventSink) -> tuple[Any, Invocation | None]:
-        from dbt.cli.main import dbtRunner
-
         key = self._key(ctx)
         if key in self._manifests:
             self._manifests.move_to_end(key)
@@ -275,13 +273,27 @@ class InProcessExecutor:
         parse_argv = ctx.parse_command.argv
         store_key = parse_key(parse_argv)
         kept, doctored = self._handed_over(store, store_key, ctx)
-        argv = [*parse_argv, *kept, *QUIET_FLAGS]
-        full_before = len(sink.full_parses)
         try:
-            res = dbtRunner(callbacks=[callback]).invoke(argv)
+            manifest, failed = self._parse(ctx, callback, sink, [*parse_argv, *kept, *QUIET_FLAGS], started)
+            if failed is None:
+                self._keep(store, store_key, ctx, started_ns, doctored)
         finally:
             if doctored is not None:
                 doctored.unlink(missing_ok=True)
+        if failed is not None:
+            return None, failed
+        self._manifests[key] = self._latest = manifest
+        while len(self._manifests) > MANIFESTS_IN_MEMORY:
+            self._manifests.popitem(last=False)
+        return manifest, None
+
+    def _parse(self, ctx: RunContext, callback: Any, sink: EventSink, argv: list[str],
+               started: float) -> tuple[Any, Invocation | None]:
+        """One ``dbt parse``: the manifest, or the invocation that says why there is none."""
+        from dbt.cli.main import dbtRunner
+
+        full_before = len(sink.full_parses)
+        res = dbtRunner(callbacks=[callback]).invoke(argv)
         self._count_parse(sink, full_before, started)
         if isinstance(res.exception, KeyboardInterrupt):
             raise KeyboardInterrupt
@@ -293,12 +305,19 @@ class InProcessExecutor:
                 stderr=fatal, nodes=[], fatal=fatal, invocation_id=sink.invocation_id,
                 duration=time.monotonic() - started,
             )
-        if store is not None and store.written_since(started_ns):
-            store.save(store_key, base_key(parse_argv), ctx.parse_command.vars)
-        self._manifests[key] = self._latest = res.result
-        while len(self._manifests) > MANIFESTS_IN_MEMORY:
-            self._manifests.popitem(last=False)
-        return self._latest, None
+        return res.result, None
+
+    @staticmethod
+    def _keep(store: ParseStore | None, key: str, ctx: RunContext, started_ns: int, doctored: Path | None) -> None:
+        """Keep this parse for its vars: the file dbt wrote, or, when dbt found nothing to parse
+        again in a parse derived from other vars, that derived file (it is dbt's parse for them)."""
+        if store is None:
+            return
+        argv = ctx.parse_command.argv
+        if store.written_since(started_ns):
+            store.save(key, base_key(argv), ctx.parse_command.vars)
+        elif doctored is not None:
+            store.save(key, base_key(argv), ctx.parse_command.vars, source=doctored)
 
     def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext) -> tuple[list[str], Path | None]:
         """The arguments that hand dbt a parse to start from (kept for these vars, or made
@@ -308,7 +327,8 @@ class InProcessExecutor:
         kept = store.args_for(key)
         if kept:
             return kept, None
-        doctored = self._from_other_vars(store, key, ctx)
+        doctored = (parse_from_other_vars(store, key, ctx.project_dir, ctx.target_path, ctx.parse_command.argv,
+                                          ctx.parse_command.vars) if self.reparse_unseen_vars else None)
         return ([], None) if doctored is None else ([PARTIAL_PARSE_FILE_FLAG, str(doctored)], doctored)
 
     def _count_parse(self, sink: EventSink, full_before: int, started: float) -> None:
@@ -317,31 +337,6 @@ class InProcessExecutor:
         self.full_parses += full
         log.info("parsed the dbt project in %.2fs (%s)", time.monotonic() - started,
                  f"full: {sink.full_parses[-1]}" if full else "partial")
-
-    def _from_other_vars(self, store: ParseStore, key: str, ctx: RunContext) -> Path | None:
-        """A kept parse for other vars, handed over with only what reads a changed var marked
-        for re-parsing (runner/unseen_vars.py); None: dbt parses it all."""
-        if not self.reparse_unseen_vars:
-            return None
-        found = store.base_for(base_key(ctx.parse_command.argv))
-        if found is None:
-            return None
-        base, old_vars = found
-        try:
-            changed = changed_vars(old_vars, ctx.parse_command.vars)
-            reparse = files_to_reparse(ctx.project_dir, changed, {ctx.target_path})
-            if reparse is None:
-                return None
-            dest = store.dir / f"{key}.from-other-vars"
-            marked = doctor(base, dest, ctx.parse_command.vars, option_value(ctx.parse_command.argv, "--target"),
-                            reparse)
-        except Exception:  # never worse than dbt's own full parse
-            log.debug("could not start from a parse of other vars", exc_info=True)
-            return None
-        names = sorted(changed)
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        log.info("parsing from a parse of other vars (changed: %s): %d file(s) read them", shown or "none", marked)
-        return dest
 
     def _invoke(
         self, runner: Any, argv: list[str], timeout: float | None, cancel: threading.Event,

@@ -91,10 +91,12 @@ class ParseStore:
         except OSError:
             return False
 
-    def save(self, key: str, base: str | None = None, cli_vars: Mapping[str, Any] | None = None) -> None:
-        """Keep the file dbt wrote for ``key`` (best effort: a failure costs a parse later), with
-        the vars it was parsed with and its ``base_key``, for a later parse of other vars."""
-        written = self.target_path / PARTIAL_PARSE_FILE
+    def save(self, key: str, base: str | None = None, cli_vars: Mapping[str, Any] | None = None,
+             source: Path | None = None) -> None:
+        """Keep the file dbt wrote (or ``source``) for ``key`` (best effort: a failure costs a
+        parse later), with the vars it was parsed with and its ``base_key``, for a later parse
+        of other vars."""
+        written = source or self.target_path / PARTIAL_PARSE_FILE
         tmp = None
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -117,13 +119,15 @@ class ParseStore:
         _touch(self.path(key))
         self._prune()
 
+    def _newest_first(self) -> list[Path]:
+        try:
+            return sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        except OSError:  # pragma: no cover - another process pruned meanwhile
+            return []
+
     def base_for(self, base: str) -> tuple[Path, dict[str, str]] | None:
         """The newest kept parse of the same project and target for other vars, with those vars."""
-        try:
-            kept = sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        except OSError:  # pragma: no cover - another process pruned meanwhile
-            return None
-        for path in kept:
+        for path in self._newest_first():
             try:
                 meta = json.loads(path.with_suffix(".json").read_text())
             except (OSError, ValueError):
@@ -133,11 +137,7 @@ class ParseStore:
         return None
 
     def _prune(self) -> None:
-        try:
-            files = sorted(self.dir.glob("*.msgpack"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        except OSError:  # pragma: no cover - another process pruned meanwhile
-            return
-        for old in files[self.keep :]:
+        for old in self._newest_first()[self.keep :]:
             with contextlib.suppress(OSError):
                 old.unlink()
             with contextlib.suppress(OSError):

@@ -19,9 +19,11 @@ import logging
 import os
 import pprint
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from .parse_cache import ParseStore, base_key, option_value
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +105,28 @@ def doctor(base: Path, dest: Path, cli_vars: Mapping[str, Any], target: str | No
             marked += 1
     save_parse(manifest, dest)
     return marked
+
+
+def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target_path: Path,
+                          parse_argv: Sequence[str], cli_vars: Mapping[str, Any]) -> Path | None:
+    """A kept parse for other vars, written for these with only what reads a changed var marked
+    for re-parsing, to hand to dbt (the caller removes it after the parse); None: dbt parses
+    it all."""
+    found = store.base_for(base_key(parse_argv))
+    if found is None:
+        return None
+    base, old_vars = found
+    try:
+        changed = changed_vars(old_vars, cli_vars)
+        reparse = files_to_reparse(project_dir, changed, {target_path})
+        if reparse is None:
+            return None
+        dest = store.dir / f"{key}.from-other-vars"
+        marked = doctor(base, dest, cli_vars, option_value(parse_argv, "--target"), reparse)
+    except Exception:  # never worse than dbt's own full parse
+        log.debug("could not start from a parse of other vars", exc_info=True)
+        return None
+    names = sorted(changed)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    log.info("parsing from a parse of other vars (changed: %s): %d file(s) read them", shown or "none", marked)
+    return dest
