@@ -36,7 +36,7 @@ from .results import (
     nodes_from_execution_result,
     rows_from_execution_result,
 )
-from .unseen_vars import parse_from_other_vars
+from .unseen_vars import VarUse, changed_vars, parse_from_other_vars
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +169,10 @@ class InProcessExecutor:
     def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True,
                  reparse_unseen_vars: bool = True) -> None:
         self.reuse_manifest_across_vars = reuse_manifest_across_vars
-        # Parsed manifests by parse arguments and project fingerprint, the newest last.
-        self._manifests: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        # Parsed manifests by parse arguments and project fingerprint, the newest last, each
+        # with the key of its parse without vars, and its vars (reprs).
+        self._manifests: OrderedDict[tuple[Any, ...], tuple[Any, str, dict[str, str]]] = OrderedDict()
+        self._var_use: tuple[tuple[Path, str], VarUse | None] | None = None
         self._latest: Any = None
         # dbt's partial-parse file kept per vars set on disk (runner/parse_cache.py).
         self.keep_parses = keep_parses
@@ -266,8 +268,12 @@ class InProcessExecutor:
         key = self._key(ctx)
         if key in self._manifests:
             self._manifests.move_to_end(key)
-            self._latest = self._manifests[key]
+            self._latest = self._manifests[key][0]
             return self._latest, None
+        same = self._same_parse_in_memory(ctx) if self.reparse_unseen_vars else None
+        if same is not None:
+            self._remember(key, ctx, same)
+            return same, None
         started, started_ns = time.monotonic(), time.time_ns()
         store = ParseStore(ctx.target_path) if self.keep_parses else None
         parse_argv = ctx.parse_command.argv
@@ -282,10 +288,33 @@ class InProcessExecutor:
                 doctored.unlink(missing_ok=True)
         if failed is not None:
             return None, failed
-        self._manifests[key] = self._latest = manifest
+        self._remember(key, ctx, manifest)
+        return manifest, None
+
+    def _remember(self, key: tuple[Any, ...], ctx: RunContext, manifest: Any) -> None:
+        vars_reprs = {k: repr(v) for k, v in (ctx.parse_command.vars or {}).items()}
+        self._manifests[key] = (manifest, base_key(ctx.parse_command.argv), vars_reprs)
+        self._latest = manifest
         while len(self._manifests) > MANIFESTS_IN_MEMORY:
             self._manifests.popitem(last=False)
-        return manifest, None
+
+    def _same_parse_in_memory(self, ctx: RunContext) -> Any:
+        """A manifest in memory that dbt would parse identically for these vars: same project
+        state and target, and no file reads a var whose value differs (runner/unseen_vars.py)."""
+        base = base_key(ctx.parse_command.argv)
+        candidates = [(m, v) for k, (m, b, v) in reversed(self._manifests.items())
+                      if b == base and k[1] == ctx.fingerprint]
+        if not candidates:
+            return None
+        scanned = (ctx.project_dir, ctx.fingerprint)
+        if self._var_use is None or self._var_use[0] != scanned:
+            self._var_use = (scanned, VarUse.scan(ctx.project_dir, {ctx.target_path}))
+        use = self._var_use[1]
+        for manifest, vars_reprs in candidates:
+            if use is not None and use.reparse(changed_vars(vars_reprs, ctx.parse_command.vars or {})) == set():
+                log.info("no file reads the vars that changed: the parse in memory is theirs")
+                return manifest
+        return None
 
     def _parse(self, ctx: RunContext, callback: Any, sink: EventSink, argv: list[str],
                started: float) -> tuple[Any, Invocation | None]:

@@ -34,8 +34,12 @@ STORE_DIR = "planalign_parse"
 PATH_OPTIONS = frozenset({"--project-dir", "--profiles-dir", "--target-path", "--log-path"})
 
 
+# Flags that change what a parse writes, not what it parses.
+OUTPUT_FLAGS = frozenset({"--no-write-json", "--write-json"})
+
+
 def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS) -> str:
-    """The key of a parse: its arguments without the values of path options."""
+    """The key of a parse: its arguments without path options' values and output flags."""
     kept: list[str] = []
     skip = False
     for arg in parse_argv:
@@ -45,7 +49,8 @@ def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS)
         if arg in options:
             skip = True
             continue
-        kept.append(arg)
+        if arg not in OUTPUT_FLAGS:
+            kept.append(arg)
     return hashlib.sha256("\x00".join(kept).encode()).hexdigest()[:24]
 
 
@@ -125,16 +130,18 @@ class ParseStore:
         except OSError:  # pragma: no cover - another process pruned meanwhile
             return []
 
-    def base_for(self, base: str) -> tuple[Path, dict[str, str]] | None:
-        """The newest kept parse of the same project and target for other vars, with those vars."""
+    def bases_for(self, base: str) -> list[tuple[Path, dict[str, str]]]:
+        """The kept parses of the same project and target (any vars), newest first, each with
+        the vars it was parsed for."""
+        out = []
         for path in self._newest_first():
             try:
                 meta = json.loads(path.with_suffix(".json").read_text())
             except (OSError, ValueError):
                 continue
             if meta.get("base") == base and isinstance(meta.get("vars"), dict):
-                return path, meta["vars"]
-        return None
+                out.append((path, meta["vars"]))
+        return out
 
     def _prune(self) -> None:
         for old in self._newest_first()[self.keep :]:

@@ -254,8 +254,9 @@ class DbtRunner(RunnerQueries):
         self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
     ) -> RunContext:
         profiles_dir = self.dbt_profiles_dir()
+        # dbt's parse writes manifest.json (0.6 s at 130 models) unless told not to.
         parse = make_command(
-            ["parse"],
+            ["parse"] if self.write_json else ["parse", "--no-write-json"],
             dbt_vars=command.vars,
             project_dir=str(self.project_dir),
             profiles_dir=str(profiles_dir) if profiles_dir else None,

@@ -55,29 +55,51 @@ def _text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
                 yield path
 
 
+class VarUse:
+    """Which vars each file of the project names (one scan, for every candidate base)."""
+
+    def __init__(self, code: dict[Path, set[str]], other: set[str]) -> None:
+        self.code = code  # SQL and Python files: the var names each one reads
+        self.other = other  # names read anywhere else (YAML, docs): dbt never re-renders those
+
+    @classmethod
+    def scan(cls, project_dir: Path, skip: set[Path]) -> VarUse | None:
+        """None when some ``var`` is read by a name we cannot see, or a file cannot be read."""
+        code: dict[Path, set[str]] = {}
+        other: set[str] = set()
+        for path in _text_files(project_dir, skip):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+            if path.suffix != ".py":  # var() can only be called in Jinja; comments never run
+                text = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
+            uses = len(ANY_VAR.findall(text))
+            if not uses:
+                continue
+            if len(VAR_CALL.findall(text)) != uses:
+                log.debug("%s reads a var by a name we cannot see: full parse", path)
+                return None
+            names = {m.group(2) for m in VAR_CALL.finditer(text)}
+            if path.suffix in CODE:
+                code[path.resolve()] = names
+            else:
+                other |= names
+        return cls(code, other)
+
+    def reparse(self, changed: set[str]) -> set[Path] | None:
+        """The SQL and Python files that name a changed var; None when a full parse is needed."""
+        if self.other & changed:
+            log.debug("a changed var is named outside SQL and Python (%s): full parse",
+                      ", ".join(sorted(self.other & changed)))
+            return None
+        return {path for path, names in self.code.items() if names & changed}
+
+
 def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path]) -> set[Path] | None:
     """The SQL and Python files that name a changed var; None when a full parse is needed."""
-    out: set[Path] = set()
-    for path in _text_files(project_dir, skip):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if path.suffix != ".py":  # var() can only be called in Jinja; comments never run
-            text = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
-        uses = len(ANY_VAR.findall(text))
-        if not uses:
-            continue
-        names = {m.group(2) for m in VAR_CALL.finditer(text)}
-        if len(VAR_CALL.findall(text)) != uses:
-            log.debug("%s reads a var by a name we cannot see: full parse", path)
-            return None
-        if names & changed:
-            if path.suffix not in CODE:
-                log.debug("%s (not SQL or Python) names a changed var: full parse", path)
-                return None
-            out.add(path.resolve())
-    return out
+    use = VarUse.scan(project_dir, skip)
+    return None if use is None else use.reparse(changed)
 
 
 def vars_hash(cli_vars: Mapping[str, Any], target: str | None, version: str) -> str:
@@ -111,16 +133,25 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
                           parse_argv: Sequence[str], cli_vars: Mapping[str, Any]) -> Path | None:
     """A kept parse for other vars, written for these with only what reads a changed var marked
     for re-parsing, to hand to dbt (the caller removes it after the parse); None: dbt parses
-    it all."""
-    found = store.base_for(base_key(parse_argv))
-    if found is None:
+    it all. Of the kept parses, the one that leaves the fewest files to re-parse (the newest
+    of those): a year's first stage starts from last year's same stage, not from the call
+    before it with vars of its own."""
+    bases = store.bases_for(base_key(parse_argv))
+    if not bases:
         return None
-    base, old_vars = found
     try:
-        changed = changed_vars(old_vars, cli_vars)
-        reparse = files_to_reparse(project_dir, changed, {target_path})
-        if reparse is None:
+        use = VarUse.scan(project_dir, {target_path})
+        if use is None:
             return None
+        best: tuple[Path, set[str], set[Path]] | None = None
+        for base, old_vars in bases:
+            changed = changed_vars(old_vars, cli_vars)
+            reparse = use.reparse(changed)
+            if reparse is not None and (best is None or len(reparse) < len(best[2])):
+                best = (base, changed, reparse)
+        if best is None:
+            return None
+        base, changed, reparse = best
         dest = store.dir / f"{key}.from-other-vars"
         marked = doctor(base, dest, cli_vars, option_value(parse_argv, "--target"), reparse)
     except Exception:  # never worse than dbt's own full parse

@@ -72,6 +72,8 @@ def parsed(runner: DbtRunner, dbt_vars: dict[str, Any]) -> dict[str, Any]:
 # parse of other vars with only the files that read a changed var parsed again, except where a
 # changed var is named outside SQL (rich's `red` is read in YAML and dbt_project.yml).
 FIRST_RUN_FULL_PARSES = {"varsdag": 1, "example_project": 1, "rich": 2}
+# Vars sets whose parse is one in memory: no file reads the vars that changed (rich's `stage`).
+SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1}
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))
@@ -82,21 +84,30 @@ def test_kept_and_derived_parses_equal_full_parses_for_every_vars_set(name: str,
     first = DbtRunner(project, threads=1)
     derived = [parsed(first, dbt_vars) for dbt_vars in sequence]
     assert first.executor.full_parses == FIRST_RUN_FULL_PARSES[name]
+    distinct = len({str(v) for v in sequence})
+    assert first.executor.parses == distinct - SAME_PARSE_IN_MEMORY[name]
     kept = sorted((project / "target" / STORE_DIR).glob("*.msgpack"))
-    assert len(kept) == len({str(v) for v in sequence})
+    assert len(kept) == distinct - SAME_PARSE_IN_MEMORY[name]
 
     later = DbtRunner(project, threads=1)  # another process, as far as the parse is concerned
     from_kept = [parsed(later, dbt_vars) for dbt_vars in sequence]
     assert later.executor.full_parses == 0
     if name != "example_project":  # the vars shape these DAGs: the comparison below can tell
         assert len({repr(d) for d in from_kept}) > 1
+    # Each vars set first in a process of its own: a kept parse, or one derived on disk from
+    # a parse of other vars (rich's second set), never a full parse.
+    alone = []
+    for dbt_vars in sequence:
+        own = DbtRunner(project, threads=1)
+        alone.append(parsed(own, dbt_vars))
+        assert own.executor.full_parses == 0
 
     full = DbtRunner(project, threads=1, keep_parses=False)
-    for dbt_vars, kept_digest, derived_digest in zip(sequence, from_kept, derived):
+    for dbt_vars, *digests in zip(sequence, from_kept, derived, alone):
         (project / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
         reference = parsed(full, dbt_vars)
         full.invalidate_manifest()
-        for digest_ in (kept_digest, derived_digest):
+        for digest_ in digests:
             differing = sorted(k for k in reference.keys() | digest_.keys() if reference.get(k) != digest_.get(k))
             assert differing == [], (dbt_vars, differing[:5])
     assert full.executor.full_parses == len(sequence)
@@ -138,14 +149,14 @@ def test_the_store_finds_a_parse_of_other_vars_for_the_same_target(tmp_path: Pat
     assert option_value(argv, "--target") == "dev" and option_value(argv, "--select") is None
     assert base_key(argv) == base_key([*argv[:-1], "{y: 2}"]) != base_key(argv[:3] + argv[5:])
     store = ParseStore(tmp_path)
-    assert store.base_for(base_key(argv)) is None  # nothing kept yet
+    assert store.bases_for(base_key(argv)) == []  # nothing kept yet
     (tmp_path / "partial_parse.msgpack").write_bytes(b"a parse")
     store.save("k1", base_key(argv), {"y": 1})
     store.save("k2")  # kept without its vars (as before this feature): never a base
     store.path("k3").write_bytes(b"x")
     store.path("k3").with_suffix(".json").write_text("{not json")
-    assert store.base_for(base_key(argv)) == (store.path("k1"), {"y": "1"})
-    assert store.base_for("another target") is None
+    assert store.bases_for(base_key(argv)) == [(store.path("k1"), {"y": "1"})]
+    assert store.bases_for("another target") == []
 
 
 def test_a_corrupted_kept_parse_costs_a_full_parse_and_is_replaced(copy_project) -> None:

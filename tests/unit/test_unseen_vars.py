@@ -60,3 +60,36 @@ def test_vars_hash_is_dbts_formula() -> None:
     expected = hashlib.sha256("\x00".join([pprint.pformat({"a": 1}), "", "ci", "1.11.0"]).encode()).hexdigest()
     assert vars_hash({"a": 1}, "ci", "1.11.0") == expected
     assert vars_hash({"a": 1}, None, "1.11.0") != expected
+
+
+def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_path: Path, monkeypatch) -> None:
+    from pytest_planalign_dbt.runner import unseen_vars
+    from pytest_planalign_dbt.runner.parse_cache import ParseStore, base_key
+
+    project = _project(tmp_path / "p", {
+        "models/a.sql": "select {{ var('year') }}", "models/b.sql": "select '{{ var('stage') }}'",
+        "models/c.sql": "select {{ var('rate') }}", "models/d.sql": "select 1",
+    })
+    store = ParseStore(project / "target")
+    argv = ["parse", "--vars", "{}"]
+    (project / "target").mkdir()
+    (project / "target" / "partial_parse.msgpack").write_bytes(b"parse")
+    year_one = {"year": 1, "stage": "init", "rate": 0.5}
+    store.save("init-1", base_key(argv), year_one)  # older, one var away
+    store.save("hazard", base_key(argv), {"hazard": 1, "stage": "hazard"})  # newest, all vars away
+    chosen: list[tuple[Path, set[Path]]] = []
+
+    def doctor(base: Path, dest: Path, cli_vars: dict, target: str | None, reparse: set[Path]) -> int:
+        chosen.append((base, reparse))
+        return len(reparse)
+
+    monkeypatch.setattr(unseen_vars, "doctor", doctor)
+    dest = unseen_vars.parse_from_other_vars(store, "init-2", project, project / "target", argv,
+                                             {**year_one, "year": 2})
+    assert dest == store.dir / "init-2.from-other-vars"
+    assert chosen == [(store.path("init-1"), {(project / "models/a.sql").resolve()})]
+    # With a var named in YAML among the changes, no base will do: dbt parses it all.
+    (project / "models" / "s.yml").write_text("models:\n  - name: a\n    description: \"{{ var('year') }}\"\n")
+    assert unseen_vars.parse_from_other_vars(store, "init-3", project, project / "target", argv,
+                                             {**year_one, "year": 3}) is None
+    assert len(chosen) == 1
