@@ -21,6 +21,7 @@ import pytest
 
 from .session import envguard
 from .session.build import NodeOutcome, NodeSpec, SessionBuild, topological
+from .session.listing import ListingCache, env_var_names, listing_key, specs_from_json, specs_to_json
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .options import DbtSettings
@@ -44,6 +45,13 @@ class DbtCollection:
         self.build: SessionBuild | None = None
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._guarded = False
+        # How many nodes dbt's ls selected (None before listing); whether they came from the
+        # listing kept in pytest's cache (no dbt started), or were kept there for the next run.
+        self.listed: int | None = None
+        self.from_cache = False
+        self.kept = False
+        # This xdist worker listed the nodes for all: it builds them too, from the start.
+        self.lister = False
 
     # -- which nodes, in which files ------------------------------------------------------
 
@@ -58,13 +66,44 @@ class DbtCollection:
         return args
 
     def list_specs(self) -> list[NodeSpec]:
-        """The selected nodes, as dbt's own ``ls`` resolves the selection."""
+        """The selected nodes, as dbt's own ``ls`` resolves the selection: kept in pytest's
+        cache for the project's state (session/listing.py); under xdist, listed by the first
+        worker for all (session/share.py)."""
+        share = self._share()
+        if share is None:
+            return self._cached_specs()
+        data, self.lister = share.listing(lambda: specs_to_json(self._cached_specs()))
+        return specs_from_json(data)
+
+    def _cached_specs(self) -> list[NodeSpec]:
         runner = self._runner()
+        pytest_cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
+        cache_dir = pytest_cache.mkdir("planalign_dbt_nodes") if pytest_cache is not None else None
+        cache = key = None
+        if cache_dir is not None:
+            cache = ListingCache(cache_dir)
+            key = listing_key(runner.fingerprint(), runner.adapter_type, {
+                "project": str(self.project_dir), "profiles": str(runner.profiles_dir), "target": runner.target,
+                "select": self.settings.select, "exclude": self.settings.exclude,
+                "selector": self.settings.selector, "vars": self.settings.merged_vars(),
+            })
+            specs = cache.get(key)
+            if specs is not None:
+                self.from_cache = True
+                return specs
         nodes = runner.list_nodes(
             self.settings.select, self.settings.exclude, self.settings.selector,
             dbt_vars=self.settings.merged_vars(),
         )
-        return [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
+        specs = [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
+        if cache is not None and key is not None:
+            skip = {runner.artifacts_path, self.project_dir / "logs"}
+            names = env_var_names(self.project_dir, [(runner.profiles_dir or Path.home() / ".dbt") / "profiles.yml"],
+                                  skip)
+            if names is not None:
+                cache.put(key, specs, names)
+                self.kept = True
+        return specs
 
     def _runner(self) -> DbtRunner:
         if self.runner is None:
@@ -83,6 +122,7 @@ class DbtCollection:
             return
         except ValueError as exc:
             raise pytest.UsageError(str(exc).splitlines()[0]) from None
+        self.listed = len(specs)
         self.ephemeral = [s for s in specs if s.ephemeral]
         specs = [s for s in specs if not s.ephemeral]
         if not specs:
@@ -209,6 +249,12 @@ class DbtCollection:
         fail_fast = option.maxfail == 1 or bool(getattr(option, "stepwise", False))
         build.start(ids, fail_fast=fail_fast)
 
+    def start_early(self, session: pytest.Session) -> None:
+        """The xdist worker that listed the nodes builds them, from the start of its run (the
+        others follow the outcomes it shares, without ever loading dbt)."""
+        if self.lister and self.build is not None and not self.config.option.collectonly:
+            self.start(session)
+
     def outcome_for(self, item: DbtItem) -> NodeOutcome:
         """The item's node outcome; the first call starts the one build for all items."""
         build = self.build
@@ -239,9 +285,12 @@ class DbtCollection:
             while not self.lines.empty():
                 reporter.write_line(f"[dbt] {self.lines.get()}")
 
-    def close(self) -> None:
-        """Never leave a build running (e.g. after -x stopped the session)."""
+    def close(self, interrupted: bool = True) -> None:
+        """Never leave a build running (e.g. after -x stopped the session); but an xdist
+        worker that builds for others finishes the build first, unless interrupted."""
         if self.build is not None:
+            if self.build.is_builder and self._share() is not None and not interrupted:
+                self.build.done.wait()
             self.build.stop()
         if self._guarded:
             envguard.uninstall()

@@ -94,6 +94,10 @@ class CollectionHooks:
         if not session.config.pluginmanager.has_plugin("dsession"):
             self.collection.resolve()
 
+    def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
+        """Where the node list came from (dbt's ls, or the listing kept in pytest's cache); not with -q."""
+        return reporting.listing_line(self.collection) if config.option.verbose >= 0 else []
+
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         return True if self.collection.ignore(collection_path) else None
 
@@ -121,5 +125,10 @@ class CollectionHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         reporting.terminal_summary(terminalreporter, self.collection.build)
 
-    def pytest_sessionfinish(self) -> None:
-        self.collection.close()
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        self.collection.start_early(session)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+        self.collection.close(interrupted)

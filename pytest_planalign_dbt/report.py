@@ -120,3 +120,15 @@ def build_line(reports: list[Any], took: float | None) -> str:
     hook_words = f" and {hooks} hook(s)" if hooks else ""
     time_words = f" in {took:.1f}s" if took is not None else ""
     return f"dbt build: {nodes} node(s){hook_words}{time_words}: {counts}; {attempts} attempt(s){retried}"
+
+
+def listing_line(collection: DbtCollection) -> list[str]:
+    """Where the selected nodes came from (shown with -v after "collected N items")."""
+    if collection.list_error is not None or collection.listed is None:
+        return []
+    n = collection.listed
+    if collection.from_cache:
+        return [f"dbt: {n} selected node(s) from the listing kept in pytest's cache (the project is "
+                "unchanged since; dbt was not started to list them)"]
+    kept = "; kept in pytest's cache for the next run" if collection.kept else ""
+    return [f"dbt: {n} selected node(s) listed by dbt ls{kept}"]

@@ -10,6 +10,7 @@ other processes (dbt-duckdb keeps it open otherwise; dbt-core#11980).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -50,9 +51,11 @@ MANIFEST_SUBCOMMANDS = frozenset(
 )
 
 
-# In-process: dbt's own stdout logger stays silent (lines reach us as events), and no
-# usage stats are sent (a blocked network would stall every call on it).
-QUIET_FLAGS = ("--log-level", "none", "--no-use-colors", "--no-send-anonymous-usage-stats")
+# In-process: dbt's own stdout logger stays silent (lines reach us as events); its log file
+# is written as the CLI writes it (``--log-level`` alone would silence it too); no usage
+# stats are sent (a blocked network would stall every call on it).
+QUIET_FLAGS = ("--log-level", "none", "--log-level-file", "debug", "--no-use-colors",
+               "--no-send-anonymous-usage-stats")
 
 
 @dataclass
@@ -278,14 +281,15 @@ class InProcessExecutor:
         store = ParseStore(ctx.target_path) if self.keep_parses else None
         parse_argv = ctx.parse_command.argv
         store_key = parse_key(parse_argv)
-        kept, doctored = self._handed_over(store, store_key, ctx)
-        try:
-            manifest, failed = self._parse(ctx, callback, sink, [*parse_argv, *kept, *QUIET_FLAGS], started)
-            if failed is None:
-                self._keep(store, store_key, ctx, started_ns, doctored)
-        finally:
-            if doctored is not None:
-                doctored.unlink(missing_ok=True)
+        with store.cli_file_aside() if store is not None else contextlib.nullcontext() as cli_file:
+            kept, doctored = self._handed_over(store, store_key, ctx, cli_file)
+            try:
+                manifest, failed = self._parse(ctx, callback, sink, [*parse_argv, *kept, *QUIET_FLAGS], started)
+                if failed is None:
+                    self._keep(store, store_key, ctx, started_ns, doctored)
+            finally:
+                if doctored is not None:
+                    doctored.unlink(missing_ok=True)
         if failed is not None:
             return None, failed
         self._remember(key, ctx, manifest)
@@ -348,17 +352,23 @@ class InProcessExecutor:
         elif doctored is not None:
             store.save(key, base_key(argv), ctx.parse_command.vars, source=doctored)
 
-    def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext) -> tuple[list[str], Path | None]:
-        """The arguments that hand dbt a parse to start from (kept for these vars, or made
-        from a parse of other vars: that file is returned to be removed after the parse)."""
+    def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext,
+                     cli_file: Path | None) -> tuple[list[str], Path | None]:
+        """The arguments that hand dbt a parse to start from: kept for these vars, made from a
+        parse of other vars (that file is returned, to be removed after the parse), or the dbt
+        CLI's own (``cli_file``, set aside while we parse)."""
         if store is None:
             return [], None
         kept = store.args_for(key)
         if kept:
             return kept, None
+        vars_ = ctx.parse_command.vars
         doctored = (parse_from_other_vars(store, key, ctx.project_dir, ctx.target_path, ctx.parse_command.argv,
-                                          ctx.parse_command.vars) if self.reparse_unseen_vars else None)
-        return ([], None) if doctored is None else ([PARTIAL_PARSE_FILE_FLAG, str(doctored)], doctored)
+                                          vars_, cli_file if vars_ else None)
+                    if self.reparse_unseen_vars else None)
+        if doctored is not None:
+            return [PARTIAL_PARSE_FILE_FLAG, str(doctored)], doctored
+        return ([PARTIAL_PARSE_FILE_FLAG, str(cli_file)] if cli_file is not None else []), None
 
     def _count_parse(self, sink: EventSink, full_before: int, started: float) -> None:
         self.parses += 1

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ from .dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
 log = logging.getLogger(__name__)
 
 STORE_DIR = "planalign_parse"
+# Where the dbt CLI's own partial-parse file waits while a parse of ours runs.
+CLI_ASIDE = "cli-partial-parse.aside"
 # Options whose value is a path: the same project run from another runner (another private
 # profiles copy, another log dir) keeps its key.
 PATH_OPTIONS = frozenset({"--project-dir", "--profiles-dir", "--target-path", "--log-path"})
@@ -123,6 +125,28 @@ class ParseStore:
                     {"base": base, "vars": {k: repr(v) for k, v in (cli_vars or {}).items()}}))
         _touch(self.path(key))
         self._prune()
+
+    @contextlib.contextmanager
+    def cli_file_aside(self) -> Iterator[Path | None]:
+        """Keep the dbt CLI's own partial-parse file out of this parse's way, and put it back.
+
+        dbt writes each parse to ``target/partial_parse.msgpack``, the file the dbt CLI
+        partially parses from: left there, a parse for other vars would cost the next
+        ``dbt build`` a full parse ("vars changed"). Yields where the CLI's file waits (None
+        when there was none), to be handed to the parse as a base."""
+        cli = self.target_path / PARTIAL_PARSE_FILE
+        aside = self.dir / CLI_ASIDE
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            os.replace(cli, aside)
+        except OSError:
+            yield None
+            return
+        try:
+            yield aside
+        finally:
+            with contextlib.suppress(OSError):
+                os.replace(aside, cli)
 
     def _newest_first(self) -> list[Path]:
         try:

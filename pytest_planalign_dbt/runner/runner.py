@@ -142,6 +142,13 @@ class DbtRunner(RunnerQueries):
             )
         return self._profiles_copy if self._use_copy else self.profiles_dir
 
+    def fingerprint(self) -> str:
+        """A cheap digest of the project's state (its files and profiles.yml: paths, sizes,
+        mtimes; not its target or log dirs): any edit changes it."""
+        extra = [(self.profiles_dir or Path.home() / ".dbt") / "profiles.yml"]
+        skip = [p for p in (self.target_path, self.log_path) if p is not None]
+        return fingerprint(self.project_dir, extra, skip)
+
     @property
     def artifacts_path(self) -> Path:
         return self.target_path or self.info.target_path
@@ -253,7 +260,13 @@ class DbtRunner(RunnerQueries):
     def _context(
         self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
     ) -> RunContext:
+        # The parse reads the user's own profiles.yml (a private copy only makes DuckDB paths
+        # absolute, which a parse never opens): the parse's profile is the dbt CLI's, so each
+        # can partially parse from the other's file. Not with a suffix: the database name
+        # changes with the file name, and nodes carry it.
         profiles_dir = self.dbt_profiles_dir()
+        if profiles_dir != self.profiles_dir and not self.database_suffix:
+            profiles_dir = self.profiles_dir or Path.home() / ".dbt"  # where the copy came from
         # dbt's parse writes manifest.json (0.6 s at 130 models) unless told not to.
         parse = make_command(
             ["parse"] if self.write_json else ["parse", "--no-write-json"],
@@ -264,9 +277,7 @@ class DbtRunner(RunnerQueries):
             target_path=str(self.target_path) if self.target_path else None,
             log_path=str(self.log_path) if self.log_path else None,
         )
-        extra = [self.profiles_dir / "profiles.yml"] if self.profiles_dir else []
-        skip = [p for p in (self.target_path, self.log_path) if p is not None]
-        fp = fingerprint(self.project_dir, extra, skip) if self.executor.caches_manifest else ""
+        fp = self.fingerprint() if self.executor.caches_manifest else ""
         return RunContext(
             project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
             parse_command=parse, fingerprint=fp, env=self.env, cancel=cancel,

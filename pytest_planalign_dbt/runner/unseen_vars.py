@@ -44,7 +44,7 @@ def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
     return {k for k in old.keys() | new_reprs.keys() if old.get(k) != new_reprs.get(k)}
 
 
-def _text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
+def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
     for root, dirs, files in os.walk(project_dir):
         top = Path(root) == project_dir
         dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not (top and d in SKIP_TOP)
@@ -67,7 +67,7 @@ class VarUse:
         """None when some ``var`` is read by a name we cannot see, or a file cannot be read."""
         code: dict[Path, set[str]] = {}
         other: set[str] = set()
-        for path in _text_files(project_dir, skip):
+        for path in text_files(project_dir, skip):
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -111,13 +111,13 @@ def vars_hash(cli_vars: Mapping[str, Any], target: str | None, version: str) -> 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def doctor(base: Path, dest: Path, cli_vars: Mapping[str, Any], target: str | None,
+def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], target: str | None,
            reparse: set[Path]) -> int:
-    """Write ``base`` (a kept parse) to ``dest`` as dbt's parse for ``cli_vars`` with the files
-    in ``reparse`` marked changed; return how many were marked."""
+    """Write ``base`` (a kept parse, or one loaded) to ``dest`` as dbt's parse for ``cli_vars``
+    with the files in ``reparse`` marked changed; return how many were marked."""
     from .dbt_internals import load_parse, new_file_hash, save_parse, version
 
-    manifest = load_parse(base)
+    manifest = load_parse(base) if isinstance(base, Path) else base
     manifest.state_check.vars_hash = new_file_hash(vars_hash(cli_vars, target, version()))
     marked = 0
     for source_file in manifest.files.values():
@@ -130,20 +130,26 @@ def doctor(base: Path, dest: Path, cli_vars: Mapping[str, Any], target: str | No
 
 
 def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target_path: Path,
-                          parse_argv: Sequence[str], cli_vars: Mapping[str, Any]) -> Path | None:
+                          parse_argv: Sequence[str], cli_vars: Mapping[str, Any],
+                          cli_file: Path | None = None) -> Path | None:
     """A kept parse for other vars, written for these with only what reads a changed var marked
     for re-parsing, to hand to dbt (the caller removes it after the parse); None: dbt parses
     it all. Of the kept parses, the one that leaves the fewest files to re-parse (the newest
     of those): a year's first stage starts from last year's same stage, not from the call
-    before it with vars of its own."""
-    bases = store.bases_for(base_key(parse_argv))
+    before it with vars of its own. With none kept, the dbt CLI's own parse (``cli_file``) if
+    it was made without ``--vars``."""
+    bases: list[tuple[Any, Mapping[str, str]]] = list(store.bases_for(base_key(parse_argv)))
+    target = option_value(parse_argv, "--target")
+    if not bases and cli_file is not None:
+        cli_parse = _parse_without_vars(cli_file, target)
+        bases = [] if cli_parse is None else [(cli_parse, {})]
     if not bases:
         return None
     try:
         use = VarUse.scan(project_dir, {target_path})
         if use is None:
             return None
-        best: tuple[Path, set[str], set[Path]] | None = None
+        best: tuple[Any, set[str], set[Path]] | None = None
         for base, old_vars in bases:
             changed = changed_vars(old_vars, cli_vars)
             reparse = use.reparse(changed)
@@ -153,7 +159,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             return None
         base, changed, reparse = best
         dest = store.dir / f"{key}.from-other-vars"
-        marked = doctor(base, dest, cli_vars, option_value(parse_argv, "--target"), reparse)
+        marked = doctor(base, dest, cli_vars, target, reparse)
     except Exception:  # never worse than dbt's own full parse
         log.debug("could not start from a parse of other vars", exc_info=True)
         return None
@@ -161,3 +167,19 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     log.info("parsing from a parse of other vars (changed: %s): %d file(s) read them", shown or "none", marked)
     return dest
+
+
+def _parse_without_vars(path: Path, target: str | None) -> Any:
+    """The dbt CLI's parse at ``path`` if it was made without ``--vars`` (with or without this
+    ``--target``), else None."""
+    from .dbt_internals import load_parse, version
+
+    try:
+        manifest = load_parse(path)
+        made_for = manifest.state_check.vars_hash.checksum
+    except Exception:
+        log.debug("could not read the dbt CLI's partial-parse file", exc_info=True)
+        return None
+    if made_for in {vars_hash({}, t, version()) for t in (None, target)}:
+        return manifest
+    return None

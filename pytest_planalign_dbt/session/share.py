@@ -53,6 +53,7 @@ class SharedOutcomes:
         self.worker = worker
         self.outcomes_file = self.directory / "outcomes.jsonl"
         self.builder_file = self.directory / "builder.json"
+        self.listing_file = self.directory / "nodes.json"
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -65,12 +66,33 @@ class SharedOutcomes:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def elect(self) -> bool:
-        """True for exactly one caller across all workers: the one that builds."""
+        """True for exactly one caller across all workers: the one that builds (the worker
+        that listed the nodes, when one did)."""
         with self._locked():
-            if self.builder_file.exists():
-                return False
-            self.builder_file.write_text(json.dumps({"worker": self.worker, "pid": os.getpid()}))
-            return True
+            return self._elect_locked()
+
+    def _elect_locked(self) -> bool:
+        if self.builder_file.exists():
+            return self.builder() == {"worker": self.worker, "pid": os.getpid()}
+        self.builder_file.write_text(json.dumps({"worker": self.worker, "pid": os.getpid()}))
+        return True
+
+    def listing(self, produce: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], bool]:
+        """The selected nodes, listed once for every worker: the first to ask runs ``produce``
+        (dbt's ``ls``, or the listing kept in pytest's cache) and is elected to build, dbt being
+        loaded and the project parsed in that worker only; the others read what it listed.
+        Returns (the listing, whether this worker listed it)."""
+        with self._locked():
+            try:
+                return json.loads(self.listing_file.read_text()), False
+            except FileNotFoundError:
+                pass
+            data = produce()  # raises (dbt could not list): each worker then tries, and says why
+            tmp = self.listing_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, self.listing_file)
+            self._elect_locked()
+            return data, True
 
     def builder(self) -> dict[str, Any]:
         try:
