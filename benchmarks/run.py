@@ -144,13 +144,14 @@ def spread_sample(models: list[str], k: int) -> list[str]:
     return [models[int(i * step)] for i in range(k)]
 
 
-def bench_size(n: int, runs: int, sample: int) -> dict[str, dict[str, float | bool]]:
+def bench_size(n: int, runs: int, sample: int, loops: bool = True) -> dict[str, dict[str, float | bool]]:
     project = Path(tempfile.mkdtemp(prefix=f"bench-{n}-")) / "synth"
     models = generate(n, project)
     measure([DBT, "build"], project)  # warm-up: every contender starts from a built database
     order = dag_order(project, models)
     assert sorted(order) == sorted(models)
-    pytest_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project),
+    # With pytest's cache, as users run it: the node listing is kept after the first run.
+    pytest_cmd = [sys.executable, "-m", "pytest", "-q", str(project),
                   "--dbt-project-dir", str(project), "--dbt-select", "*"]
     old_sample = spread_sample(order, sample)
     new_models = order if n < 200 else spread_sample(order, 20)
@@ -161,6 +162,8 @@ def bench_size(n: int, runs: int, sample: int) -> dict[str, dict[str, float | bo
         "old: dbt run --select m, per model": lambda: per_model_old(project, old_sample, n),
         "new: DbtRunner.run_model, per model": lambda: per_model_new(project, new_models, n),
     }
+    if not loops:
+        contenders = {k: v for k, v in contenders.items() if not k.startswith(("old", "new"))}
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in contenders}
     for _ in range(runs):
         for name, run in contenders.items():
@@ -216,7 +219,7 @@ def bench_years(runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in walls.items()}
 
 
-def table(results: dict[int, dict[str, dict[str, float | bool]]], years: dict[str, float]) -> str:
+def table(results: dict[int, dict[str, dict[str, float | bool]]], years: dict[str, float] | None) -> str:
     lines = [
         "| N models | contender | wall (median) | ratio to `dbt build` | peak RSS | RSS ratio |",
         "|---|---|---|---|---|---|",
@@ -229,6 +232,12 @@ def table(results: dict[int, dict[str, dict[str, float | bool]]], years: dict[st
                 f"| {n} | {name}{mark} | {row['wall']:.1f} s | {row['wall'] / floor['wall']:.2f}x "
                 f"| {row['rss']:.0f} MB | {row['rss'] / floor['rss']:.2f}x |"
             )
+    if years is None:  # --plugin-only: the plugin against dbt build, and -n 2's memory
+        lines += ["", "| N models | peak RSS, `-n 2` / serial plugin run |", "|---|---|"]
+        for n, rows in results.items():
+            ratio = rows["pytest --dbt-select '*' -n 2"]["rss"] / rows["pytest --dbt-select '*'"]["rss"]
+            lines.append(f"| {n} | {ratio:.2f}x |")
+        return "\n".join(lines)
     lines += [
         "",
         "| N models | per call, old: `dbt run --select m` subprocess | per call, new: in-process `run_model` | new / old |",
@@ -276,10 +285,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=5, help="models timed for the old per-model loop")
+    parser.add_argument("--plugin-only", action="store_true",
+                        help="only dbt build vs the plugin, serial and -n 2 (writes results/plugin.md)")
     parser.add_argument("--years-only", action="store_true",
                         help="only the 3-year loop on example_project (writes results/years.md)")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.plugin_only:
+        results = {n: bench_size(n, args.runs, args.sample, loops=False) for n in args.sizes}
+        text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
+                f"`python benchmarks/run.py --plugin-only --sizes {' '.join(map(str, args.sizes))} "
+                f"--runs {args.runs}` took {time.perf_counter() - started:.0f} s.\n\n" + table(results, None) + "\n")
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "plugin.md").write_text(text)
+        print(text)
+        return
     if args.years_only:
         text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
                 f"`python benchmarks/run.py --years-only --runs {args.runs}`.\n\n"

@@ -93,6 +93,8 @@ class RunContext:
     parse_command: DbtCommand
     fingerprint: str
     env: Mapping[str, str] | None = None
+    # The parse reads the user's own profiles.yml (not a copy with a worker's database file).
+    parse_uses_user_profiles: bool = True
     stop_grace: float = 5.0
     # Set from another thread to stop the run (pytest -x, Ctrl+C in the plugin's main thread).
     cancel: threading.Event | None = None
@@ -281,7 +283,8 @@ class InProcessExecutor:
         store = ParseStore(ctx.target_path) if self.keep_parses else None
         parse_argv = ctx.parse_command.argv
         store_key = parse_key(parse_argv)
-        with store.cli_file_aside() if store is not None else contextlib.nullcontext() as cli_file:
+        usable_by_cli = not ctx.parse_command.vars and ctx.parse_uses_user_profiles
+        with store.cli_file_aside(usable_by_cli) if store is not None else contextlib.nullcontext() as cli_file:
             kept, doctored = self._handed_over(store, store_key, ctx, cli_file)
             try:
                 manifest, failed = self._parse(ctx, callback, sink, [*parse_argv, *kept, *QUIET_FLAGS], started)

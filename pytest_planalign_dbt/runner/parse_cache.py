@@ -127,26 +127,34 @@ class ParseStore:
         self._prune()
 
     @contextlib.contextmanager
-    def cli_file_aside(self) -> Iterator[Path | None]:
-        """Keep the dbt CLI's own partial-parse file out of this parse's way, and put it back.
+    def cli_file_aside(self, usable_by_cli: bool) -> Iterator[Path | None]:
+        """Keep the dbt CLI's own partial-parse file out of this parse's way.
 
         dbt writes each parse to ``target/partial_parse.msgpack``, the file the dbt CLI
-        partially parses from: left there, a parse for other vars would cost the next
-        ``dbt build`` a full parse ("vars changed"). Yields where the CLI's file waits (None
-        when there was none), to be handed to the parse as a base."""
+        partially parses from: a parse for vars the CLI does not pass there would cost the
+        next ``dbt build`` a full parse ("vars changed"). Yields where the CLI's file waits
+        (None when there was none), to be handed to the parse as a base. Afterwards the new
+        parse stays in the CLI's place only if the CLI can use it (``usable_by_cli``: made
+        without ``--vars``, from the user's own profiles.yml); else the CLI's file goes back,
+        or, when there was none, none is left."""
         cli = self.target_path / PARTIAL_PARSE_FILE
         aside = self.dir / CLI_ASIDE
-        try:
+        moved = False
+        with contextlib.suppress(OSError):
             self.dir.mkdir(parents=True, exist_ok=True)
             os.replace(cli, aside)
-        except OSError:
-            yield None
-            return
+            moved = True
+        written = time.time_ns()
         try:
-            yield aside
+            yield aside if moved else None
         finally:
             with contextlib.suppress(OSError):
-                os.replace(aside, cli)
+                if usable_by_cli and self.written_since(written):
+                    aside.unlink(missing_ok=True)  # the newer parse replaces the CLI's
+                elif moved:
+                    os.replace(aside, cli)
+                elif not usable_by_cli:
+                    cli.unlink(missing_ok=True)
 
     def _newest_first(self) -> list[Path]:
         try:

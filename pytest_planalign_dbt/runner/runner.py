@@ -281,6 +281,7 @@ class DbtRunner(RunnerQueries):
         return RunContext(
             project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
             parse_command=parse, fingerprint=fp, env=self.env, cancel=cancel,
+            parse_uses_user_profiles=not self.database_suffix,
         )
 
     def _run_once(

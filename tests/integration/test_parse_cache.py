@@ -184,3 +184,26 @@ def test_a_parse_of_other_vars_that_cannot_be_read_costs_a_full_parse(copy_proje
     switched_off = DbtRunner(project, reparse_unseen_vars=False)
     parsed(switched_off, {"source": "a", "unused": 1})  # vars not seen: dbt parses it all
     assert switched_off.executor.full_parses == 1
+
+
+def test_the_cli_partial_parse_file_keeps_a_parse_the_cli_can_use(tmp_path: Path) -> None:
+    store = ParseStore(tmp_path)
+    cli = tmp_path / "partial_parse.msgpack"
+
+    def parse_with(usable: bool, writes: bool) -> Path | None:
+        with store.cli_file_aside(usable) as aside:
+            assert not cli.exists()  # out of the parse's way
+            if writes:
+                cli.write_bytes(b"ours")
+        return aside
+
+    cli.write_bytes(b"the CLI's")
+    assert parse_with(usable=False, writes=True) == store.dir / "cli-partial-parse.aside"
+    assert cli.read_bytes() == b"the CLI's"  # ours had vars: the CLI's goes back
+    assert parse_with(usable=True, writes=False) is not None and cli.read_bytes() == b"the CLI's"
+    parse_with(usable=True, writes=True)
+    assert cli.read_bytes() == b"ours" and not (store.dir / "cli-partial-parse.aside").exists()
+    cli.unlink()
+    assert parse_with(usable=False, writes=True) is None and not cli.exists()  # none is left
+    parse_with(usable=True, writes=True)
+    assert cli.read_bytes() == b"ours"
