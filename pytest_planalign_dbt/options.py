@@ -72,6 +72,15 @@ OPTIONS = (
     Opt("executor", "executor", "run dbt 'inprocess' (fast, the parse reused) or as a 'subprocess'.",
         default="inprocess"),
     Opt("stream", "bool", "print dbt's lines in the terminal as dbt writes them.", default=False),
+    Opt("changed", "bool",
+        "Slim CI: collect only the selected nodes changed since the last green run (dbt's "
+        "state:modified+, against the manifest kept in pytest's cache).", default=False),
+    Opt("state", "path",
+        "Slim CI against your own reference: a dir with a dbt manifest.json (e.g. production's "
+        "artifacts); collect only the selected nodes changed since it (state:modified+)."),
+    Opt("defer", "bool",
+        "with --dbt-state or --dbt-changed: read parents that are not built from the reference "
+        "environment (dbt's --defer).", default=False),
 )
 
 
@@ -94,7 +103,15 @@ class DbtSettings:
     timeout: float | None = None
     executor: str = "inprocess"
     stream: bool = False
+    changed: bool = False
+    state: Path | None = None
+    defer: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def slim(self) -> bool:
+        """True when only changed nodes are collected (--dbt-changed or --dbt-state)."""
+        return self.changed or self.state is not None
 
     @property
     def collects(self) -> bool:
@@ -128,7 +145,7 @@ class DbtSettings:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DbtSettings:
         kwargs = dict(data)
-        for key in ("project_dir", "profiles_dir"):
+        for key in ("project_dir", "profiles_dir", "state"):
             if kwargs.get(key) is not None:
                 kwargs[key] = Path(kwargs[key])
         for key in ("select", "exclude"):
@@ -246,6 +263,7 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
         values["project_dir"] = config.rootpath
         sources["project_dir"] = "rootdir"
     _check_dirs(values, sources)
+    _check_slim(values, sources)
     if (values["select"] or values["selector"]) and values["project_dir"] is None:
         raise pytest.UsageError(
             "--dbt-select needs a dbt project: pass --dbt-project-dir (or set dbt_project_dir in "
@@ -284,6 +302,34 @@ def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:
         raise pytest.UsageError(
             f"--dbt-profiles-dir ({sources['profiles_dir']}): no profiles.yml in {profiles}; "
             "point it at the directory with your profiles.yml"
+        )
+
+
+def _check_slim(values: dict[str, Any], sources: Mapping[str, str]) -> None:
+    """--dbt-state holds a manifest.json; --dbt-defer needs a reference; one reference at a time."""
+    state = values["state"]
+    if state is not None:
+        where = f"--dbt-state ({sources['state']})"
+        if not (state / "manifest.json").is_file():
+            what = "does not exist" if not state.is_dir() else "holds no manifest.json"
+            raise pytest.UsageError(
+                f"{where}: {state} {what}; point it at the dbt artifacts dir (target/) of the "
+                "reference run, the one with its manifest.json"
+            )
+        values["state"] = state.resolve()
+        if values["changed"]:
+            raise pytest.UsageError(
+                "--dbt-changed and --dbt-state: use one reference; --dbt-changed compares with the "
+                "last green run kept in pytest's cache, --dbt-state with the manifest you give"
+            )
+    if values["defer"] and not (values["changed"] or state is not None):
+        raise pytest.UsageError(
+            "--dbt-defer needs a reference to defer to: add --dbt-state DIR (or --dbt-changed)"
+        )
+    if (values["changed"] or state is not None) and not (values["select"] or values["selector"]):
+        raise pytest.UsageError(
+            f"{'--dbt-changed' if values['changed'] else '--dbt-state'} narrows a selection: add "
+            "--dbt-select (e.g. '*' for every node)"
         )
 
 

@@ -27,6 +27,8 @@ from .fixtures import (  # noqa: F401  (fixtures)
 )
 from .items import DbtItem
 from .options import SETTINGS_KEY, DbtSettings, add_options, check_rootdir, resolve_settings
+from .session.share import SharedOutcomes
+from .session.slim import SlimNote
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,6 +79,18 @@ class XdistHooks:
             self.shared = tempfile.mkdtemp(prefix="planalign-dbt-xdist-")
         node.workerinput["planalign_dbt"] = {"settings": self.settings.to_json(), "shared": self.shared}
 
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Slim CI's line, as the worker that listed the nodes wrote it."""
+        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
+        if note is not None:
+            for line in SlimNote.from_json(note).lines(terminalreporter.config.option.verbose):
+                terminalreporter.write_line(line)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
+        if note is not None and note["nothing_changed"] and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            session.exitstatus = pytest.ExitCode.OK
+
     def pytest_unconfigure(self) -> None:
         if self.shared is not None:
             shutil.rmtree(self.shared, ignore_errors=True)
@@ -96,7 +110,10 @@ class CollectionHooks:
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
         """Where the node list came from (dbt's ls, or the listing kept in pytest's cache); not with -q."""
-        return reporting.listing_line(self.collection) if config.option.verbose >= 0 else []
+        if config.option.verbose < 0:
+            return []
+        slim = self.collection.slim.lines(config.option.verbose) if self.collection.slim else []
+        return [*reporting.listing_line(self.collection), *slim]
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         return True if self.collection.ignore(collection_path) else None
@@ -132,3 +149,8 @@ class CollectionHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         self.collection.close(interrupted)
+        if not interrupted:
+            self.collection.keep_reference()
+        slim = self.collection.slim
+        if slim is not None and slim.nothing_changed and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            session.exitstatus = pytest.ExitCode.OK  # nothing changed since the green run: a pass

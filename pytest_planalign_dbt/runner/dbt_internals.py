@@ -47,6 +47,12 @@ def save_parse(manifest: Any, path: Any) -> None:
         fp.write(manifest.to_msgpack(extended_mashumaro_encoder))
 
 
+def write_manifest(manifest: Any, path: Any) -> None:
+    """Write a parsed ``Manifest`` as dbt writes ``manifest.json`` (``Manifest.write``): the
+    reference a later ``--state`` compares with."""
+    manifest.write(str(path))
+
+
 def new_file_hash(checksum: str) -> Any:
     """dbt's ``FileHash`` (sha256) with this checksum."""
     from dbt.artifacts.resources.base import FileHash

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DbtCommandError, DbtError
@@ -38,8 +39,10 @@ class RunnerQueries:
         resource_types: Sequence[str] = NODE_RESOURCE_TYPES,
         simulation_year: int | None = None,
         dbt_vars: Mapping[str, Any] | None = None,
+        state: Path | str | None = None,
     ) -> list[dict[str, Any]]:
-        """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS."""
+        """The nodes dbt's own selector syntax selects (``dbt ls``), as dicts of LIST_KEYS;
+        ``state``: the dir of a reference manifest, for ``state:`` selectors."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         # --no-write-json: listing must not replace the last build's run_results.json.
         args = ["ls", "--output", "json", "--output-keys", *LIST_KEYS, "--no-write-json"]
@@ -51,6 +54,8 @@ class RunnerQueries:
             args += ["--exclude", *exclude]
         if selector:
             args += ["--selector", selector]
+        if state is not None:
+            args += ["--state", str(state)]
         result = self.execute_command(
             args, description="Listing dbt nodes", simulation_year=simulation_year,
             dbt_vars=dbt_vars, stream_output=False,

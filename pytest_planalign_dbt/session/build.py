@@ -192,8 +192,10 @@ class SessionBuild:
         threads: int | None = None,
         on_line: Callable[[str], Any] | None = None,
         share: Share | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.runner = runner
+        self.extra_args = list(extra_args)  # e.g. --defer --state DIR (Slim CI)
         self.share = share
         self.is_builder = False
         self.specs = {s.unique_id: s for s in specs}
@@ -229,7 +231,14 @@ class SessionBuild:
                     "--indirect-selection", "empty"]
         if fail_fast:
             args.append("--fail-fast")
-        return args
+        return [*args, *self.extra_args]
+
+    def all_passed(self) -> bool:
+        """Every node of the session was built (none left out by pytest) and none failed: a
+        green run, whose manifest may become the reference of the next --dbt-changed session."""
+        built = {uid for uid, outcome in self.outcomes.items()}
+        return (self.done.is_set() and self.is_builder and built == set(self.specs)
+                and all(o.status in FINAL_ON_PROGRESS for o in self.outcomes.values()))
 
     def start(self, unique_ids: Iterable[str], fail_fast: bool = False) -> None:
         """Start the build once; later calls do nothing."""

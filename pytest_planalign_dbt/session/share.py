@@ -77,7 +77,21 @@ class SharedOutcomes:
         self.builder_file.write_text(json.dumps({"worker": self.worker, "pid": os.getpid()}))
         return True
 
-    def listing(self, produce: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], bool]:
+    def put_note(self, note: dict[str, Any]) -> None:
+        """What the session says to the user (Slim CI's line), for the controller's summary."""
+        note_file = self.directory / "note.json"
+        tmp = note_file.with_suffix(".tmp" + self.worker)
+        tmp.write_text(json.dumps(note))
+        os.replace(tmp, note_file)
+
+    @staticmethod
+    def note(directory: Path | str) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads((Path(directory) / "note.json").read_text()))
+        except (OSError, ValueError):
+            return None
+
+    def listing(self, produce: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
         """The selected nodes, listed once for every worker: the first to ask runs ``produce``
         (dbt's ``ls``, or the listing kept in pytest's cache) and is elected to build, dbt being
         loaded and the project parsed in that worker only; the others read what it listed.

@@ -1,0 +1,115 @@
+"""Slim CI: the reference a session compares the project with (no pytest in here).
+
+``--dbt-changed`` compares with the last green run of the same project, target and selection:
+after a session in which every selected dbt node was built and passed, its manifest is kept
+in pytest's cache (``ReferenceStore``), with the vars and the profile it was built with. The
+next session collects only what dbt's ``state:modified+`` selects against it. When the vars or
+the profile differ from the reference's, everything counts as changed: dbt's state comparison
+does not see vars, and another profile may mean another database. ``--dbt-state DIR`` compares
+with a manifest the user supplies (production's artifacts), as dbt's own ``--state`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+META = "planalign_reference.json"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A dbt state dir to compare with (and defer to)."""
+
+    path: Path
+    describe: str  # "the green run of 2026-11-20 14:02", "--dbt-state /prod/target"
+
+
+def reference_key(project_dir: Path, target: str | None, selection: Mapping[str, Any]) -> str:
+    text = json.dumps({"project": str(project_dir), "target": target, "selection": selection},
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def profile_digest(profiles_file: Path, target: str | None) -> str:
+    """The profile a run was built with: profiles.yml's text and the target."""
+    try:
+        text = profiles_file.read_text()
+    except OSError:
+        text = ""
+    return hashlib.sha256(f"{target}\x00{text}".encode()).hexdigest()
+
+
+def vars_digest(dbt_vars: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True, default=repr).encode()).hexdigest()
+
+
+class ReferenceStore:
+    """The manifest of the last green run, kept in one directory (pytest's cache)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+
+    def load(self, dbt_vars: Mapping[str, Any], profile: str) -> tuple[Reference | None, str]:
+        """The reference, or None and why every selected node is collected instead."""
+        try:
+            meta = json.loads((self.dir / META).read_text())
+            if not (self.dir / MANIFEST).is_file():
+                raise FileNotFoundError(MANIFEST)
+        except (OSError, ValueError):
+            return None, "no green run of this selection is kept yet"
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("time", 0)))
+        if meta.get("vars") != vars_digest(dbt_vars):
+            return None, f"the vars differ from those of the green run of {when}"
+        if meta.get("profile") != profile:
+            return None, f"the profile or target differs from that of the green run of {when}"
+        return Reference(self.dir, f"the green run of {when}"), ""
+
+    def save(self, manifest: Path, dbt_vars: Mapping[str, Any], profile: str) -> bool:
+        """Keep ``manifest`` as the reference (atomic per file; best effort)."""
+        tmp = None
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
+            os.close(fd)
+            shutil.copyfile(manifest, tmp)
+            os.replace(tmp, self.dir / MANIFEST)
+            tmp = None
+            meta = {"time": time.time(), "vars": vars_digest(dbt_vars), "profile": profile}
+            (self.dir / META).write_text(json.dumps(meta))
+            return True
+        except OSError:
+            return False
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+@dataclass(frozen=True)
+class SlimNote:
+    """What a Slim CI session says: one line, and the unchanged nodes it left out (-v)."""
+
+    line: str
+    left_out: list[str]
+    nothing_changed: bool
+
+    def lines(self, verbose: int) -> list[str]:
+        return [self.line] + ([f"  unchanged: {uid}" for uid in self.left_out] if verbose > 0 else [])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "left_out": self.left_out, "nothing_changed": self.nothing_changed}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SlimNote:
+        return cls(str(data["line"]), [str(u) for u in data["left_out"]], bool(data["nothing_changed"]))
