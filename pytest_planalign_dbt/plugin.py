@@ -112,8 +112,9 @@ class CollectionHooks:
         """Where the node list came from (dbt's ls, or the listing kept in pytest's cache); not with -q."""
         if config.option.verbose < 0:
             return []
-        slim = self.collection.slim.lines(config.option.verbose) if self.collection.slim else []
-        return [*reporting.listing_line(self.collection), *slim]
+        slim = self.collection.nodes.slim
+        slim_lines = slim.lines(config.option.verbose) if slim else []
+        return [*reporting.listing_line(self.collection), *slim_lines]
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         return True if self.collection.ignore(collection_path) else None
@@ -150,7 +151,7 @@ class CollectionHooks:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         self.collection.close(interrupted)
         if not interrupted:
-            self.collection.keep_reference()
-        slim = self.collection.slim
+            self.collection.nodes.keep_reference(self.collection.build)
+        slim = self.collection.nodes.slim
         if slim is not None and slim.nothing_changed and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
             session.exitstatus = pytest.ExitCode.OK  # nothing changed since the green run: a pass

@@ -124,11 +124,12 @@ def build_line(reports: list[Any], took: float | None) -> str:
 
 def listing_line(collection: DbtCollection) -> list[str]:
     """Where the selected nodes came from (shown with -v after "collected N items")."""
-    if collection.list_error is not None or collection.listed is None:
+    nodes = collection.nodes
+    if collection.list_error is not None or nodes.listed is None:
         return []
-    n = collection.listed
-    if collection.from_cache:
+    n = nodes.listed
+    if nodes.from_cache:
         return [f"dbt: {n} selected node(s) from the listing kept in pytest's cache (the project is "
                 "unchanged since; dbt was not started to list them)"]
-    kept = "; kept in pytest's cache for the next run" if collection.kept else ""
+    kept = "; kept in pytest's cache for the next run" if nodes.kept else ""
     return [f"dbt: {n} selected node(s) listed by dbt ls{kept}"]

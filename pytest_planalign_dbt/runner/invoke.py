@@ -14,7 +14,6 @@ import contextlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 
 from .command import DbtCommand
 from .dbt_internals import (
+    FULL_PARSE_EVENTS,
     PARTIAL_PARSE_FILE_FLAG,
     STALE_MANIFEST,
     cancel_open_queries,
@@ -37,7 +37,8 @@ from .results import (
     nodes_from_execution_result,
     rows_from_execution_result,
 )
-from .unseen_vars import VarUse, changed_vars, parse_from_other_vars
+from .manifests import ManifestMemory
+from .unseen_vars import parse_from_other_vars
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,10 @@ def stopped(ctx: RunContext, timed_out: bool) -> tuple[bool, str | None]:
     return False, None
 
 
+# The debug-level events the EventSink reads (dbt could not read or use its saved parse).
+DEBUG_EVENTS_READ = FULL_PARSE_EVENTS
+
+
 class DbtCancelled(Exception):
     """Raised inside dbt's node threads once a run is cancelled: the node errors at once."""
 
@@ -145,6 +150,8 @@ def _callback(sink: EventSink, cancel: threading.Event) -> Any:
     def callback(msg: Any) -> None:
         if cancel.is_set() and msg.info.name in CANCEL_POINTS:
             raise DbtCancelled("cancelled before it ran (timeout or Ctrl+C)")
+        if msg.info.level == "debug" and msg.info.name not in DEBUG_EVENTS_READ:
+            return  # most of dbt's events (SQL, connections): nothing we read, costly to convert
         try:
             sink.feed(event_to_dict(msg))
         except Exception:  # pragma: no cover - defensive: dbt must never see our errors
@@ -160,11 +167,6 @@ def _fatal_of(res: Any, nodes: list[NodeResult], sink: EventSink) -> str | None:
     return sink.fatal if not res.success and not nodes else None
 
 
-# Parsed manifests kept in memory per executor (a vars set seen again in this process costs
-# nothing; older ones are on disk, a partial parse away).
-MANIFESTS_IN_MEMORY = 4
-
-
 class InProcessExecutor:
     """Runs dbt through ``dbt.cli.main.dbtRunner`` in this process."""
 
@@ -174,11 +176,7 @@ class InProcessExecutor:
     def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True,
                  reparse_unseen_vars: bool = True) -> None:
         self.reuse_manifest_across_vars = reuse_manifest_across_vars
-        # Parsed manifests by parse arguments and project fingerprint, the newest last, each
-        # with the key of its parse without vars, and its vars (reprs).
-        self._manifests: OrderedDict[tuple[Any, ...], tuple[Any, str, dict[str, str]]] = OrderedDict()
-        self._var_use: tuple[tuple[Path, str], VarUse | None] | None = None
-        self._latest: Any = None
+        self._memory = ManifestMemory()  # parsed manifests in memory (runner/manifests.py)
         # dbt's partial-parse file kept per vars set on disk (runner/parse_cache.py).
         self.keep_parses = keep_parses
         # For vars not seen yet: start from a kept parse of other vars (runner/unseen_vars.py).
@@ -194,12 +192,11 @@ class InProcessExecutor:
         return (tuple(argv), ctx.fingerprint)
 
     def invalidate(self) -> None:
-        self._manifests.clear()
-        self._latest = None
+        self._memory.clear()
 
     def manifest(self) -> Any:
         """The manifest of the latest parse used (None before the first parse)."""
-        return self._latest
+        return self._memory.latest
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         cancel = threading.Event()
@@ -271,17 +268,17 @@ class InProcessExecutor:
 
     def _manifest_for(self, ctx: RunContext, callback: Any, sink: EventSink) -> tuple[Any, Invocation | None]:
         key = self._key(ctx)
-        if key in self._manifests:
-            self._manifests.move_to_end(key)
-            self._latest = self._manifests[key][0]
-            return self._latest, None
-        same = self._same_parse_in_memory(ctx) if self.reparse_unseen_vars else None
-        if same is not None:
-            self._remember(key, ctx, same)
-            return same, None
+        parse_argv, cli_vars = ctx.parse_command.argv, ctx.parse_command.vars
+        kept_manifest = self._memory.get(key)
+        if kept_manifest is None and self.reparse_unseen_vars:
+            kept_manifest = self._memory.same_parse(parse_argv, cli_vars, ctx.fingerprint, ctx.project_dir,
+                                                    ctx.target_path)
+            if kept_manifest is not None:
+                self._memory.put(key, parse_argv, cli_vars, kept_manifest)
+        if kept_manifest is not None:
+            return kept_manifest, None
         started, started_ns = time.monotonic(), time.time_ns()
         store = ParseStore(ctx.target_path) if self.keep_parses else None
-        parse_argv = ctx.parse_command.argv
         store_key = parse_key(parse_argv)
         usable_by_cli = not ctx.parse_command.vars and ctx.parse_uses_user_profiles
         with store.cli_file_aside(usable_by_cli) if store is not None else contextlib.nullcontext() as cli_file:
@@ -295,33 +292,8 @@ class InProcessExecutor:
                     doctored.unlink(missing_ok=True)
         if failed is not None:
             return None, failed
-        self._remember(key, ctx, manifest)
+        self._memory.put(key, parse_argv, cli_vars, manifest)
         return manifest, None
-
-    def _remember(self, key: tuple[Any, ...], ctx: RunContext, manifest: Any) -> None:
-        vars_reprs = {k: repr(v) for k, v in (ctx.parse_command.vars or {}).items()}
-        self._manifests[key] = (manifest, base_key(ctx.parse_command.argv), vars_reprs)
-        self._latest = manifest
-        while len(self._manifests) > MANIFESTS_IN_MEMORY:
-            self._manifests.popitem(last=False)
-
-    def _same_parse_in_memory(self, ctx: RunContext) -> Any:
-        """A manifest in memory that dbt would parse identically for these vars: same project
-        state and target, and no file reads a var whose value differs (runner/unseen_vars.py)."""
-        base = base_key(ctx.parse_command.argv)
-        candidates = [(m, v) for k, (m, b, v) in reversed(self._manifests.items())
-                      if b == base and k[1] == ctx.fingerprint]
-        if not candidates:
-            return None
-        scanned = (ctx.project_dir, ctx.fingerprint)
-        if self._var_use is None or self._var_use[0] != scanned:
-            self._var_use = (scanned, VarUse.scan(ctx.project_dir, {ctx.target_path}))
-        use = self._var_use[1]
-        for manifest, vars_reprs in candidates:
-            if use is not None and use.reparse(changed_vars(vars_reprs, ctx.parse_command.vars or {})) == set():
-                log.info("no file reads the vars that changed: the parse in memory is theirs")
-                return manifest
-        return None
 
     def _parse(self, ctx: RunContext, callback: Any, sink: EventSink, argv: list[str],
                started: float) -> tuple[Any, Invocation | None]:

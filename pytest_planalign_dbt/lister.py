@@ -1,0 +1,158 @@
+"""Which dbt nodes a session collects.
+
+dbt's ``ls`` answers for the selection; the answer is kept in pytest's cache for the project's
+state (session/listing.py), so a warm collection starts no dbt; under xdist the first worker
+lists for all and the others read it (session/share.py); with Slim CI (``--dbt-changed``,
+``--dbt-state``) only what dbt's ``state:modified+`` selects against the reference is kept,
+and after a green run its manifest becomes the next reference (session/slim.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .options import DbtSettings
+from .runner import DbtRunner
+from .runner.dbt_internals import write_manifest
+from .session.build import NodeSpec, SessionBuild
+from .session.listing import ListingCache, env_var_names, listing_key, specs_from_json, specs_to_json
+from .session.share import SharedOutcomes
+from .session.slim import Reference, ReferenceStore, SlimNote, profile_digest, reference_key
+
+
+class NodeLister:
+    """Lists the selected nodes for one session, and says where they came from."""
+
+    def __init__(self, config: pytest.Config, settings: DbtSettings, runner: Callable[[], DbtRunner],
+                 share: Callable[[], SharedOutcomes | None]) -> None:
+        self.config = config
+        self.settings = settings
+        self.project_dir: Path = settings.project_dir  # type: ignore[assignment]
+        self._runner = runner
+        self._share = share
+        # How many nodes dbt's ls selected (None before listing); whether they came from the
+        # listing kept in pytest's cache (no dbt started), or were kept there for the next run.
+        self.listed: int | None = None
+        self.from_cache = False
+        self.kept = False
+        # This xdist worker listed the nodes for all: it builds them too, from the start.
+        self.lister = False
+        # Slim CI: what was left out and why; the reference compared with.
+        self.slim: SlimNote | None = None
+        self.reference: Reference | None = None
+
+    def specs(self) -> list[NodeSpec]:
+        """The selected nodes, as dbt's own ``ls`` resolves the selection."""
+        share = self._share()
+        if share is None:
+            return self._slim(self._cached_specs()) if self.settings.slim else self._cached_specs()
+
+        def produce() -> dict[str, Any]:
+            specs = self._slim(self._cached_specs()) if self.settings.slim else self._cached_specs()
+            return {"specs": specs_to_json(specs), "slim": self.slim.to_json() if self.slim else None}
+
+        data, self.lister = share.listing(produce)
+        if data.get("slim") is not None:
+            self.slim = SlimNote.from_json(data["slim"])
+            share.put_note(data["slim"])  # for the controller's summary
+        specs = specs_from_json(data["specs"])
+        if self.listed is None:  # an xdist worker that read the listing of another
+            self.listed = len(specs)
+        return specs
+
+    # -- Slim CI ------------------------------------------------------------------------------
+
+    def _reference(self) -> tuple[Reference | None, str]:
+        if self.settings.state is not None:
+            return Reference(self.settings.state, f"--dbt-state {self.settings.state}"), ""
+        store = self._reference_store()
+        if store is None:
+            return None, "pytest's cache is off (-p no:cacheprovider), so no green run is kept"
+        runner = self._runner()
+        return store.load(self.settings.merged_vars(), profile_digest(self._profiles_file(), runner.target))
+
+    def _reference_store(self) -> ReferenceStore | None:
+        pytest_cache = getattr(self.config, "cache", None)
+        if pytest_cache is None:
+            return None
+        key = reference_key(self.project_dir, self._runner().target, {
+            "select": self.settings.select, "exclude": self.settings.exclude, "selector": self.settings.selector})
+        return ReferenceStore(pytest_cache.mkdir("planalign_dbt_state") / key)
+
+    def _profiles_file(self) -> Path:
+        return (self._runner().profiles_dir or Path.home() / ".dbt") / "profiles.yml"
+
+    def _slim(self, specs: list[NodeSpec]) -> list[NodeSpec]:
+        """Only the selected nodes dbt's ``state:modified+`` selects against the reference."""
+        runnable = [s for s in specs if not s.ephemeral]
+        reference, reason = self._reference()
+        if reference is None:
+            self.slim = SlimNote(f"dbt: {reason}: all {len(runnable)} selected node(s) are collected", [], False)
+            return specs
+        self.reference = reference
+        changed = {n["unique_id"] for n in self._runner().list_nodes(
+            ["state:modified+"], state=reference.path, dbt_vars=self.settings.merged_vars())}
+        kept = [s for s in specs if s.unique_id in changed]
+        left = [s for s in runnable if s.unique_id not in changed]
+        n_kept = len(runnable) - len(left)
+        unbuilt = f"deferred to {reference.describe}" if self.settings.defer else "not built"
+        line = (f"dbt: {n_kept} of {len(runnable)} selected node(s) changed since {reference.describe} "
+                f"(state:modified+); {len(left)} unchanged, {unbuilt}")
+        self.slim = SlimNote(line, [s.unique_id for s in left], n_kept == 0)
+        return kept
+
+    def keep_reference(self, build: SessionBuild | None) -> None:
+        """After a green run of every selected node, its manifest becomes the next reference."""
+        if not self.settings.changed or build is None or not build.all_passed():
+            return
+        store = self._reference_store()
+        runner = self._runner()
+        if store is None:
+            return
+        manifest = runner.artifacts_path / "manifest.json"
+        written = runner.executor.manifest()
+        if written is not None:  # in-process: the build's own manifest (a fixture may write others)
+            manifest = store.dir / "manifest.pending.json"
+            store.dir.mkdir(parents=True, exist_ok=True)
+            write_manifest(written, manifest)
+        if manifest.is_file():
+            store.save(manifest, self.settings.merged_vars(), profile_digest(self._profiles_file(), runner.target))
+        if written is not None:
+            manifest.unlink(missing_ok=True)
+
+    def _cached_specs(self) -> list[NodeSpec]:
+        runner = self._runner()
+        pytest_cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
+        cache_dir = pytest_cache.mkdir("planalign_dbt_nodes") if pytest_cache is not None else None
+        cache = key = None
+        if cache_dir is not None:
+            cache = ListingCache(cache_dir)
+            key = listing_key(runner.fingerprint(), runner.adapter_type, {
+                "project": str(self.project_dir), "profiles": str(runner.profiles_dir), "target": runner.target,
+                "select": self.settings.select, "exclude": self.settings.exclude,
+                "selector": self.settings.selector, "vars": self.settings.merged_vars(),
+            })
+            specs = cache.get(key)
+            if specs is not None:
+                self.from_cache = True
+                self.listed = len(specs)
+                return specs
+        nodes = runner.list_nodes(
+            self.settings.select, self.settings.exclude, self.settings.selector,
+            dbt_vars=self.settings.merged_vars(),
+        )
+        specs = [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
+        self.listed = len(specs)
+        if cache is not None and key is not None:
+            skip = {runner.artifacts_path, self.project_dir / "logs"}
+            names = env_var_names(self.project_dir, [(runner.profiles_dir or Path.home() / ".dbt") / "profiles.yml"],
+                                  skip)
+            if names is not None:
+                cache.put(key, specs, names)
+                self.kept = True
+        return specs
+
