@@ -126,8 +126,8 @@ def test_slim_ci_defers_unbuilt_parents_to_the_production_schema(dbt_project, ru
         "select n * {{ var('multiplier') }} + 1 as n from {{ ref('base_numbers') }}\n")
     result = run(*args, "--dbt-state", "prod", "--dbt-defer")
     assert result.ret == 0, result.stdout.str()[-3000:]
-    result.stdout.fnmatch_lines(["*minimal/models/scaled.sql::scaled PASSED*",
-                                 "dbt: 1 of 2 selected node(s) changed since --dbt-state */prod *deferred*"])
+    result.stdout.fnmatch_lines(["dbt: 1 of 2 selected node(s) changed since --dbt-state */prod *deferred*",
+                                 "*minimal/models/scaled.sql::scaled PASSED*"])
     con = connect()
     with con.cursor() as cur:
         cur.execute("select table_schema, table_name from information_schema.tables "
