@@ -76,8 +76,13 @@ class ReferenceStore:
         return Reference(self.dir, f"the green run of {when}"), ""
 
     def save(self, manifest: Path, dbt_vars: Mapping[str, Any], profile: str) -> bool:
-        """Keep ``manifest`` as the reference (atomic per file; best effort)."""
+        """Keep ``manifest`` as the reference (atomic per file; best effort). A manifest that
+        is not whole JSON is never kept: dbt could not compare with it."""
         tmp = None
+        try:
+            json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            return False
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
