@@ -249,10 +249,12 @@ class DbtCollection:
                 reporter.write_line(f"[dbt] {self.lines.get()}")
 
     def close(self, interrupted: bool = True) -> None:
-        """Never leave a build running (e.g. after -x stopped the session); but an xdist
-        worker that builds for others finishes the build first, unless interrupted."""
+        """Never leave a build running after an interruption (Ctrl+C, -x). Otherwise the build
+        finishes first: items report as their nodes finish, so the session can end while dbt
+        still writes manifest.json and run_results.json (stopping it then leaves them cut
+        short), and an xdist worker may be building for the others."""
         if self.build is not None:
-            if self.build.is_builder and self._share() is not None and not interrupted:
+            if self.build.is_builder and not interrupted:
                 self.build.done.wait()
             self.build.stop()
         if self._guarded:
