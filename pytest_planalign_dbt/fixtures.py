@@ -11,6 +11,7 @@ import pytest
 from .factory import make_runner
 from .collection import COLLECTION_KEY
 from .options import SETTINGS_KEY, DbtSettings
+from .regression import DbtRegression
 from .runner import DbtResult, DbtRunner
 
 
@@ -135,3 +136,9 @@ def dbt_scenario(
         return BoundDbt(runners[name], dbt_settings.merged_vars(dbt_vars))
 
     return make
+
+
+@pytest.fixture
+def dbt_regression(request: pytest.FixtureRequest, dbt: BoundDbt, dbt_settings: DbtSettings) -> DbtRegression:
+    """Check a model's rows against a golden file beside the test (``--dbt-regen`` rewrites it)."""
+    return DbtRegression(request.node, dbt, dbt_settings.regen)

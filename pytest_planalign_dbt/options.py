@@ -78,6 +78,9 @@ OPTIONS = (
     Opt("state", "path",
         "Slim CI against your own reference: a dir with a dbt manifest.json (e.g. production's "
         "artifacts); collect only the selected nodes changed since it (state:modified+)."),
+    Opt("regen", "bool",
+        "rewrite the golden files of the dbt_regression checks that run (review the diff, then "
+        "commit it).", default=False),
     Opt("defer", "bool",
         "with --dbt-state or --dbt-changed: read parents that are not built from the reference "
         "environment (dbt's --defer).", default=False),
@@ -106,6 +109,7 @@ class DbtSettings:
     changed: bool = False
     state: Path | None = None
     defer: bool = False
+    regen: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property

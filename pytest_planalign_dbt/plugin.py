@@ -19,6 +19,7 @@ from .collection import COLLECTION_KEY, DbtCollection
 from .fixtures import (  # noqa: F401  (fixtures)
     dbt,
     dbt_database_suffix,
+    dbt_regression,
     dbt_runner,
     dbt_scenario,
     dbt_settings,
@@ -26,6 +27,7 @@ from .fixtures import (  # noqa: F401  (fixtures)
     dbt_worker_id,
 )
 from .items import DbtItem
+from .regression import REGEN_KEY, written_summary
 from .options import SETTINGS_KEY, DbtSettings, add_options, check_rootdir, resolve_settings
 from .session.share import SharedOutcomes
 from .session.slim import SlimNote
@@ -51,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve_settings(config)
         check_rootdir(config, settings)
     config.stash[SETTINGS_KEY] = settings
+    config.stash[REGEN_KEY] = settings.regen
     if config.pluginmanager.hasplugin("xdist") and workerinput is None:
         config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:
@@ -59,6 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CollectionHooks(collection), "planalign-dbt-collection")
         if config.option.markers:
             reporting.register_tag_markers(collection)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Which golden files --dbt-regen rewrote."""
+    written_summary(terminalreporter)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
