@@ -23,6 +23,8 @@ import pytest
 from .session import envguard
 from .session.build import NodeOutcome, NodeSpec, SessionBuild, topological
 from .lister import NodeLister
+from .regression import golden_verdict
+from .session.golden import Table
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .options import DbtSettings
@@ -228,6 +230,19 @@ class DbtCollection:
         except KeyboardInterrupt:
             build.stop()
             raise
+
+    def golden_failure(self, item: DbtItem) -> str | None:
+        """A built model with ``meta: {golden: {key: [...]}}``: its rows against
+        ``golden/<name>.jsonl`` beside its file, once the build is done (regression.py)."""
+        self.wait_for_build(item.session)
+        spec = item.spec
+        runner = self._runner()
+        try:
+            actual = Table.from_rows(runner.rows(spec.item_name, dbt_vars=self.settings.merged_vars()), list(spec.golden))
+        except (ValueError, DbtError) as exc:
+            return f"dbt regression: {spec.kind_name} {spec.name}: {str(exc).splitlines()[0]}"
+        path = item.path.parent / "golden" / f"{spec.item_name}.jsonl"
+        return golden_verdict(actual, path, spec.name, list(spec.golden), self.settings.regen, item)
 
     def wait_for_build(self, session: pytest.Session) -> None:
         """Build the collected nodes before a test changes the same database (fixtures)."""

@@ -27,6 +27,8 @@ class Outcomes(Protocol):
 
     def outcome_for(self, item: DbtItem) -> NodeOutcome: ...
 
+    def golden_failure(self, item: DbtItem) -> str | None: ...
+
 
 class DbtTestWarning(UserWarning):
     """A dbt data test with severity warn found rows: the node passes, the warning stays."""
@@ -50,6 +52,10 @@ class DbtNodeError(DbtNodeProblem):
 
 class DbtNodeFailure(DbtNodeProblem):
     """The node ran and failed: SQL execution error or failing data test (pytest failed)."""
+
+
+class DbtRegressionFailure(Exception):
+    """The node built, but its rows differ from its golden file (``meta: {golden: ...}``)."""
 
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:
@@ -178,10 +184,16 @@ class DbtItem(pytest.Item):
             )
         elif outcome.status in ("error", "fail"):
             raise DbtNodeFailure(self, outcome)
+        elif outcome.status == "success" and self.spec.golden:
+            failure = self.collection.golden_failure(self)
+            if failure is not None:
+                raise DbtRegressionFailure(failure)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DbtNodeProblem):
             return excinfo.value.render()
+        if isinstance(excinfo.value, DbtRegressionFailure):
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -64,24 +64,32 @@ class DbtRegression:
             actual = Table.from_rows(rows, keys, columns)
         except ValueError as exc:
             pytest.fail(f"dbt_regression.check({model!r}): {exc}", pytrace=False)
-        shown = _relative(path, self.node.config.rootpath)
-        if self.regen or not path.exists():
-            actual.write(path, model)
-            self.node.user_properties.append((WRITTEN, str(shown)))  # xdist sends it as text
-            if not self.regen:
-                pytest.fail(f"dbt regression: created {shown} ({len(actual.rows)} rows of {model}); review "
-                            "and commit it, then run again", pytrace=False)
-            return
-        try:
-            golden = Table.read(path)
-        except (OSError, ValueError, KeyError, IndexError) as exc:
-            pytest.fail(f"dbt regression: cannot read {shown} ({exc}); rewrite it with --dbt-regen", pytrace=False)
-        if golden.key != keys:
-            pytest.fail(f"dbt regression: {shown} is keyed by {', '.join(golden.key)}, the check by "
-                        f"{', '.join(keys)}: pass that key, or rewrite it with --dbt-regen", pytrace=False)
-        diff = compare(golden, actual, rtol, atol)
-        if not diff.equal:
-            pytest.fail(diff.report(model, shown, keys), pytrace=False)
+        message = golden_verdict(actual, path, model, keys, self.regen, self.node, rtol, atol)
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+
+
+def golden_verdict(actual: Table, path: Path, model: str, keys: list[str], regen: bool, node: pytest.Item,
+                   rtol: float = 0.0, atol: float = 0.0) -> str | None:
+    """Why ``actual`` fails against the golden file at ``path`` (None: it passes). Writes the
+    file when it is missing or when regenerating, and records that on ``node``."""
+    shown = _relative(path, node.config.rootpath)
+    if regen or not path.exists():
+        actual.write(path, model)
+        node.user_properties.append((WRITTEN, str(shown)))  # xdist sends it as text
+        if regen:
+            return None
+        return (f"dbt regression: created {shown} ({len(actual.rows)} rows of {model}); review and commit "
+                "it, then run again")
+    try:
+        golden = Table.read(path)
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        return f"dbt regression: cannot read {shown} ({exc}); rewrite it with --dbt-regen"
+    if golden.key != keys:
+        return (f"dbt regression: {shown} is keyed by {', '.join(golden.key)}, the check by {', '.join(keys)}: "
+                "pass that key, or rewrite it with --dbt-regen")
+    diff = compare(golden, actual, rtol, atol)
+    return None if diff.equal else diff.report(model, shown, keys)
 
 
 def _relative(path: Path, root: Path) -> Path:

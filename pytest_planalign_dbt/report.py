@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .items import DbtItem, DbtNodeProblem, headline
+from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure, headline
 from .options import DbtSettings, describe
 from .runner.project import load_project, resolve_profiles_dir
 
@@ -76,6 +76,8 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
     rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
     rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
     rep.duration = outcome.execution_time if decisive else 0.0
+    if call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure):
+        rep.dbt_kind = "regression"  # type: ignore[attr-defined]  # built, but not the golden rows
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
         # Setup errors bypass repr_failure: render them the same short way.
         rep.longrepr = call.excinfo.value.render()

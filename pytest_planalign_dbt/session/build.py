@@ -56,6 +56,8 @@ class NodeSpec:
     materialized: str | None = None
     # The project's own package (nodes of other packages live under dbt_packages/).
     root_package: str = ""
+    # The key columns of the node's golden file (``meta: {golden: {key: [...]}}``), opt-in.
+    golden: tuple[str, ...] = ()
 
     @classmethod
     def from_ls(cls, data: Mapping[str, Any], root_package: str = "") -> NodeSpec:
@@ -72,6 +74,7 @@ class NodeSpec:
             parents=tuple(depends.get("nodes") or ()),
             materialized=config.get("materialized") if isinstance(config, Mapping) else None,
             root_package=root_package,
+            golden=_golden_key(config.get("meta") if isinstance(config, Mapping) else None),
         )
 
     @classmethod
@@ -106,6 +109,15 @@ class NodeSpec:
     @property
     def selector(self) -> str:
         return node_selector(self.resource_type, self.package_name, self.name, self.fqn) or self.name
+
+
+def _golden_key(meta: Any) -> tuple[str, ...]:
+    """``meta: {golden: {key: [...]}}`` (or ``golden: {key: col}``) -> the key columns."""
+    golden = meta.get("golden") if isinstance(meta, Mapping) else None
+    key = golden.get("key") if isinstance(golden, Mapping) else None
+    if isinstance(key, str):
+        return (key,)
+    return tuple(str(k) for k in key) if isinstance(key, list) else ()
 
 
 @dataclass

@@ -32,7 +32,7 @@ from .build import NodeSpec
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: NodeSpec.golden
 ENV_VAR_CALL = re.compile(r"\benv_var\s*\(\s*(['\"])([^'\"]+)\1\s*[,)]")
 ANY_ENV_VAR = re.compile(r"\benv_var\b")
 

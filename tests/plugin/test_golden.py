@@ -136,3 +136,34 @@ def test_misuses_fail_with_what_to_do(dbt_project, run, pytester) -> None:
     third = run(*args, "-k", "named_twice")
     third.stdout.fnmatch_lines(["*dbt regression: cannot read golden/test_misuses/test_named_twice-b.jsonl *; "
                                 "rewrite it with --dbt-regen*"])
+
+
+GOLDEN_META = """version: 2
+models:
+  - name: scaled
+    config:
+      meta:
+        golden:
+          key: n
+"""
+
+
+def test_a_collected_model_with_a_golden_key_is_checked_after_it_builds(dbt_project, run, pytester) -> None:
+    project = dbt_project("minimal")
+    (project / "models" / "schema.yml").write_text(GOLDEN_META)
+    args = ("--dbt-project-dir", "minimal", "--dbt-select", "*", "-p", "no:randomly", "-p", "no:xdist")
+    created = run(*args)
+    assert created.parseoutcomes() == {"failed": 1, "passed": 1}
+    created.stdout.fnmatch_lines(["*dbt regression: created minimal/models/golden/scaled.jsonl (3 rows of scaled)*"])
+    assert run(*args).ret == 0
+    changed = run(*args, "--dbt-vars", "{multiplier: 5}")
+    assert changed.ret == 1
+    changed.stdout.fnmatch_lines([
+        "*dbt regression: scaled differs from its golden file minimal/models/golden/scaled.jsonl",
+        "  rows: 3 golden, 3 actual: 3 added, 3 removed, 0 changed (0 values)",
+        "FAILED minimal/models/scaled.sql::scaled - dbt regression: scaled differs*",
+    ])
+    regen = run(*args, "--dbt-vars", "{multiplier: 5}", "--dbt-regen")
+    assert regen.ret == 0
+    regen.stdout.fnmatch_lines(["*dbt regression: rewrote 1 golden file(s) (--dbt-regen)*",
+                                "  minimal/models/golden/scaled.jsonl"])
