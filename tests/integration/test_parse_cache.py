@@ -207,3 +207,18 @@ def test_the_cli_partial_parse_file_keeps_a_parse_the_cli_can_use(tmp_path: Path
     assert parse_with(usable=False, writes=True) is None and not cli.exists()  # none is left
     parse_with(usable=True, writes=True)
     assert cli.read_bytes() == b"ours"
+
+
+def test_a_listing_and_a_build_share_one_parse_and_the_build_writes_the_manifest(copy_project) -> None:
+    import json
+
+    project = copy_project("minimal")
+    runner = DbtRunner(project)
+    assert [n["name"] for n in runner.list_nodes(["scaled"])] == ["scaled"]
+    # ls --no-write-json: its parse writes no manifest.json either.
+    assert not (project / "target" / "manifest.json").exists()
+    assert runner.execute_command(["build"], stream_output=False).success
+    assert runner.rows("scaled") == [{"n": 1}, {"n": 2}, {"n": 3}]  # show: a parse that would write
+    assert runner.executor.parses == 1  # the listing's parse, whatever each one writes
+    manifest = json.loads((project / "target" / "manifest.json").read_text())  # written as the build ends
+    assert "model.minimal.scaled" in manifest["nodes"]
