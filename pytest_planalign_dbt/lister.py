@@ -149,8 +149,7 @@ class NodeLister:
         self.listed = len(specs)
         if cache is not None and key is not None:
             skip = {runner.artifacts_path, self.project_dir / "logs"}
-            names = env_var_names(self.project_dir, [(runner.profiles_dir or Path.home() / ".dbt") / "profiles.yml"],
-                                  skip)
+            names = env_var_names(self.project_dir, [self._profiles_file()], skip)
             if names is not None:
                 cache.put(key, specs, names)
                 self.kept = True

@@ -27,7 +27,7 @@ from .fixtures import (  # noqa: F401  (fixtures)
     dbt_worker_id,
 )
 from .items import DbtItem
-from .regression import REGEN_KEY, written_summary
+from .regression import written_summary
 from .options import SETTINGS_KEY, DbtSettings, add_options, check_rootdir, resolve_settings
 from .session.share import SharedOutcomes
 from .session.slim import SlimNote
@@ -53,7 +53,6 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve_settings(config)
         check_rootdir(config, settings)
     config.stash[SETTINGS_KEY] = settings
-    config.stash[REGEN_KEY] = settings.regen
     if config.pluginmanager.hasplugin("xdist") and workerinput is None:
         config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:

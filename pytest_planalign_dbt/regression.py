@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from .options import SETTINGS_KEY
 from .session.golden import Table, compare
 
 UNSAFE = re.compile(r"[^\w.-]+")  # not in a file name
@@ -101,7 +102,8 @@ def _relative(path: Path, root: Path) -> Path:
 
 def written_summary(terminalreporter: Any) -> None:
     """After --dbt-regen: which golden files were rewritten."""
-    if not terminalreporter.config.stash.get(REGEN_KEY, False):
+    settings = terminalreporter.config.stash.get(SETTINGS_KEY, None)
+    if settings is None or not settings.regen:
         return
     paths = sorted({str(value) for reports in terminalreporter.stats.values() for rep in reports
                     for key, value in getattr(rep, "user_properties", ()) if key == WRITTEN})
@@ -109,6 +111,3 @@ def written_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", f"dbt regression: rewrote {len(paths)} golden file(s) (--dbt-regen)")
         for path in paths:
             terminalreporter.write_line(f"  {path}")
-
-
-REGEN_KEY: pytest.StashKey[bool] = pytest.StashKey()

@@ -125,7 +125,7 @@ def build_line(reports: list[Any], took: float | None) -> str:
 
 
 def listing_line(collection: DbtCollection) -> list[str]:
-    """Where the selected nodes came from (shown with -v after "collected N items")."""
+    """Where the selected nodes came from (shown after "collected N items", not with -q)."""
     nodes = collection.nodes
     if collection.list_error is not None or nodes.listed is None:
         return []

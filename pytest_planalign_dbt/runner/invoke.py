@@ -280,7 +280,7 @@ class InProcessExecutor:
         started, started_ns = time.monotonic(), time.time_ns()
         store = ParseStore(ctx.target_path) if self.keep_parses else None
         store_key = parse_key(parse_argv)
-        usable_by_cli = not ctx.parse_command.vars and ctx.parse_uses_user_profiles
+        usable_by_cli = not cli_vars and ctx.parse_uses_user_profiles
         with store.cli_file_aside(usable_by_cli) if store is not None else contextlib.nullcontext() as cli_file:
             kept, doctored = self._handed_over(store, store_key, ctx, cli_file)
             try:
