@@ -31,6 +31,7 @@ from .dbt_internals import (
 )
 from .events import EventSink
 from .graph import DbtGraph
+from .heap import FrozenHeap
 from .parse_cache import ParseStore, base_key, parse_key
 from .results import (
     NodeResult,
@@ -203,9 +204,9 @@ class InProcessExecutor:
         callback = _callback(sink, cancel)
         argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
-        with DBT_PROCESS_LOCK:
+        with DBT_PROCESS_LOCK, FrozenHeap() as heap:
             try:
-                ran = self._run_locked(command, ctx, sink, argv, callback, cancel)
+                ran = self._run_locked(command, ctx, sink, argv, callback, cancel, heap)
             finally:
                 release_connections()
         if isinstance(ran, Invocation):
@@ -216,7 +217,7 @@ class InProcessExecutor:
 
     def _run_locked(
         self, command: DbtCommand, ctx: RunContext, sink: EventSink, argv: list[str], callback: Any,
-        cancel: threading.Event,
+        cancel: threading.Event, heap: FrozenHeap,
     ) -> Invocation | tuple[Any, bool, Any]:
         """Parse if needed, invoke; once more after a fresh parse if the reused one was stale."""
         from dbt.cli.main import dbtRunner
@@ -228,6 +229,7 @@ class InProcessExecutor:
             if failed is not None:
                 return failed
             reused = self.parses == parses
+            heap.freeze_new()
         res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv, ctx.timeout,
                                       cancel, ctx.cancel)
         if reused and (stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
@@ -238,6 +240,7 @@ class InProcessExecutor:
             manifest, failed = self._manifest_for(ctx, callback, sink)
             if failed is not None:
                 return failed
+            heap.freeze_new()
             res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv,
                                           ctx.timeout, cancel, ctx.cancel)
         return res, timed_out, manifest

@@ -88,3 +88,25 @@ def test_secrets_never_reach_results_errors_or_lines(copy_project, monkeypatch, 
              *(n.message or "" for n in result.nodes), *lines, caplog.text]
     assert not any("hunter2-secret" in t or "tok-98765" in t for t in texts)
     assert "****" in str(result.error)
+
+
+def test_an_in_process_build_leaves_dbt_and_its_parse_out_of_collections_and_thaws_after(copy_project) -> None:
+    """While dbt runs, what was alive when the call began and the parsed manifest are frozen
+    (left out of every collection); after the call nothing is (runner/heap.py)."""
+    import gc
+
+    runner = DbtRunner(copy_project("minimal"))
+    seen: list[tuple[int, bool]] = []
+
+    def during(event) -> None:
+        if not seen:  # gc.get_objects() lists what collections walk: never the frozen
+            manifest = runner.executor.manifest()
+            walked = any(o is manifest for o in gc.get_objects())
+            seen.append((gc.get_freeze_count(), walked))
+
+    result = runner.execute_command(["build"], stream_output=False, on_progress=during)
+    assert result.success
+    [(frozen, manifest_walked)] = seen
+    assert frozen > 0 and not manifest_walked
+    assert gc.get_freeze_count() == 0
+    assert any(o is runner.executor.manifest() for o in gc.get_objects())
