@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -51,7 +51,7 @@ def _runner(settings: DbtSettings, worker: str | None, suffix: str | None) -> Db
 def dbt_runner(
     request: pytest.FixtureRequest, dbt_settings: DbtSettings, dbt_worker_id: str | None,
     dbt_database_suffix: str | None,
-) -> DbtRunner:
+) -> Iterator[DbtRunner]:
     """A DbtRunner for the configured project; under xdist each worker has its own
     target dir, log dir and DuckDB file.
 
@@ -62,7 +62,9 @@ def dbt_runner(
     collection = request.config.stash.get(COLLECTION_KEY, None)
     if collection is not None and not dbt_database_suffix:
         collection.wait_for_build(request.session)
-    return _runner(dbt_settings, dbt_worker_id, dbt_database_suffix)
+    runner = _runner(dbt_settings, dbt_worker_id, dbt_database_suffix)
+    yield runner
+    runner.invalidate_manifest()  # the session is over: its parse leaves memory (collection.release)
 
 
 @pytest.fixture

