@@ -120,3 +120,35 @@ def test_under_xdist_one_worker_loads_dbt_and_builds_for_all(dbt_project, run_su
         seen = imports(pytester.path)
         assert seen.pop("main") is False  # the controller
         assert sorted(seen) == ["gw0", "gw1"] and sorted(seen.values()) == [False, True], seen
+
+
+def test_the_sessions_parses_leave_memory_when_it_ends(dbt_project, run, pytester) -> None:
+    """The collection's runner and the dbt_runner fixture's hold their parse during the session,
+    and let it go as it ends (before pytest's last collections of garbage walk it)."""
+    dbt_project("minimal")
+    pytester.makepyfile(test_mine="""
+        def test_mine(dbt_runner, held):
+            assert dbt_runner.execute_command(["ls"], stream_output=False).success
+            assert dbt_runner.executor.manifest() is not None
+            held["fixture"] = dbt_runner
+    """)
+    pytester.makeconftest("""
+        import pytest
+        from pytest_planalign_dbt.collection import COLLECTION_KEY
+        HELD = {}
+
+        @pytest.fixture
+        def held():
+            return HELD
+
+        def pytest_sessionfinish(session):
+            HELD["collection"] = session.config.stash[COLLECTION_KEY].runner.executor.manifest() is not None
+    """)
+    result = run("--dbt-project-dir", "minimal", "--dbt-select", "*")
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    from pytest_planalign_dbt.collection import COLLECTION_KEY
+    config = result.reprec.getcall("pytest_unconfigure").config  # type: ignore[attr-defined]
+    conftest = config.pluginmanager.get_plugin(str(pytester.path / "conftest.py"))
+    assert conftest.HELD["collection"] is True
+    assert config.stash[COLLECTION_KEY].runner.executor.manifest() is None
+    assert conftest.HELD["fixture"].executor.manifest() is None
