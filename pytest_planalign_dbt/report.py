@@ -65,17 +65,21 @@ def register_tag_markers(collection: DbtCollection) -> None:
 
 
 def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None]) -> None:
-    """Give a dbt item's report its node's status, kind and time; render failures short."""
+    """Give the dbt item's decisive report (the call's, or a setup's that did not pass) its
+    node's status, kind, attempts and, when it did not pass, its headline; every report its
+    time; render failures short."""
     outcome = item.outcome
     if outcome is None:
         return
     decisive = call.when == "call" or (call.when == "setup" and not rep.passed)
-    rep.dbt_status = outcome.status if decisive else None  # type: ignore[attr-defined]
-    rep.dbt_kind = outcome.kind  # type: ignore[attr-defined]
-    rep.dbt_hook = item.spec.is_hook  # type: ignore[attr-defined]
-    rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
-    rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
     rep.duration = outcome.execution_time if decisive else 0.0
+    if decisive:  # one report per node carries it (xdist ships every report to the controller)
+        rep.dbt_status = outcome.status  # type: ignore[attr-defined]
+        rep.dbt_kind = outcome.kind  # type: ignore[attr-defined]
+        rep.dbt_hook = item.spec.is_hook  # type: ignore[attr-defined]
+        rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
+        if not rep.passed:
+            rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure):
         rep.dbt_kind = "regression"  # type: ignore[attr-defined]  # built, but not the golden rows
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
