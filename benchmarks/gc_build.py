@@ -6,8 +6,8 @@ For each N a synthetic project (benchmarks/synth.py) is generated and built once
 CLI (its partial parse saved); then, alternating run by run, a fresh process builds it
 through `DbtRunner.execute_command(["build"])`, once as the runner does it (what is alive
 when the call starts, and the parse once in memory, frozen: runner/heap.py) and once with
-the freezing switched off. Each run reports its wall time and the time spent inside the
-collector (`gc.callbacks`), by generation.
+the freezing switched off. Each run reports its wall time, the time spent inside the
+collector (`gc.callbacks`), by generation, and its peak RSS (what freezing costs in memory).
 
 Writes benchmarks/results/gc_build.md.
 """
@@ -32,11 +32,13 @@ from run import DBT, ENV, RESULTS, measure
 from synth import generate
 
 ONE_BUILD = textwrap.dedent("""
-    import gc, json, sys, time
+    import gc, json, resource, sys, time
     from pytest_planalign_dbt import DbtRunner
     from pytest_planalign_dbt.runner import heap
     if sys.argv[2] == "off":
+        heap.FrozenHeap.__enter__ = lambda self: self
         heap.FrozenHeap.freeze_new = lambda self: None
+        heap.FrozenHeap.__exit__ = lambda self, *exc: None
     spent = {0: 0.0, 1: 0.0, 2: 0.0}
     count = {0: 0, 1: 0, 2: 0}
     began = [0.0]
@@ -50,7 +52,8 @@ ONE_BUILD = textwrap.dedent("""
     started = time.perf_counter()
     result = DbtRunner(sys.argv[1], profiles_dir=sys.argv[1]).execute_command(["build"], stream_output=False)
     assert result.success, result
-    print(json.dumps({"wall": time.perf_counter() - started, "spent": spent, "count": count}))
+    print(json.dumps({"wall": time.perf_counter() - started, "spent": spent, "count": count,
+                      "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """)
 
 
@@ -64,10 +67,10 @@ def bench(n: int, runs: int) -> dict[str, list[dict]]:
     project = Path(tempfile.mkdtemp(prefix=f"gc-{n}-")) / "synth"
     generate(n, project)
     measure([DBT, "build"], project)  # built once; the CLI's partial parse saved
-    samples: dict[str, list[dict]] = {"frozen (runner/heap.py)": [], "not frozen": []}
+    samples: dict[str, list[dict]] = {"runner/heap.py": [], "as Python leaves it": []}
     for _ in range(runs):
-        samples["frozen (runner/heap.py)"].append(one(project, "on"))
-        samples["not frozen"].append(one(project, "off"))
+        samples["runner/heap.py"].append(one(project, "on"))
+        samples["as Python leaves it"].append(one(project, "off"))
     shutil.rmtree(project.parent, ignore_errors=True)
     return samples
 
@@ -80,8 +83,8 @@ def main() -> None:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     started = time.perf_counter()
     header = ("| N models | collector | build wall (median) | in the collector (median) "
-              "| full collections | gen 0 / 1 / 2 seconds |")
-    lines = [header, "|---|---|---|---|---|---|"]
+              "| full collections | gen 0 / 1 / 2 seconds | peak RSS |")
+    lines = [header, "|---|---|---|---|---|---|---|"]
     for n in args.sizes:
         for name, runs in bench(n, args.runs).items():
             def med(f, runs=runs):
@@ -89,7 +92,7 @@ def main() -> None:
             total = med(lambda r: sum(r["spent"].values()))
             gens = " / ".join(f"{med(lambda r, g=g: r['spent'][g]):.2f}" for g in "012")
             lines.append(f"| {n} | {name} | {med(lambda r: r['wall']):.2f} s | {total:.2f} s "
-                         f"| {med(lambda r: r['count']['2']):.0f} | {gens} |")
+                         f"| {med(lambda r: r['count']['2']):.0f} | {gens} | {med(lambda r: r['rss']):.0f} MB |")
     text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
             f"`python benchmarks/gc_build.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}` "
             f"took {time.perf_counter() - started:.0f} s.\n\n" + "\n".join(lines) + "\n")
