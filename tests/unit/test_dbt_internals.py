@@ -91,11 +91,17 @@ def test_no_macro_shipped_with_dbt_or_an_adapter_reads_a_var() -> None:
     assert readers == []
 
 
-def test_a_manifest_is_written_as_dbt_writes_manifest_json(tmp_path) -> None:
+def test_a_manifest_is_written_as_dbt_writes_manifest_json(tmp_path, monkeypatch) -> None:
     import json
+    from argparse import Namespace
 
+    import dbt.flags
     from dbt.contracts.graph.manifest import Manifest
 
+    # A manifest is only ever written after a dbt invocation in this process, which sets dbt's
+    # global flags (run alone, this test has none): set them as an invocation does.
+    monkeypatch.setattr(dbt.flags, "GLOBAL_FLAGS", dbt.flags.GLOBAL_FLAGS)
+    dbt.flags.set_from_args(Namespace(), None)
     dbt_internals.write_manifest(Manifest(), tmp_path / "manifest.json")
     data = json.loads((tmp_path / "manifest.json").read_text())
     assert data["metadata"]["dbt_schema_version"].startswith("https://schemas.getdbt.com/dbt/manifest/")

@@ -1,4 +1,8 @@
-"""FrozenHeap: what is alive is left out of collections while dbt runs, and only then."""
+"""FrozenHeap: what is alive is left out of collections while dbt runs, and only then.
+
+Each test holds the lock every in-process dbt call holds (FrozenHeap is entered under it), so
+a dbt call another test left running on a thread of this worker cannot freeze or thaw
+meanwhile."""
 
 from __future__ import annotations
 
@@ -7,24 +11,29 @@ import gc
 import pytest
 
 from pytest_planalign_dbt.runner.heap import FrozenHeap
+from pytest_planalign_dbt.runner.invoke import DBT_PROCESS_LOCK
 
 
 @pytest.fixture(autouse=True)
 def _thawed():
-    gc.unfreeze()
-    yield
-    gc.unfreeze()
-    gc.enable()
+    with DBT_PROCESS_LOCK:
+        gc.unfreeze()
+        yield
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_objects_alive_on_entry_and_those_made_before_freeze_new_are_frozen_until_exit() -> None:
+    alive = [[0]]
     with FrozenHeap() as heap:
-        on_entry = gc.get_freeze_count()
-        assert on_entry > 0
+        assert gc.get_freeze_count() > 0
+        assert not any(o is alive for o in gc.get_objects())  # frozen: collections skip it
         made = [[i] for i in range(1000)]  # the parsed manifest, say
+        assert any(o is made for o in gc.get_objects())
         heap.freeze_new()
-        assert gc.get_freeze_count() >= on_entry + len(made)
+        assert not any(o is made for o in gc.get_objects())
     assert gc.get_freeze_count() == 0
+    assert any(o is alive for o in gc.get_objects()) and any(o is made for o in gc.get_objects())
 
 
 def test_cyclic_garbage_made_while_frozen_is_collected_after_exit() -> None:
@@ -47,12 +56,13 @@ def test_exit_by_an_exception_thaws_too() -> None:
 
 
 def test_someone_elses_freeze_is_left_as_it_was() -> None:
+    theirs = [[1], [2]]  # frozen by someone else (the count itself moves as frozen objects die)
     gc.freeze()
-    theirs = gc.get_freeze_count()
     with FrozenHeap() as heap:
         heap.freeze_new()
         assert not heap.owned
-    assert gc.get_freeze_count() == theirs
+    assert gc.get_freeze_count() > 0
+    assert not any(o is theirs for o in gc.get_objects())  # still frozen: not walked
 
 
 def test_with_the_collector_disabled_nothing_is_touched() -> None:
