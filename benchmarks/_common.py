@@ -7,10 +7,12 @@ import platform
 import shutil
 import statistics
 import tempfile
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
 EXAMPLE = ROOT / "example_project"
 IGNORE = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", ".user.yml")
 
@@ -27,6 +29,18 @@ def machine() -> str:
         f"{os.cpu_count()} cores, {mem_gib:.0f} GiB, Python {platform.python_version()}, "
         f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}, duckdb {version('duckdb')}"
     )
+
+
+def write_results(name: str, command: str, runs: int, body: str, took: float | None = None) -> str:
+    """``benchmarks/results/<name>``: when, on what, with which command (and how long it took),
+    then the tables; printed too."""
+    took_words = f" took {took:.0f} s" if took is not None else ""
+    text = (f"Measured {date.today()} on {machine()}; medians of {runs} runs; "
+            f"`{command}`{took_words}.\n\n{body}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / name).write_text(text)
+    print(text)
+    return text
 
 
 def summary(samples: list[float]) -> str:

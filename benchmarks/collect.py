@@ -22,11 +22,10 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from _common import machine
-from run import DBT, RESULTS, measure
+from _common import write_results
+from run import DBT, measure
 from synth import generate
 
 
@@ -63,12 +62,8 @@ def main() -> None:
         floor = rows["`dbt ls --select '*'`"][0]
         for name, (wall, rss) in rows.items():
             lines.append(f"| {n} | {name} | {wall:.2f} s | {wall / floor:.2f}x | {rss:.0f} MB |")
-    text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-            f"`python benchmarks/collect.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}` "
-            f"took {time.perf_counter() - started:.0f} s.\n\n" + "\n".join(lines) + "\n")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "collect.md").write_text(text)
-    print(text)
+    write_results("collect.md", f"python benchmarks/collect.py --sizes {' '.join(map(str, args.sizes))} "
+                  f"--runs {args.runs}", args.runs, "\n".join(lines) + "\n", time.perf_counter() - started)
 
 
 if __name__ == "__main__":

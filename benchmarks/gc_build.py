@@ -24,11 +24,10 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import date
 from pathlib import Path
 
-from _common import machine
-from run import DBT, ENV, RESULTS, measure
+from _common import write_results
+from run import DBT, ENV, measure
 from synth import generate
 
 ONE_BUILD = textwrap.dedent("""
@@ -93,12 +92,8 @@ def main() -> None:
             gens = " / ".join(f"{med(lambda r, g=g: r['spent'][g]):.2f}" for g in "012")
             lines.append(f"| {n} | {name} | {med(lambda r: r['wall']):.2f} s | {total:.2f} s "
                          f"| {med(lambda r: r['count']['2']):.0f} | {gens} | {med(lambda r: r['rss']):.0f} MB |")
-    text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-            f"`python benchmarks/gc_build.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}` "
-            f"took {time.perf_counter() - started:.0f} s.\n\n" + "\n".join(lines) + "\n")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gc_build.md").write_text(text)
-    print(text)
+    write_results("gc_build.md", f"python benchmarks/gc_build.py --sizes {' '.join(map(str, args.sizes))} "
+                  f"--runs {args.runs}", args.runs, "\n".join(lines) + "\n", time.perf_counter() - started)
 
 
 if __name__ == "__main__":

@@ -36,15 +36,13 @@ import tempfile
 import textwrap
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import psutil
 
-from _common import ROOT, fresh_example, machine
+from _common import RESULTS, ROOT, fresh_example, write_results
 from synth import generate
 
-RESULTS = Path(__file__).resolve().parent / "results"
 DBT = str(Path(sys.executable).parent / "dbt")
 ENV = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1"}
 
@@ -291,37 +289,24 @@ def main() -> None:
                         help="only the 3-year loop on example_project (writes results/years.md)")
     args = parser.parse_args()
     started = time.perf_counter()
+    sizes = " ".join(map(str, args.sizes))
     if args.plugin_only:
         results = {n: bench_size(n, args.runs, args.sample, loops=False) for n in args.sizes}
-        text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-                f"`python benchmarks/run.py --plugin-only --sizes {' '.join(map(str, args.sizes))} "
-                f"--runs {args.runs}` took {time.perf_counter() - started:.0f} s.\n\n" + table(results, None) + "\n")
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "plugin.md").write_text(text)
-        print(text)
+        write_results("plugin.md", f"python benchmarks/run.py --plugin-only --sizes {sizes} --runs {args.runs}",
+                      args.runs, table(results, None) + "\n", time.perf_counter() - started)
         return
     if args.years_only:
-        text = (f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-                f"`python benchmarks/run.py --years-only --runs {args.runs}`.\n\n"
-                + years_table(bench_years(args.runs)) + "\n")
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "years.md").write_text(text)
-        print(text)
+        write_results("years.md", f"python benchmarks/run.py --years-only --runs {args.runs}", args.runs,
+                      years_table(bench_years(args.runs)) + "\n")
         return
     results = {}
     for n in args.sizes:
         results[n] = bench_size(n, args.runs, args.sample)
         print(f"N={n} done after {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
     years = bench_years(args.runs)
-    RESULTS.mkdir(exist_ok=True)
-    text = (
-        f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-        f"`python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}` "
-        f"took {time.perf_counter() - started:.0f} s.\n\n" + table(results, years) + "\n"
-    )
-    (RESULTS / "results.md").write_text(text)
+    write_results("results.md", f"python benchmarks/run.py --sizes {sizes} --runs {args.runs}", args.runs,
+                  table(results, years) + "\n", time.perf_counter() - started)
     plot(results, RESULTS / "time_vs_n.png")
-    print(text)
 
 
 if __name__ == "__main__":

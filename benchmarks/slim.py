@@ -18,11 +18,10 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from _common import machine
-from run import RESULTS, dag_order, measure
+from _common import write_results
+from run import dag_order, measure
 from synth import generate
 
 
@@ -48,10 +47,7 @@ def main() -> None:
         walls["changed"].append(wall)
         selected = next((line for line in out.splitlines() if " changed since " in line), selected)
     full, changed = statistics.median(walls["full"]), statistics.median(walls["changed"])
-    text = (
-        f"Measured {date.today()} on {machine()}; medians of {args.runs} runs; "
-        f"`python benchmarks/slim.py --size {args.size} --runs {args.runs}` took "
-        f"{time.perf_counter() - started:.0f} s.\n\n"
+    body = (
         f"| N={args.size}, one mid-DAG model (`{middle.stem}`) changed | wall (median) | ratio |\n"
         "|---|---|---|\n"
         f"| `pytest --dbt-select '*'` (everything) | {full:.1f} s | 1.00x |\n"
@@ -59,9 +55,8 @@ def main() -> None:
         f"The changed run said: `{selected.strip()}`\n"
     )
     shutil.rmtree(project.parent, ignore_errors=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "slim.md").write_text(text)
-    print(text)
+    write_results("slim.md", f"python benchmarks/slim.py --size {args.size} --runs {args.runs}", args.runs, body,
+                  time.perf_counter() - started)
 
 
 if __name__ == "__main__":
