@@ -29,6 +29,7 @@ from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .options import DbtSettings
 from .runner import DbtError, DbtRunner
+from .runner.versions import wildcard_hint
 from .session.share import SharedOutcomes
 
 
@@ -111,6 +112,9 @@ class DbtCollection:
         if disabled:
             return (f"{what}: no enabled dbt node matches; {', '.join(disabled[:5])} "
                     "matches but is disabled (`enabled: false` in its config)")
+        hint = wildcard_hint(self.settings.select)
+        if hint:
+            return f"{what}: no dbt node matches; {hint}"
         return f"{what}: no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
 
     def path_of(self, spec: NodeSpec) -> Path:

@@ -18,6 +18,7 @@ import pytest
 from .options import DbtSettings
 from .runner import DbtRunner
 from .runner.dbt_internals import write_manifest
+from .runner.versions import effective_vars
 from .session.build import NodeSpec, SessionBuild
 from .session.listing import ListingCache, env_var_names, listing_key, specs_from_json, specs_to_json
 from .session.share import SharedOutcomes
@@ -73,7 +74,11 @@ class NodeLister:
         if store is None:
             return None, "pytest's cache is off (-p no:cacheprovider), so no green run is kept"
         runner = self._runner()
-        return store.load(self.settings.merged_vars(), profile_digest(self._profiles_file(), runner.target))
+        return store.load(self._parse_vars(), profile_digest(self._profiles_file(), runner.target))
+
+    def _parse_vars(self) -> dict[str, Any]:
+        """The vars a parse sees: ``--dbt-vars`` over ``vars.yml``'s (dbt-core 1.12)."""
+        return effective_vars(self.project_dir, self.settings.merged_vars())
 
     def _reference_store(self) -> ReferenceStore | None:
         pytest_cache = getattr(self.config, "cache", None)
@@ -120,7 +125,7 @@ class NodeLister:
             store.dir.mkdir(parents=True, exist_ok=True)
             write_manifest(written, manifest)
         if manifest.is_file():
-            store.save(manifest, self.settings.merged_vars(), profile_digest(self._profiles_file(), runner.target))
+            store.save(manifest, self._parse_vars(), profile_digest(self._profiles_file(), runner.target))
         if written is not None:
             manifest.unlink(missing_ok=True)
 
@@ -135,8 +140,8 @@ class NodeLister:
                 "project": str(self.project_dir), "profiles": str(runner.profiles_dir), "target": runner.target,
                 "select": self.settings.select, "exclude": self.settings.exclude,
                 "selector": self.settings.selector, "vars": self.settings.merged_vars(),
-            })
-            specs = cache.get(key)
+            }, runner.env)
+            specs = cache.get(key, runner.env)
             if specs is not None:
                 self.from_cache = True
                 self.listed = len(specs)
@@ -151,7 +156,7 @@ class NodeLister:
             skip = {runner.artifacts_path, self.project_dir / "logs"}
             names = env_var_names(self.project_dir, [self._profiles_file()], skip)
             if names is not None:
-                cache.put(key, specs, names)
+                cache.put(key, specs, names, runner.env)
                 self.kept = True
         return specs
 

@@ -32,6 +32,9 @@ SELECTING_SUBCOMMANDS = NODE_SUBCOMMANDS - {"retry"} | {"list", "ls", "docs", "s
 FULL_REFRESH_SUBCOMMANDS = frozenset({"build", "clone", "compile", "run", "seed", "show"})
 
 SELECT_FLAGS = frozenset({"--select", "-s", "--models", "-m", "--model", "--exclude", "--selector"})
+# dbt-core 1.12's experimental v2 parser (a subprocess that writes manifest.json only).
+V2_PARSER_FLAGS = frozenset({"--use-v2-parser", "--v2-parser"})
+V2_PARSER_ENV = "DBT_ENGINE_USE_V2_PARSER"
 # Flags the runner owns: passing them in the arguments would silently fight its settings.
 OWNED_FLAGS = {
     "--project-dir": "DbtRunner(working_dir=...)",
@@ -206,6 +209,11 @@ def _check_flags(args: list[str]) -> None:
                 raise DbtCommandError(
                     f"{name} needs a non-empty selector, e.g. {name} 'int_*' (got {value!r})"
                 )
+        if name in V2_PARSER_FLAGS:
+            raise DbtCommandError(
+                f"{name}: the runner keeps and reuses dbt-core's own parse, which the v2 parser "
+                "does not write (a reused parse costs a fraction of a v2 parse); drop the flag"
+            )
         if name == "--threads":
             value = arg.split("=", 1)[1] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
             validate_threads(value, "--threads")

@@ -1,4 +1,4 @@
-"""Every dbt internal we touch, in one place (dbt-core 1.10 and 1.11; dbt-duckdb 1.10+).
+"""Every dbt internal we touch, in one place (dbt-core 1.10, 1.11 and 1.12; dbt-duckdb 1.10+).
 
 dbt's public surface is ``dbt.cli.main.dbtRunner``, its documented artifacts and its
 event names. What is below is not: each use says why it is needed, and
@@ -9,8 +9,14 @@ upgrade breaks a test here instead of a user's run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import logging
+import pprint
+from collections.abc import Mapping
 from typing import Any
+
+from . import versions
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,35 @@ def version() -> str:
     from dbt.version import __version__
 
     return str(__version__)
+
+
+@dataclasses.dataclass(frozen=True)
+class VarsHashInputs:
+    """What dbt's ``state_check.vars_hash`` covers besides ``--vars``
+    (``ManifestLoader.build_manifest_state_check``). If ours ever differs from dbt's, dbt sees
+    other vars and parses fully: slower, never wrong."""
+
+    profile_arg: str | None  # --profile, as given
+    target_arg: str | None  # --target, as given
+    profile_name: str  # the profile dbt resolved
+    target_name: str  # the target dbt resolved
+    default_target: str = "default"  # the profile's own target
+    file_vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # vars.yml's (1.12)
+
+    def of(self, cli_vars: Mapping[str, Any]) -> str:
+        """dbt's vars hash for ``cli_vars``: 1.10 and 1.11 hash the ``--profile`` and ``--target``
+        arguments as given; 1.12 hashes the resolved names, and ``vars.yml``'s vars if any."""
+        if versions.at_least(1, 12):
+            parts = [pprint.pformat(dict(cli_vars)), self.profile_name, self.target_name, version()]
+            if self.file_vars:
+                parts.append(pprint.pformat(dict(self.file_vars)))
+        else:
+            parts = [pprint.pformat(dict(cli_vars)), self.profile_arg or "", self.target_arg or "", version()]
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+    def without_target_arg(self) -> VarsHashInputs:
+        """The same parse made without ``--target`` (the profile's default target)."""
+        return dataclasses.replace(self, target_arg=None, target_name=self.default_target)
 
 
 def stale_manifest(res: Any) -> bool:

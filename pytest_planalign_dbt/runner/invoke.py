@@ -40,6 +40,7 @@ from .results import (
 )
 from .manifests import ManifestMemory
 from .unseen_vars import parse_from_other_vars
+from .versions import effective_vars, load_dotenv_into
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class InProcessExecutor:
         argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK, FrozenHeap() as heap:
+            load_dotenv_into(ctx.project_dir)  # as dbt 1.12 does when run from the project dir
             try:
                 ran = self._run_locked(command, ctx, sink, argv, callback, cancel, heap)
             finally:
@@ -325,10 +327,11 @@ class InProcessExecutor:
         if store is None:
             return
         argv = ctx.parse_command.argv
+        parsed_for = effective_vars(ctx.project_dir, ctx.parse_command.vars)
         if store.written_since(started_ns):
-            store.save(key, base_key(argv), ctx.parse_command.vars)
+            store.save(key, base_key(argv), parsed_for)
         elif doctored is not None:
-            store.save(key, base_key(argv), ctx.parse_command.vars, source=doctored)
+            store.save(key, base_key(argv), parsed_for, source=doctored)
 
     def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext,
                      cli_file: Path | None) -> tuple[list[str], Path | None]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
+from .versions import installed, vars_from_file
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,15 @@ OUTPUT_FLAGS = frozenset({"--no-write-json", "--write-json"})
 
 
 def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS) -> str:
-    """The key of a parse: its arguments without path options' values and output flags."""
-    kept: list[str] = []
+    """The key of a parse: the dbt-core that made it (a parse is never handed to another
+    version), its arguments without path options' values and output flags, and, unless vars
+    are left out, the vars of the project's ``vars.yml`` (dbt-core 1.12)."""
+    kept: list[str] = [f"dbt-core={installed('dbt-core')}"]
+    if "--vars" not in options:
+        project = option_value(parse_argv, "--project-dir")
+        file_vars = vars_from_file(Path(project)) if project else {}
+        if file_vars:
+            kept.append(json.dumps(file_vars, sort_keys=True, default=repr))
     skip = False
     for arg in parse_argv:
         if skip:

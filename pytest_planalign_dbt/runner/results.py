@@ -292,7 +292,8 @@ def failure_block(lines: Iterable[str], name: str, limit: int = 15) -> str:
     out: list[str] = []
     for line in lines:
         if not out:
-            if re.match(rf"\s*Failure in \w+ {re.escape(name)} ", line):
+            # "Failure in model x (path)" (dbt 1.10, 1.11); "[ERROR]: in model x (path)" (1.12)
+            if re.match(rf"\s*(?:Failure in|(?:\[ERROR\]:\s*)?in) \w+ {re.escape(name)} ", line):
                 out.append(line.strip())
             continue
         if not line.strip() or PROGRESS_LINE.match(line) or len(out) > limit:

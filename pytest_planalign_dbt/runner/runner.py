@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .command import DbtCommand, make_command, validate_threads
+from .command import V2_PARSER_ENV, DbtCommand, make_command, validate_threads
 from .errors import DbtCommandError, DbtConfigError, DbtError
 from .events import Dispatcher, EventSink, ProgressEvent
 from .invoke import Executor, InProcessExecutor, Invocation, RunContext
@@ -38,6 +38,7 @@ from .results import DbtResult, NodeResult, merge_nodes
 from .retry import RetryPolicy, plan_retry
 from .subproc import SubprocessExecutor
 from .verdict import classify_invocation, split_result
+from .versions import check_engine, effective_environ
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ class DbtRunner(RunnerQueries):
         if executor not in EXECUTORS:
             raise DbtConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
         self.timeout = _validate_timeout(timeout)
-        self.env = dict(os.environ if env is None else env)
+        # dbt 1.12 adds the project's .env to the environment (never over what is set).
+        self.env = effective_environ(self.project_dir, os.environ if env is None else env)
         self.profiles_dir = resolve_profiles_dir(profiles_dir, self.project_dir, self.env)
         self.target = target
         self.target_path = self._abs(target_path) if target_path is not None else None
@@ -90,6 +92,13 @@ class DbtRunner(RunnerQueries):
             raise DbtConfigError(
                 f"target {target!r} is not in profile {self.info.profile!r}: use one of "
                 f"{', '.join(self.info.targets())}"
+            )
+        if executor == "inprocess" or dbt_executable is None:
+            check_engine()
+        if self.env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+            raise DbtConfigError(
+                f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
+                f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
             )
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
-import pprint
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .dbt_internals import VarsHashInputs
 from .parse_cache import ParseStore, base_key, option_value
+from .project import load_project
+from .versions import effective_vars, var_name, vars_from_file
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,10 @@ SKIP_TOP = frozenset({"target", "logs"})
 
 
 def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
-    """Names whose value differs (added and removed ones too); ``old`` holds reprs."""
+    """Names whose value differs (added and removed ones too); ``old`` holds reprs. Keys of
+    ``versions.effective_vars`` (a var of ``vars.yml``) count as the name they are read by."""
     new_reprs = {k: repr(v) for k, v in new.items()}
-    return {k for k in old.keys() | new_reprs.keys() if old.get(k) != new_reprs.get(k)}
+    return {var_name(k) for k in old.keys() | new_reprs.keys() if old.get(k) != new_reprs.get(k)}
 
 
 def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
@@ -102,23 +105,26 @@ def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path]) -> s
     return None if use is None else use.reparse(changed)
 
 
-def vars_hash(cli_vars: Mapping[str, Any], target: str | None, version: str) -> str:
-    """dbt's ``state_check.vars_hash`` for these vars (``ManifestLoader.build_manifest_state_check``):
-    if this ever differs from dbt's, dbt sees other vars and parses fully: slower, never wrong."""
-    import hashlib
+def hash_inputs(project_dir: Path, parse_argv: Sequence[str]) -> VarsHashInputs:
+    """What dbt's vars hash covers besides ``--vars``, for a parse of ``parse_argv``."""
+    profiles = option_value(parse_argv, "--profiles-dir")
+    info = load_project(project_dir, Path(profiles) if profiles else None)
+    profile_arg, target_arg = option_value(parse_argv, "--profile"), option_value(parse_argv, "--target")
+    default = info.default_target() or "default"
+    return VarsHashInputs(
+        profile_arg=profile_arg, target_arg=target_arg, profile_name=profile_arg or info.profile or "",
+        target_name=target_arg or default, default_target=default, file_vars=vars_from_file(project_dir),
+    )
 
-    text = "\x00".join([pprint.pformat(dict(cli_vars)), "", target or "", version])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], target: str | None,
+def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: VarsHashInputs,
            reparse: set[Path]) -> int:
     """Write ``base`` (a kept parse, or one loaded) to ``dest`` as dbt's parse for ``cli_vars``
     with the files in ``reparse`` marked changed; return how many were marked."""
-    from .dbt_internals import load_parse, new_file_hash, save_parse, version
+    from .dbt_internals import load_parse, new_file_hash, save_parse
 
     manifest = load_parse(base) if isinstance(base, Path) else base
-    manifest.state_check.vars_hash = new_file_hash(vars_hash(cli_vars, target, version()))
+    manifest.state_check.vars_hash = new_file_hash(inputs.of(cli_vars))
     marked = 0
     for source_file in manifest.files.values():
         full = getattr(source_file.path, "full_path", None)
@@ -139,19 +145,22 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
     before it with vars of its own. With none kept, the dbt CLI's own parse (``cli_file``) if
     it was made without ``--vars``."""
     bases: list[tuple[Any, Mapping[str, str]]] = list(store.bases_for(base_key(parse_argv)))
-    target = option_value(parse_argv, "--target")
-    if not bases and cli_file is not None:
-        cli_parse = _parse_without_vars(cli_file, target)
-        bases = [] if cli_parse is None else [(cli_parse, {})]
-    if not bases:
+    if not bases and cli_file is None:
         return None
     try:
+        inputs = hash_inputs(project_dir, parse_argv)
+        if not bases and cli_file is not None:
+            cli_parse = _parse_without_vars(cli_file, inputs)
+            bases = [] if cli_parse is None else [(cli_parse, {})]
+        if not bases:
+            return None
         use = VarUse.scan(project_dir, {target_path})
         if use is None:
             return None
         best: tuple[Any, set[str], set[Path]] | None = None
+        now = effective_vars(project_dir, cli_vars)
         for base, old_vars in bases:
-            changed = changed_vars(old_vars, cli_vars)
+            changed = changed_vars(old_vars, now)
             reparse = use.reparse(changed)
             if reparse is not None and (best is None or len(reparse) < len(best[2])):
                 best = (base, changed, reparse)
@@ -159,7 +168,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             return None
         base, changed, reparse = best
         dest = store.dir / f"{key}.from-other-vars"
-        marked = doctor(base, dest, cli_vars, target, reparse)
+        marked = doctor(base, dest, cli_vars, inputs, reparse)
     except Exception:  # never worse than dbt's own full parse
         log.debug("could not start from a parse of other vars", exc_info=True)
         return None
@@ -169,10 +178,10 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
     return dest
 
 
-def _parse_without_vars(path: Path, target: str | None) -> Any:
+def _parse_without_vars(path: Path, inputs: VarsHashInputs) -> Any:
     """The dbt CLI's parse at ``path`` if it was made without ``--vars`` (with or without this
     ``--target``), else None."""
-    from .dbt_internals import load_parse, version
+    from .dbt_internals import load_parse
 
     try:
         manifest = load_parse(path)
@@ -180,6 +189,6 @@ def _parse_without_vars(path: Path, target: str | None) -> Any:
     except Exception:
         log.debug("could not read the dbt CLI's partial-parse file", exc_info=True)
         return None
-    if made_for in {vars_hash({}, t, version()) for t in (None, target)}:
+    if made_for in {inputs.of({}), inputs.without_target_arg().of({})}:
         return manifest
     return None

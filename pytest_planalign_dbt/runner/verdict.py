@@ -14,6 +14,7 @@ from .errors import (
 )
 from .invoke import Invocation
 from .results import DbtResult, NodeResult, failure_block
+from .versions import wildcard_hint
 
 
 def _part_error(combined: DbtResult, nodes: list[NodeResult]) -> DbtError | None:
@@ -97,12 +98,30 @@ def _fatal_error(inv: Invocation) -> DbtError | None:
 def _selection_error(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError | None:
     if not (inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes)):
         return None
-    selection = " ".join(_selection_of(inv.command.argv)) or "(none)"
+    flags = _selection_of(inv.command.argv)
+    selection = " ".join(flags) or "(none)"
     return DbtSelectionError(
         f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
-        fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
+        fix=wildcard_hint(_selected_values(inv.command.argv)) or
+        "check the names and selectors (`dbt ls --select ...` lists what a selection "
         "means); a node with `enabled: false` is never selected",
     )
+
+
+def _selected_values(argv: Sequence[str]) -> list[str]:
+    """The values of ``--select`` (and its aliases) in an argv."""
+    out: list[str] = []
+    taking = False
+    for arg in argv:
+        name, _, value = arg.partition("=")
+        if name in ("--select", "-s", "--models", "-m"):
+            out += [value] if value else []
+            taking = not value
+        elif taking and not arg.startswith("-"):
+            out.append(arg)
+        else:
+            taking = False
+    return out
 
 
 def _selection_of(argv: Sequence[str]) -> list[str]:

@@ -79,7 +79,7 @@ def test_the_three_readme_examples(simulated, capsys) -> None:
     runner, _, _ = simulated
     # 1. run int_* for a year, with extra vars
     result = runner.execute_command(
-        ["run", "--select", "int_*"], description="Simulating events",
+        ["run", "--select", "intermediate.int_*"], description="Simulating events",
         simulation_year=2027, dbt_vars={"target_growth_rate": 0.05},
     )
     assert result.success and {n.name for n in result.nodes} == {

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from pytest_planalign_dbt.runner.dbt_internals import VarsHashInputs
 from pytest_planalign_dbt.runner.unseen_vars import (
     changed_vars,
     files_to_reparse,
-    vars_hash,
 )
 
 
@@ -53,13 +55,29 @@ def test_a_var_that_is_not_a_literal_call_or_is_read_in_yaml_needs_a_full_parse(
     assert files_to_reparse(unreadable, {"x"}, set()) is None
 
 
-def test_vars_hash_is_dbts_formula() -> None:
+@pytest.mark.parametrize("core", [(1, 10, 23), (1, 11, 16), (1, 12, 0)])
+def test_vars_hash_is_dbts_formula_for_each_version(core, monkeypatch) -> None:
+    """1.10 and 1.11 hash --profile / --target as given; 1.12 the resolved names and vars.yml's vars."""
     import hashlib
     import pprint
 
-    expected = hashlib.sha256("\x00".join([pprint.pformat({"a": 1}), "", "ci", "1.11.0"]).encode()).hexdigest()
-    assert vars_hash({"a": 1}, "ci", "1.11.0") == expected
-    assert vars_hash({"a": 1}, None, "1.11.0") != expected
+    from pytest_planalign_dbt.runner import dbt_internals, versions
+
+    monkeypatch.setattr(versions, "dbt_core", lambda: core)
+    monkeypatch.setattr(dbt_internals, "version", lambda: "1.x")
+    inputs = VarsHashInputs(profile_arg=None, target_arg="ci", profile_name="shop", target_name="ci",
+                            default_target="dev", file_vars={"rate": 0.1})
+
+    def sha(*parts: str) -> str:
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+    cli = pprint.pformat({"a": 1})
+    if core < (1, 12):
+        assert inputs.of({"a": 1}) == sha(cli, "", "ci", "1.x")
+        assert inputs.without_target_arg().of({"a": 1}) == sha(cli, "", "", "1.x")
+    else:
+        assert inputs.of({"a": 1}) == sha(cli, "shop", "ci", "1.x", pprint.pformat({"rate": 0.1}))
+        assert inputs.without_target_arg().of({"a": 1}) == sha(cli, "shop", "dev", "1.x", pprint.pformat({"rate": 0.1}))
 
 
 def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_path: Path, monkeypatch) -> None:
@@ -68,7 +86,7 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
 
     project = _project(tmp_path / "p", {
         "models/a.sql": "select {{ var('year') }}", "models/b.sql": "select '{{ var('stage') }}'",
-        "models/c.sql": "select {{ var('rate') }}", "models/d.sql": "select 1",
+        "models/c.sql": "select {{ var('rate') }}", "models/d.sql": "select 1", "dbt_project.yml": "name: p\n",
     })
     store = ParseStore(project / "target")
     argv = ["parse", "--vars", "{}"]
@@ -79,7 +97,7 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
     store.save("hazard", base_key(argv), {"hazard": 1, "stage": "hazard"})  # newest, all vars away
     chosen: list[tuple[Path, set[Path]]] = []
 
-    def doctor(base: Path, dest: Path, cli_vars: dict, target: str | None, reparse: set[Path]) -> int:
+    def doctor(base: Path, dest: Path, cli_vars: dict, inputs: object, reparse: set[Path]) -> int:
         chosen.append((base, reparse))
         return len(reparse)
 
