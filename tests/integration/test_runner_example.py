@@ -11,7 +11,7 @@ from pytest_planalign_dbt import DbtCompilationError, DbtRunner
 
 from ..conftest import duckdb_is_free
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 
 from tests.helpers.verdicts import compare, copy_project, dbt_build, junit_outcomes, run_results
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
 
 PROJECTS = Path(__file__).parents[1] / "projects"
 EXAMPLE = Path(__file__).parents[2] / "example_project"

@@ -29,6 +29,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
     return root, result
 
 
+@pytest.mark.dbt_matrix
 def test_outcomes_follow_dbts_own_verdict(rich, tmp_path: Path) -> None:
     """The fidelity rule (tests/plugin/test_fidelity.py) on this same run."""
     root, result = rich

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from pytest_planalign_dbt.runner import dbt_internals
+
+pytestmark = pytest.mark.dbt_matrix
 
 
 def test_public_api_we_build_on() -> None:

@@ -12,6 +12,8 @@ from pytest_planalign_dbt.runner.unseen_vars import (
     files_to_reparse,
 )
 
+pytestmark = pytest.mark.dbt_matrix
+
 
 def test_changed_vars_are_added_removed_and_altered_names() -> None:
     old = {"year": repr(2025), "rate": repr(0.1), "gone": repr("x")}
