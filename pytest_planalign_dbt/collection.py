@@ -44,6 +44,7 @@ class DbtCollection:
         self.runner: DbtRunner | None = None
         self.files: dict[Path, list[NodeSpec]] = {}
         self.visited: set[Path] = set()
+        self._never_walk: frozenset[Path] | None = None  # dirs pytest must not walk (ignore())
         self.list_error: str | None = None
         self.ephemeral: list[NodeSpec] = []
         self.build: SessionBuild | None = None
@@ -126,9 +127,16 @@ class DbtCollection:
     # -- pytest's collection -----------------------------------------------------------------
 
     def ignore(self, path: Path) -> bool:
-        """dbt's own output dirs hold copies of node files: never walk them."""
-        info = self._runner().info
-        return path in (info.target_path, self.project_dir / "logs")
+        """Never walk what dbt writes (``target-path``, ``log-path``: copies of node files) nor
+        what ``dbt deps`` installs (``packages-install-path``: a ``local:`` package is a symlink
+        that may lead back up into the project; a package's own Python tests are not ours).
+        Package nodes are added from the listing, under the same node ids."""
+        if self._never_walk is None:
+            runner = self._runner()
+            layout = runner.info.layout
+            self._never_walk = frozenset(p for p in (runner.artifacts_path, runner.log_path, layout.target_path,
+                                                      layout.log_path, layout.packages_dir) if p is not None)
+        return path in self._never_walk
 
     def collect_file(self, file_path: Path, parent: pytest.Collector) -> DbtFile | None:
         specs = self.files.get(file_path)

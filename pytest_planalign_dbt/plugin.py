@@ -27,6 +27,7 @@ from .fixtures import (  # noqa: F401  (fixtures)
     dbt_worker_id,
 )
 from .items import DbtItem
+from .logcapture import keep_dbt_out_of_capture
 from .regression import written_summary
 from .options import SETTINGS_KEY, DbtSettings, add_options, check_rootdir, resolve_settings
 from .session.share import SharedOutcomes
@@ -61,6 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(CollectionHooks(collection), "planalign-dbt-collection")
         if config.option.markers:
             reporting.register_tag_markers(collection)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """dbt's own debug log never reaches pytest's captures or reports (logs/dbt.log has it)."""
+    keep_dbt_out_of_capture(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -20,6 +20,11 @@ from . import versions
 
 log = logging.getLogger(__name__)
 
+# The Python loggers dbt writes its own log through (``dbt.events.logging``: logs/dbt.log and
+# stdout). They do not propagate; pytest >= 8.4 attaches its capture handler to such loggers
+# too, so dbt's debug log would land in whichever test's report runs beside the build.
+DBT_LOGGERS = frozenset({"file_log", "stdout_log"})
+
 # dbt's text when a node's refs differ from the manifest it was handed (a parse reused
 # across vars that shape the DAG); dbt has no event or status for it.
 STALE_MANIFEST = "unable to infer all dependencies"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -13,9 +14,9 @@ from typing import Any
 import yaml
 
 from .errors import DbtCommandError, DbtConfigError
+from .layout import ProjectLayout, load_yaml
 
 SECRET_NAME = re.compile(r"pass(word)?|secret|token|private_key|keyfile|credential|api_key", re.I)
-SKIP_DIRS = frozenset({"target", "logs", ".git", "__pycache__", ".venv", "venv"})
 SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
 
 
@@ -71,11 +72,15 @@ class ProjectInfo:
     target_path: Path
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
+    @functools.cached_property
+    def layout(self) -> ProjectLayout:
+        """Where the project keeps what dbt reads (dbt_project.yml read once)."""
+        return ProjectLayout.read(self.project_dir)
+
     @property
     def packages_dir(self) -> Path:
         """Where ``dbt deps`` installs packages (``packages-install-path``)."""
-        config = _load_yaml(self.project_dir / "dbt_project.yml")
-        return self.project_dir / str(config.get("packages-install-path") or "dbt_packages")
+        return self.layout.packages_dir
 
     def package_dir(self, package: str) -> Path:
         return self.project_dir if package == self.name else self.packages_dir / package
@@ -91,7 +96,7 @@ class ProjectInfo:
             files += sorted(self.packages_dir.glob("*/dbt_project.yml"))
         out = []
         for path in files:
-            config = _load_yaml(path)
+            config = load_yaml(path)
             package = str(config.get("name") or path.parent.name)
             for hook_type in ("on-run-start", "on-run-end"):
                 entries = config.get(hook_type, config.get(hook_type.replace("-", "_")))
@@ -106,7 +111,7 @@ class ProjectInfo:
         path = self.project_dir / "selectors.yml"
         if not path.is_file():
             return None
-        data = _load_yaml(path)
+        data = load_yaml(path)
         return [str(s.get("name")) for s in data.get("selectors") or [] if isinstance(s, dict)]
 
     def check_selector(self, args: Sequence[str]) -> None:
@@ -144,14 +149,6 @@ class ProjectInfo:
             return {}, None
         outputs = entry.get("outputs") or {}
         return (outputs if isinstance(outputs, dict) else {}), entry.get("target")
-
-
-def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
@@ -231,22 +228,13 @@ def load_project(
 
 
 def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Iterable[Path] = ()) -> str:
-    """A cheap digest of the project's files (paths, sizes, mtimes): any edit changes it."""
-    skip_abs = {p.resolve() for p in skip}
+    """A cheap digest of the files dbt reads (paths, sizes, mtimes; runner/layout.py): any
+    edit changes it."""
+    skip_abs = frozenset(Path(os.path.abspath(p)) for p in skip)
     parts: list[str] = []
-    for root, dirs, files in os.walk(project_dir):
-        root_path = Path(root)
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in SKIP_DIRS and not d.startswith(".") and (root_path / d).resolve() not in skip_abs
-        )
-        for name in sorted(files):
-            # Hidden files include dbt's own .user.yml, written beside profiles.yml.
-            if name.endswith(SKIP_SUFFIXES) or name.startswith("."):
-                continue
-            st = (root_path / name).stat()
-            parts.append(f"{root_path / name}:{st.st_size}:{st.st_mtime_ns}")
-    for path in extra_files:
+    for path in [*ProjectLayout.read(project_dir).files(skip_abs), *extra_files]:
+        if path.name.endswith(SKIP_SUFFIXES):
+            continue
         try:
             st = path.stat()
             parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")

@@ -16,13 +16,13 @@ other file's checksum).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .dbt_internals import VarsHashInputs
+from .layout import ProjectLayout
 from .parse_cache import ParseStore, base_key, option_value
 from .project import load_project
 from .versions import effective_vars, var_name, vars_from_file
@@ -35,9 +35,6 @@ JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
 CODE = frozenset({".sql", ".py"})
 TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
-# Never dbt resources, at any depth; dbt's default target and log dirs only at the top.
-SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
-SKIP_TOP = frozenset({"target", "logs"})
 
 
 def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
@@ -48,14 +45,10 @@ def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
 
 
 def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
-    for root, dirs, files in os.walk(project_dir):
-        top = Path(root) == project_dir
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not (top and d in SKIP_TOP)
-                   and Path(root, d) not in skip]
-        for name in files:
-            path = Path(root, name)
-            if path.suffix in TEXT:
-                yield path
+    """The text files dbt reads from the project and its packages (runner/layout.py)."""
+    for path in ProjectLayout.read(project_dir).files(frozenset(skip)):
+        if path.suffix in TEXT:
+            yield path
 
 
 class VarUse:

@@ -69,6 +69,24 @@ def test_red_build_outcomes_per_node(rich) -> None:
     assert "Traceback" not in result.stdout and "File name too long" not in result.stdout
 
 
+def test_reports_carry_no_dbt_log_and_each_failure_is_short(rich) -> None:
+    """dbt's debug log stays in logs/dbt.log: no report carries it (pytest attaches its capture
+    to dbt's non-propagating loggers), -rA adds nothing for a passing node, and each failure's
+    report is its node's own few lines."""
+    _, result = rich
+    text = result.stdout
+    assert "file_log" not in text and "Captured log" not in text
+    sections = ("ERRORS", "FAILURES", "DATA QUALITY FAILURES")
+    blocks = re.split(r"\n=+ (?:[A-Z ]+|[a-z ]+) =+\n", text)
+    reports = [b for title, b in zip(re.findall(r"\n=+ ((?:[A-Z ]+|[a-z ]+)) =+\n", text), blocks[1:])
+               if title in sections]
+    failures = [f for block in reports for f in re.split(r"\n?_{3,} .+ _{3,}\n", block) if f.strip()]
+    assert len(failures) == 7 and max(len(f.splitlines()) for f in failures) <= 30, failures
+    passes = next(b for t, b in zip(re.findall(r"\n=+ ((?:[A-Z ]+|[a-z ]+)) =+\n", text), blocks[1:])
+                  if t == "PASSES")
+    assert not re.search(r"_{3,} .+ _{3,}", passes), passes  # no passing item has a report
+
+
 def test_package_nodes_live_under_dbt_packages(rich) -> None:
     _, result = rich
     _has(result,

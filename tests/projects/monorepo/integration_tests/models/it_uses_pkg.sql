@@ -1,0 +1,1 @@
+select id, doubled from {{ ref('pkg_doubled') }}

@@ -1,0 +1,1 @@
+select {{ this_macro_does_not_exist( }}

@@ -1,0 +1,1 @@
+import elementary_integration_helpers  # noqa: F401  (not installed: collecting this is a bug)
