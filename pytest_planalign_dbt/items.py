@@ -11,6 +11,7 @@ dbt_project.yml that defines them and follow the same rules.
 from __future__ import annotations
 
 import csv
+import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -95,6 +96,16 @@ def headline(spec: NodeSpec, outcome: NodeOutcome) -> str:
     return f"dbt {outcome.label}: {spec.kind_name} {spec.name} ({where})"
 
 
+# dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
+CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
+
+
+def _fails_on_too_few(message: str | None) -> bool:
+    """True when the test fails because its query found too few rows (``error_if: <1``)."""
+    match = CONDITION.search(message or "")
+    return bool(match) and match.group("op").startswith("<")
+
+
 def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
     """The short report: class, node, file, dbt's message, compiled SQL, fix, samples."""
     kind = outcome.kind or "unknown"
@@ -106,8 +117,10 @@ def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
         lines.extend(diff)
     else:
         lines.extend("  " + text for text in trim_message(message, 25 if result else 12))
+    expects_rows = kind == "data_quality" and _fails_on_too_few(message)
     if kind == "data_quality" and outcome.failures is not None:
-        lines.append(f"  failing rows: {outcome.failures}")
+        lines.append(f"  rows returned: {outcome.failures}, too few: the test expects rows (error_if / warn_if)"
+                     if expects_rows else f"  failing rows: {outcome.failures}")
         if result is not None and result.relation_name:
             lines.append(f"  failing rows stored in: {result.relation_name} (store_failures)")
     if kind == "transient":
@@ -117,7 +130,8 @@ def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
             lines.append(f"  compiled SQL: {result.compiled_path}")
         elif kind == "compilation":
             lines.append("  compiled SQL: not written (the node did not compile)")
-    lines.append(f"  fix: {outcome.fix}")
+    lines.append("  fix: the test's query found too few rows: check that what it tests is not empty, or "
+                 "change its error_if / warn_if" if expects_rows else f"  fix: {outcome.fix}")
     if outcome.samples:
         lines.append(f"  first {len(outcome.samples)} failing row(s):")
         lines.extend(_table(outcome.samples))

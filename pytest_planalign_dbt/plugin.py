@@ -34,6 +34,12 @@ from .session.share import SharedOutcomes
 from .session.slim import SlimNote
 
 
+# DeprecationWarnings raised inside dbt and the libraries it renders with (e.g. jinja2's
+# "invalid escape sequence" for a model's regex): the dbt CLI does not show them either.
+QUIET_DEPRECATIONS = tuple(f"ignore::DeprecationWarning:{module}" for module in
+                           ("jinja2", "dbt", "dbt_common", "dbt_adapters", "agate", "mashumaro"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The "dbt" option group and its ini twins."""
     add_options(parser)
@@ -43,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve and validate the dbt settings before anything runs; register the collector."""
     config.addinivalue_line("markers", "dbt: a dbt node collected by pytest-planalign-dbt")
+    for line in QUIET_DEPRECATIONS:  # dbt's CLI never shows them; in-process they would land on items
+        config.addinivalue_line("filterwarnings", line)
     config.addinivalue_line(
         "markers", "dbt_vars(**vars): dbt vars for this test's `dbt` and `dbt_vars` fixtures"
     )

@@ -78,6 +78,9 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         rep.dbt_kind = outcome.kind  # type: ignore[attr-defined]
         rep.dbt_hook = item.spec.is_hook  # type: ignore[attr-defined]
         rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
+        build = getattr(item.collection, "build", None)
+        if build is not None and build.result is not None:
+            rep.dbt_build_seconds = build.result.execution_time  # type: ignore[attr-defined]
         if not rep.passed:
             rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure):
@@ -103,6 +106,8 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
                if getattr(r, "dbt_status", None) is not None]
     if reports:
         took = build.result.execution_time if build is not None and build.result is not None else None
+        if took is None:  # under xdist the build ran on a worker: its reports carry the time
+            took = max((r.dbt_build_seconds for r in reports if getattr(r, "dbt_build_seconds", None)), default=None)
         terminalreporter.write_sep("-", build_line(reports, took))
     dq = terminalreporter.stats.get("dq_failed", [])
     if not dq:
@@ -134,8 +139,10 @@ def listing_line(collection: DbtCollection) -> list[str]:
     if collection.list_error is not None or nodes.listed is None:
         return []
     n = nodes.listed
+    ephemeral = len(collection.ephemeral)
+    inlined = f", {ephemeral} of them ephemeral (dbt inlines those into their children: no items)" if ephemeral else ""
     if nodes.from_cache:
-        return [f"dbt: {n} selected node(s) from the listing kept in pytest's cache (the project is "
-                "unchanged since; dbt was not started to list them)"]
+        return [f"dbt: {n} selected node(s){inlined} from the listing kept in pytest's cache (the project "
+                "is unchanged since; dbt was not started to list them)"]
     kept = "; kept in pytest's cache for the next run" if nodes.kept else ""
-    return [f"dbt: {n} selected node(s) listed by dbt ls{kept}"]
+    return [f"dbt: {n} selected node(s){inlined} listed by dbt ls{kept}"]

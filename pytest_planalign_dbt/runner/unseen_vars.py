@@ -7,8 +7,9 @@ marked as changed: dbt re-parses exactly those, and the nodes that use a macro a
 Everything else keeps its parse, which cannot depend on vars it does not read.
 
 Only when that is sure: any ``var`` that is not a call with a literal name (anywhere in the
-project or its packages), or a changed var named in YAML (dbt compares YAML by its unrendered
-text, so it would not re-render it), in ``dbt_project.yml`` or in docs, means a full parse.
+project or its packages), or a changed var read at parse time in YAML (dbt compares YAML by its
+unrendered text, so it would not re-render it; a generic test's arguments are not rendered at
+parse time: runner/yaml_vars.py), in ``dbt_project.yml`` or in docs, means a full parse.
 dbt still runs its own checks on the handed-over parse (version, profile, env vars, every
 other file's checksum).
 """
@@ -16,24 +17,21 @@ other file's checksum).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .dbt_internals import VarsHashInputs
-from .layout import ProjectLayout
+from .layout import CONFIG_FILES, ProjectLayout
 from .parse_cache import ParseStore, base_key, option_value
 from .project import load_project
 from .versions import effective_vars, var_name, vars_from_file
+from .yaml_vars import ANY_VAR, JINJA_CODE, JINJA_COMMENT, VAR_CALL, UnseenName, YamlVarUse
 
 log = logging.getLogger(__name__)
 
-ANY_VAR = re.compile(r"\bvar\b")
-JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
-JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
 CODE = frozenset({".sql", ".py"})
+YAML = frozenset({".yml", ".yaml"})
 TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
 
 
@@ -56,7 +54,10 @@ class VarUse:
 
     def __init__(self, code: dict[Path, set[str]], other: set[str]) -> None:
         self.code = code  # SQL and Python files: the var names each one reads
-        self.other = other  # names read anywhere else (YAML, docs): dbt never re-renders those
+        # Names read at parse time anywhere else (YAML, docs, dbt_project.yml): dbt compares those
+        # files by their text, so it would not render them again. Vars read only in generic tests'
+        # arguments are not among them (runner/yaml_vars.py): they shape no parse.
+        self.other = other
 
     @classmethod
     def scan(cls, project_dir: Path, skip: set[Path]) -> VarUse | None:
@@ -68,6 +69,13 @@ class VarUse:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 return None
+            if path.suffix in YAML and path.name not in CONFIG_FILES:
+                try:  # a schema file: vars in generic tests' arguments are read when tests compile
+                    other |= YamlVarUse.of(text).at_parse
+                except UnseenName:
+                    log.debug("%s reads a var by a name we cannot see: full parse", path)
+                    return None
+                continue
             if path.suffix != ".py":  # var() can only be called in Jinja; comments never run
                 text = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
             uses = len(ANY_VAR.findall(text))

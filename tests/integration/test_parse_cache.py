@@ -9,6 +9,7 @@ manifest a full parse gives for the same vars.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from pytest_planalign_dbt.runner.parse_cache import (
 from ..conftest import PROJECTS
 from ..helpers.manifests import digest
 from ..helpers.verdicts import copy_project as copy_with_packages
+from ..helpers.verdicts import dbt_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
 
@@ -35,6 +37,12 @@ SEQUENCES = {
     "example_project": [{"simulation_year": y} for y in (2025, 2026, 2027)],
     # The second set differs in a var no file reads: derived from the first, on the richest project.
     "rich": [{"red": True}, {"red": True, "stage": "events"}, {"red": False}],
+    # PlanAlign's shape: `year` in SQL and in a test's arguments, `start_year` only in a test's
+    # arguments (dbt renders those when the test compiles: the parse in memory serves), then a
+    # test's `where` config and dbt_project.yml's `+enabled` (rendered at parse time: full).
+    "yamlvars": [{"year": 2025, "start_year": 2025}, {"year": 2026, "start_year": 2025},
+                 {"year": 2026, "start_year": 2026}, {"year": 2026, "start_year": 2026, "floor_year": 2020},
+                 {"year": 2026, "start_year": 2026, "floor_year": 2020, "with_extra": False}],
 }
 
 
@@ -46,14 +54,15 @@ def parsed(runner: DbtRunner, dbt_vars: dict[str, Any]) -> dict[str, Any]:
 # Full parses a first runner makes over each sequence: one for the first vars set; after it, a
 # parse of other vars with only the files that read a changed var parsed again, except where a
 # changed var is named outside SQL (rich's `red` is read in YAML and dbt_project.yml).
-FIRST_RUN_FULL_PARSES = {"varsdag": 1, "example_project": 1, "rich": 2}
+FIRST_RUN_FULL_PARSES = {"varsdag": 1, "example_project": 1, "rich": 2, "yamlvars": 3}
 if not versions.at_least(1, 11):
     # dbt-core 1.10's partial parser fails on a changed model that a singular test refs
     # ("'SingularTestNode' object has no attribute 'attached_node'": the CLI's own partial
     # parse fails the same way) and parses fully: each of the example's years costs one.
     FIRST_RUN_FULL_PARSES["example_project"] = 3
-# Vars sets whose parse is one in memory: no file reads the vars that changed (rich's `stage`).
-SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1}
+# Vars sets whose parse is one in memory: no file reads the vars that changed (rich's `stage`),
+# or reads them only where dbt renders them when a test compiles (yamlvars' `start_year`).
+SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1, "yamlvars": 1}
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))
@@ -202,3 +211,18 @@ def test_a_listing_and_a_build_share_one_parse_and_the_build_writes_the_manifest
     assert runner.executor.parses == 1  # the listing's parse, whatever each one writes
     manifest = json.loads((project / "target" / "manifest.json").read_text())  # written as the build ends
     assert "model.minimal.scaled" in manifest["nodes"]
+
+
+def test_a_var_read_only_in_test_arguments_reaches_the_tests_sql(copy_project, tmp_path: Path) -> None:
+    """The parse in memory serves a vars set whose only change is in a test's arguments, and
+    the test compiles with the new value: dbt's own verdict, node by node."""
+    project = copy_project("yamlvars")
+    runner = DbtRunner(project, threads=1)
+    assert runner.execute_command(["build"], dbt_vars={"year": 2026, "start_year": 2025}, stream_output=False).success
+    moved = {"year": 2026, "start_year": 2027}
+    result = runner.execute_command(["build"], dbt_vars=moved, stream_output=False, retry=False)
+    assert runner.executor.parses == 1  # no parse for the second vars set
+    ours = {n.unique_id: n.status for n in result.nodes}
+    assert sorted(s for u, s in ours.items() if u.startswith("test.")) == ["fail", "pass", "pass"]
+    code, theirs = dbt_build(copy_with_packages(PROJECTS / "yamlvars", tmp_path / "cli"), "--vars", json.dumps(moved))
+    assert code == 1 and theirs == ours

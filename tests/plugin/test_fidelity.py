@@ -15,6 +15,7 @@ is skipped. Such unit tests may be "pass" in one run and "skipped" in the other.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,4 @@ def test_pytest_outcomes_follow_dbts_run_results(tmp_path: Path, pytester, run, 
         # Two workers, one DuckDB file: one elected worker built, the other read its outcomes.
         assert not any(w in stdout + result.stderr.str() for w in ("Could not set lock", "Conflicting lock"))
         assert stdout.count("dbt build:") == 1
+        assert re.search(r"dbt build: \d+ node\(s\)( and \d+ hook\(s\))? in \d+\.\ds: ", stdout), stdout[-2000:]

@@ -63,7 +63,8 @@ def test_red_build_outcomes_per_node(rich) -> None:
          "rich/models/marts/fct_revenue-daily.sql::fct_revenue-daily PASSED",
          "rich/snapshots/orders_snapshot.sql::orders_snapshot PASSED",
          "rich/models/marts/orders_incremental.sql::orders_incremental PASSED")
-    # Ephemeral models are no items; disabled ones neither.
+    # Ephemeral models are no items, and the listing line says so; disabled ones are no items either.
+    assert "2 of them ephemeral (dbt inlines those into their children: no items)" in result.stdout
     assert "::eph_enterprise" not in result.stdout and "::eph_flagged" not in result.stdout
     assert "::disabled_model" not in result.stdout
     assert "Traceback" not in result.stdout and "File name too long" not in result.stdout

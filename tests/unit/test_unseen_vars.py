@@ -113,3 +113,45 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
     assert unseen_vars.parse_from_other_vars(store, "init-3", project, project / "target", argv,
                                              {**year_one, "year": 3}) is None
     assert len(chosen) == 1
+
+
+def test_a_schema_file_reads_vars_at_parse_time_except_in_generic_tests_arguments() -> None:
+    from pytest_planalign_dbt.runner.yaml_vars import UnseenName, YamlVarUse
+
+    use = YamlVarUse.of("""
+version: 2
+sources:
+  - name: raw
+    schema: "{{ var('raw_schema') }}"
+    tables: [{name: t, data_tests: [{unique: {arguments: {column_name: "{{ var('src_arg') }}"}}}]}]
+models:
+  - name: m
+    description: "{{ var('described') }}"  # {{ var('in_a_yaml_comment') }}
+    config: {tags: ["{{ var('tag') }}"]}
+    data_tests:
+      - dbt_utils.expression_is_true:
+          arguments: {expression: "y = {{ var('simulation_year', 2025) }}"}
+          config: {where: "y > {{ var('floor') }}", severity: "{{ var('sev') }}"}
+      - relationships:
+          arguments: {to: "ref('{{ var('picked') }}')", field: id}
+    columns:
+      - name: y
+        data_tests:
+          - not_null
+          - accepted_range:
+              min_value: "{{ var('simulation_start_year') }}"
+              max_value: "{{ var('simulation_end_year') }} {# {{ var('commented') }} #}"
+              error_if: "> {{ var('threshold') }}"
+          - test_name: unique
+            name: "{{ var('custom_name') }}"
+unit_tests:
+  - name: u
+    model: m
+    given: [{input: ref('x'), rows: [{y: "{{ var('given') }}"}]}]
+""")
+    assert use.at_compile == {"src_arg", "simulation_year", "simulation_start_year", "simulation_end_year"}
+    assert use.at_parse == {"raw_schema", "described", "tag", "floor", "sev", "picked", "threshold",
+                            "custom_name", "given"}
+    assert YamlVarUse.of("models: [unclosed {{ var('y') }}").at_parse == {"y"}  # not YAML: all at parse
+    with pytest.raises(UnseenName):
+        YamlVarUse.of("models: [{name: m, description: \"{{ var(name_of_it) }}\"}]")

@@ -1,0 +1,1 @@
+select y + 1 as next_y from {{ ref('years') }}

@@ -1,0 +1,1 @@
+select {{ var('year', 2025) }} as y
