@@ -26,7 +26,7 @@ from .layout import CONFIG_FILES, ProjectLayout
 from .parse_cache import ParseStore, base_key, option_value
 from .project import load_project
 from .versions import effective_vars, var_name, vars_from_file
-from .yaml_vars import ANY_VAR, JINJA_CODE, JINJA_COMMENT, VAR_CALL, UnseenName, YamlVarUse
+from .yaml_vars import UnseenName, YamlVarUse, docs_blocks, jinja_code, reads_any, var_names
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +69,23 @@ class VarUse:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 return None
-            if path.suffix in YAML and path.name not in CONFIG_FILES:
+            if path.suffix in YAML:
                 try:  # a schema file: vars in generic tests' arguments are read when tests compile
-                    other |= YamlVarUse.of(text).at_parse
+                    yaml_use = YamlVarUse.of(text)
+                    other |= yaml_use.at_parse | (yaml_use.at_compile if path.name in CONFIG_FILES else set())
                 except UnseenName:
                     log.debug("%s reads a var by a name we cannot see: full parse", path)
                     return None
                 continue
-            if path.suffix != ".py":  # var() can only be called in Jinja; comments never run
-                text = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
-            uses = len(ANY_VAR.findall(text))
-            if not uses:
-                continue
-            if len(VAR_CALL.findall(text)) != uses:
+            try:  # var() can only be called in Jinja (outside Python models); comments never run
+                if path.suffix == ".md":
+                    text = docs_blocks(text)
+                names = var_names(text if path.suffix == ".py" else jinja_code(text))
+            except UnseenName:
                 log.debug("%s reads a var by a name we cannot see: full parse", path)
                 return None
-            names = {m.group(2) for m in VAR_CALL.finditer(text)}
+            if not names:
+                continue
             if path.suffix in CODE:
                 code[path.resolve()] = names
             else:
@@ -93,11 +94,11 @@ class VarUse:
 
     def reparse(self, changed: set[str]) -> set[Path] | None:
         """The SQL and Python files that name a changed var; None when a full parse is needed."""
-        if self.other & changed:
-            log.debug("a changed var is named outside SQL and Python (%s): full parse",
-                      ", ".join(sorted(self.other & changed)))
+        if reads_any(self.other, changed):
+            log.debug("a changed var is read at parse time outside SQL and Python (among %s): full parse",
+                      ", ".join(sorted(changed)[:5]))
             return None
-        return {path for path, names in self.code.items() if names & changed}
+        return {path for path, names in self.code.items() if reads_any(names, changed)}
 
 
 def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path]) -> set[Path] | None:

@@ -27,7 +27,12 @@ TEST_LISTS = frozenset({"data_tests", "tests"})
 ANY_VAR = re.compile(r"\bvar\b")
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([A-Za-z_][\w.-]*)\1\s*[,)]")
+VAR_CALL = re.compile(r"\bvar\s*\(\s*(['\"])([^'\"]+)\1\s*[,)]")  # any name: "dbt_date:time_zone"
+# var(name) with `{% set name = 'literal' %}` once in the same file; var('prefix_' ~ x).
+VAR_BY_NAME = re.compile(r"\bvar\s*\(\s*([A-Za-z_]\w*)\s*[,)]")
+SET_LITERAL = re.compile(r"\bset\s+([A-Za-z_]\w*)\s*=\s*(['\"])([A-Za-z_][\w.-]*)\2\s*-?%\}")
+SET_ANY = re.compile(r"\bset\s+([A-Za-z_]\w*)\s*=")
+VAR_PREFIX = re.compile(r"\bvar\s*\(\s*(['\"])([^'\"]+)\1\s*~")
 EDGES = re.compile(r"\b(ref|source)\s*\(")
 
 
@@ -35,13 +40,46 @@ class UnseenName(Exception):
     """A var read by a name that is not a literal: nothing finer than a full parse is sure."""
 
 
-def var_names(text: str) -> set[str]:
-    """The vars a Jinja text reads (comments never run); UnseenName if one is not a literal."""
-    code = "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
+DOCS_BLOCK = re.compile(r"\{%-?\s*docs\s+[\w.]+\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}", re.DOTALL)
+
+
+def docs_blocks(text: str) -> str:
+    """What dbt reads of a Markdown file: its ``{% docs %}`` blocks (the rest is never rendered)."""
+    return "\n".join(DOCS_BLOCK.findall(text))
+
+
+def jinja_code(text: str) -> str:
+    """The Jinja of a text, comments dropped (comments never run)."""
+    return "\n".join(JINJA_CODE.findall(JINJA_COMMENT.sub("", text)))
+
+
+def var_names(code: str) -> set[str]:
+    """The vars a piece of code reads: literal names; a name held by a variable that one
+    ``{% set x = 'literal' %}`` of the same file gives it; ``prefix*`` for ``var('prefix' ~ x)``.
+    UnseenName when some read is none of these."""
     names = {m.group(2) for m in VAR_CALL.finditer(code)}
-    if len(ANY_VAR.findall(code)) != len(VAR_CALL.findall(code)):
-        raise UnseenName(text[:80])
+    assigned: dict[str, list[str]] = {}
+    for m in SET_LITERAL.finditer(code):
+        assigned.setdefault(m.group(1), []).append(m.group(3))
+    sets = [m.group(1) for m in SET_ANY.finditer(code)]
+    by_name = [m.group(1) for m in VAR_BY_NAME.finditer(code)]
+    for variable in by_name:
+        if len(assigned.get(variable, ())) != 1 or sets.count(variable) != 1:
+            raise UnseenName(f"var({variable})")
+        names.add(assigned[variable][0])
+    prefixes = [m.group(2) for m in VAR_PREFIX.finditer(code)]
+    names.update(f"{prefix}*" for prefix in prefixes)
+    if len(ANY_VAR.findall(code)) != len(VAR_CALL.findall(code)) + len(by_name) + len(prefixes):
+        raise UnseenName(code[:80])
     return names
+
+
+def reads_any(names: set[str], changed: set[str]) -> bool:
+    """True when ``names`` (``prefix*`` patterns among them) read one of ``changed``."""
+    if names & changed:
+        return True
+    patterns = [n[:-1] for n in names if n.endswith("*")]
+    return any(c.startswith(p) for p in patterns for c in changed)
 
 
 class YamlVarUse:
@@ -59,14 +97,14 @@ class YamlVarUse:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
-            use.at_parse |= var_names(text)
+            use.at_parse |= var_names(jinja_code(text))
             return use
         use._walk(data, at_compile=False)
         return use
 
     def _walk(self, node: Any, at_compile: bool) -> None:
         if isinstance(node, str):
-            names = var_names(node)
+            names = var_names(jinja_code(node))
             (self.at_compile if at_compile and not EDGES.search(node) else self.at_parse).update(names)
         elif isinstance(node, list):
             for value in node:

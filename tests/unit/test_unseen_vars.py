@@ -46,8 +46,21 @@ def test_only_code_that_names_a_changed_var_is_parsed_again(tmp_path: Path) -> N
 def test_a_var_that_is_not_a_literal_call_or_is_read_in_yaml_needs_a_full_parse(tmp_path: Path) -> None:
     dynamic = _project(tmp_path / "a", {"models/x.sql": "{% set f = var %}select {{ f('year') }}"})
     assert files_to_reparse(dynamic, {"stage"}, set()) is None
-    by_name = _project(tmp_path / "b", {"models/x.sql": "select {{ var('rate_' ~ i) }}"})
-    assert files_to_reparse(by_name, {"stage"}, set()) is None
+    by_name = _project(tmp_path / "b", {"models/x.sql": "{% set r = 'rate' %}{% set r = 'x' ~ r %}select {{ var(r) }}"})
+    assert files_to_reparse(by_name, {"stage"}, set()) is None  # `r` set twice: which name is it?
+    # A name a variable holds, set once from a literal in the same file; a literal prefix.
+    held = _project(tmp_path / "e", {
+        "models/x.sql": "{% set merit_var = 'merit_budget' %}select {{ var(merit_var, none) }}",
+        "macros/seed.sql": "{% macro seed(s) %}{{ var('random_seed_' ~ s, var('random_seed', 42)) }}{% endmacro %}",
+    })
+    assert files_to_reparse(held, {"stage"}, set()) == set()
+    assert files_to_reparse(held, {"merit_budget"}, set()) == {(held / "models/x.sql").resolve()}
+    assert files_to_reparse(held, {"random_seed_hire"}, set()) == {(held / "macros/seed.sql").resolve()}
+    # Markdown: dbt renders its docs blocks only; a README's example SQL is never rendered.
+    docs = _project(tmp_path / "f", {"models/README.md": "Filter with {{ var('year') }}\n",
+                                     "models/docs.md": "{% docs d %}From {{ var('doc_year') }}{% enddocs %}"})
+    assert files_to_reparse(docs, {"year"}, set()) == set()
+    assert files_to_reparse(docs, {"doc_year"}, set()) is None
     in_yaml = _project(tmp_path / "c", {"models/s.yml": "models:\n  - name: x\n    config:\n      enabled: \"{{ var('on') }}\"\n"})
     assert files_to_reparse(in_yaml, {"on"}, set()) is None
     assert files_to_reparse(in_yaml, {"other"}, set()) == set()
