@@ -15,9 +15,11 @@ meaning, and runs dbt in-process: the parse is reused between calls.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,10 @@ from .runner import (  # noqa: F401  (re-exported under the orchestrator's names
 log = logging.getLogger(__name__)
 # The orchestrator's profile reads its DuckDB path from this env var (env_var('DATABASE_PATH')).
 DATABASE_PATH_ENV = "DATABASE_PATH"
+# The workflow stages the orchestrator's runner ran by their tag.
+STAGE_TAGS = frozenset({"EVENT_GENERATION", "STATE_ACCUMULATION", "VALIDATION", "FOUNDATION", "REPORTING"})
+NO_ENGINE = ("no model-level engine here: one dbt invocation runs a stage's independent models "
+             "in parallel on dbt's threads")
 
 
 class DbtRunner(core.DbtRunner):
@@ -71,11 +77,15 @@ class DbtRunner(core.DbtRunner):
             # A specific dbt binary only a subprocess can run.
             kwargs.setdefault("executor", "subprocess")
             kwargs.setdefault("dbt_executable", executable)
-        # The orchestrator's execute_command streamed dbt's lines unless told not to.
-        self.stream_default = bool(kwargs.pop("stream_default", True))
+        # The orchestrator's "streaming" handed lines to on_line and printed nothing: dbt's
+        # output is printed only when verbose (or stream_default=True) asks for it.
+        self.stream_default = bool(kwargs.pop("stream_default", verbose))
+        artifacts = Path(dbt_artifacts_dir).absolute() if dbt_artifacts_dir is not None else None
+        self.dbt_artifacts_dir = artifacts
         super().__init__(
             project, threads=threads if threading_enabled else 1,
-            target_path=dbt_artifacts_dir if dbt_artifacts_dir is not None else None, **kwargs,
+            target_path=artifacts / "target" if artifacts is not None else None,
+            log_path=artifacts / "logs" if artifacts is not None else None, **kwargs,
         )
         self.executable = executable
         self.verbose = verbose
@@ -89,6 +99,8 @@ class DbtRunner(core.DbtRunner):
         self.model_parallelization_memory_limit_mb = model_parallelization_memory_limit_mb
         self.stage: str | None = None
         self.year: int | None = None
+        self._work_schedule: Any = None  # the orchestrator's WorkSchedule: its run record
+        self._schedule_runner_kind = "dbt"
         if verbose:
             logging.getLogger("pytest_planalign_dbt").setLevel(logging.INFO)
 
@@ -106,6 +118,21 @@ class DbtRunner(core.DbtRunner):
     @target_path.setter
     def target_path(self, value: Path | None) -> None:
         self._artifacts_dir = value
+
+    @property  # type: ignore[override]
+    def log_path(self) -> Path:
+        """Where dbt writes dbt.log (``dbt_artifacts_dir/logs``, else the project's logs/)."""
+        info = getattr(self, "info", None)  # None while the core constructor is still running
+        return self._log_dir or (info.layout.log_path if info is not None else None)  # type: ignore[return-value]
+
+    @log_path.setter
+    def log_path(self, value: Path | None) -> None:
+        self._log_dir = value
+
+    def configure_work_schedule(self, schedule: Any, *, runner_kind: str = "dbt") -> None:
+        """Attach the orchestrator's run record: every call is recorded in it, as its runner did."""
+        self._work_schedule = schedule
+        self._schedule_runner_kind = runner_kind
 
     def set_schedule_context(self, stage: str | None = None, year: int | None = None) -> None:
         """The stage and year of the calls that follow (they label the log lines)."""
@@ -128,12 +155,26 @@ class DbtRunner(core.DbtRunner):
     ) -> DbtResult:
         """The orchestrator's call: closes its own DuckDB connections first, as it did."""
         __tracebackhide__ = True
+        if self._work_schedule is not None:
+            args = command_args.split() if isinstance(command_args, str) else command_args
+            self._work_schedule.record(
+                command=" ".join(str(a) for a in args), stage=self.stage,
+                year=simulation_year if simulation_year is not None else self.year,
+                runner_kind=self._schedule_runner_kind)
         self._close_foreign_connections()
         if self.stage or self.year:
             description = f"[{self.stage or '-'} {self.year or '-'}] {description}"
-        stream = self.stream_default if stream_output is None else stream_output
+        # The orchestrator's stream_output chose how its subprocess ran; neither printed.
+        stream = self.stream_default if stream_output is None else (stream_output and self.stream_default)
+        raise_on_error = kwargs.pop("raise_on_error", kwargs.get("retry", True))
         result = super().execute_command(command_args, description, simulation_year, dbt_vars, stream, on_line,
-                                         **kwargs)
+                                         raise_on_error=False, **kwargs)
+        if isinstance(result.error, core.DbtSelectionError):
+            # The orchestrator's runner: a selection that matches nothing is dbt's exit 0.
+            log.warning("%s: %s", description, result.error.dbt_message)
+            result = dataclasses.replace(result, success=True, return_code=0, error=None)
+        if not result.success and raise_on_error and result.error is not None:
+            raise result.error
         if log_performance:
             log.info("%s: %.1fs with %s thread(s)", description, result.execution_time, self.threads)
         return result
@@ -150,6 +191,55 @@ class DbtRunner(core.DbtRunner):
         kwargs.setdefault("description", f"Running models tagged {tag}")
         return self.execute_command(["run", "--select", f"tag:{tag}"], simulation_year=simulation_year,
                                     threads=threads, **kwargs)
+
+    def run_stage_models(self, stage: str, simulation_year: int, threads: int | None = None,
+                         **kwargs: Any) -> list[DbtResult]:
+        """One call per workflow stage, as the orchestrator's runner mapped them: the tagged
+        stages by tag, INITIALIZATION as ``staging.*``, REPORTING as ``tag:REPORTING``, any other
+        name as a tag."""
+        if stage == "INITIALIZATION":
+            return [self.execute_command(["run", "--select", "staging.*"], simulation_year=simulation_year,
+                                         threads=threads, **kwargs)]
+        if stage not in STAGE_TAGS:
+            log.warning("unknown stage %r: running it as a tag", stage)
+        return [self.run_models_by_tag(stage, simulation_year, threads=threads, **kwargs)]
+
+    def run_models_with_smart_parallelization(
+        self, models: Sequence[str], *, stage_name: str = "unknown", simulation_year: int,
+        dbt_vars: Mapping[str, Any] | None = None, enable_conditional_parallelization: bool = False,
+        execution_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The models of a stage in one dbt invocation (dbt's threads run the independent ones
+        at once), answered in the shape of the orchestrator's sequential fallback."""
+        started = time.monotonic()
+        results = self.run_models(list(models), parallel=True, simulation_year=simulation_year,
+                                  dbt_vars=dict(dbt_vars or {}), retry=False, raise_on_error=False)
+        by_model = dict(zip(models, results))
+        errors = [f"Model {m} failed with code {r.return_code}" for m, r in by_model.items() if not r.success]
+        return {"success": not errors, "model_results": by_model, "execution_time": time.monotonic() - started,
+                "parallelism_achieved": self.threads or 1, "resource_usage": {}, "errors": errors}
+
+    def get_parallelization_info(self) -> dict[str, Any]:
+        """No model-level engine of its own: dbt's threads parallelise within one invocation."""
+        return {"available": False, "reason": NO_ENGINE, "fallback_mode": "dbt threads",
+                "configuration": {"max_workers": self.model_parallelization_max_workers,
+                                  "memory_limit_mb": self.model_parallelization_memory_limit_mb,
+                                  "threading_mode": self.threading_mode, "dbt_threads": self.threads}}
+
+    def validate_stage_for_parallelization(self, stage_models: Sequence[str]) -> dict[str, Any]:
+        return {"parallelizable": False, "reason": NO_ENGINE}
+
+    def enable_parallelization(self, max_workers: int | None = None, memory_limit_mb: float | None = None) -> bool:
+        """False, as the orchestrator's runner answered without its engine: dbt's threads do it."""
+        if max_workers is not None:
+            self.model_parallelization_max_workers = max_workers
+        if memory_limit_mb is not None:
+            self.model_parallelization_memory_limit_mb = memory_limit_mb
+        log.warning("model-level parallelization: %s", NO_ENGINE)
+        return False
+
+    def disable_parallelization(self) -> None:
+        self.enable_model_parallelization = False
 
     def _close_foreign_connections(self) -> None:
         """The orchestrator's own DuckDB connections share this process's DuckDB instance (and
