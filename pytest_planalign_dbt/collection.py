@@ -165,7 +165,7 @@ class DbtCollection:
         self.build = SessionBuild(
             self._runner(), specs, dbt_vars=self.settings.merged_vars(),
             selection=[] if reference else self.selection_args(), full_refresh=self.settings.full_refresh,
-            extra_args=defer,
+            extra_args=defer, ephemeral=self.ephemeral,
             threads=self.settings.threads,
             on_line=self.lines.put if self.settings.stream else None,
             share=self._share(),

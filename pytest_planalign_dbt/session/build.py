@@ -169,6 +169,10 @@ class NodeOutcome:
         if self.result is None and self.build_fix:
             return self.build_fix
         result = self.result
+        if result is not None and result.ephemeral_parent and self.upstream_failures and not self.build_error:
+            ephemeral = result.ephemeral_parent.split(".")[-1]
+            return (f"fix upstream {', '.join(self.upstream_failures)}: dbt skipped what ephemeral model "
+                    f"{ephemeral} reads, so it could not inline it here ({ephemeral} itself has no error)")
         return suggest_fix(
             self.kind or "unknown", self.message, result.compiled_path if result else None,
             result.resource_type if result else None, result.name if result else None,
@@ -205,8 +209,11 @@ class SessionBuild:
         on_line: Callable[[str], Any] | None = None,
         share: Share | None = None,
         extra_args: Sequence[str] = (),
+        ephemeral: Sequence[NodeSpec] = (),
     ) -> None:
         self.runner = runner
+        # dbt never runs ephemeral models, but they are edges of the DAG: why a node was skipped.
+        self.ephemeral = list(ephemeral)
         self.extra_args = list(extra_args)  # e.g. --defer --state DIR (Slim CI)
         self.share = share
         self.is_builder = False
@@ -340,7 +347,7 @@ class SessionBuild:
     def _finish(self, result: DbtResult, ids: list[str]) -> None:
         by_id = {n.unique_id: n for n in (*result.nodes, *result.hooks)}
         stopped_by = result.error.kind if result.error is not None and result.error.kind == "timeout" else None
-        graph = graph_of(list(self.specs.values()))
+        graph = graph_of([*self.specs.values(), *self.ephemeral])
         failed = {uid: f"{_kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
         for uid in ids:
             node = by_id.get(uid)
@@ -352,6 +359,9 @@ class SessionBuild:
                 # The ephemeral model's own error is only in dbt's lines.
                 outcome.build_error = failure_block(result.stdout.splitlines(),
                                                     node.ephemeral_parent.split(".")[-1]) or None
+                if outcome.build_error is None:
+                    # The ephemeral model has no error of its own: dbt skipped what it reads.
+                    outcome.upstream_failures = graph.why_skipped(node.ephemeral_parent, failed)
             elif node.status == "skipped":
                 outcome.upstream_failures = graph.why_skipped(uid, failed)
             if node.status == "fail" and node.resource_type == "test":

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+
+from tests.helpers.verdicts import copy_project as copy_with_packages
 
 pytestmark = pytest.mark.integration
 
@@ -155,3 +158,20 @@ def test_example_project_unit_tests_pass(dbt_project, run) -> None:
         "*unit_tests.yml::hires_replace_leavers_and_grow PASSED*",
         "*unit_tests.yml::promotions_skip_leavers_and_the_top_level PASSED*",
     ])
+
+
+def test_a_node_behind_an_ephemeral_model_that_compiled_names_the_failed_ancestor(pytester, run) -> None:
+    """dbt says "caused by compilation error in referenced ephemeral model" also when the
+    ephemeral model compiled and only what it reads was skipped (PlanAlign: a data test upstream
+    failed; here, in a fresh database, the model upstream fails): the report names that node, not
+    an error nobody printed."""
+    pytester.makeini("[pytest]\n")
+    project = copy_with_packages(Path(__file__).parents[1] / "projects" / "rich", pytester.path)
+    (project / "models" / "marts" / "eph_ranked.sql").write_text(
+        "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('customer_rank') }}\n")
+    (project / "models" / "marts" / "ranked_top.sql").write_text("select * from {{ ref('eph_ranked') }}\n")
+    result = run("--dbt-project-dir=rich", "--dbt-select=customer_orders+", "--dbt-threads=1")
+    text = result.stdout.str()
+    assert "rich/models/marts/ranked_top.sql::ranked_top" in text and "its error is above" not in text
+    assert ("fix: fix upstream model customer_orders (execution): dbt skipped what ephemeral model eph_ranked "
+            "reads, so it could not inline it here (eph_ranked itself has no error)") in text
