@@ -44,7 +44,7 @@ RATES = 130
 EMPLOYEES = 400
 
 
-def generate(dest: Path, chains: int, depth: int) -> int:
+def generate(dest: Path, chains: int, depth: int, yaml_vars: bool = False) -> int:
     """Write the project; return its number of models."""
     (dest / "models").mkdir(parents=True)
     (dest / "seeds").mkdir()
@@ -122,7 +122,10 @@ def generate(dest: Path, chains: int, depth: int) -> int:
             "        data_tests: [not_null, positive]",
         ]
         if m.startswith(("int_c", "fct_")):
-            lines += ["      - name: simulation_year", "        data_tests: [not_null]"]
+            # --yaml-vars, as PlanAlign's YAML: the year in a test's arguments, the start year in its where.
+            year_test = (", {year_at_most: {arguments: {year: \"{{ var('simulation_year') }}\"},"
+                         " config: {where: \"simulation_year >= {{ var('start_year') }}\"}}}" if yaml_vars else "")
+            lines += ["      - name: simulation_year", f"        data_tests: [not_null{year_test}]"]
         if m.startswith("int_c"):
             lines += ["      - name: employee_id",
                       "        data_tests: [{relationships: {arguments: {to: ref('stg_census'), field: employee_id}}}]"]
@@ -131,6 +134,8 @@ def generate(dest: Path, chains: int, depth: int) -> int:
     (dest / "macros" / "tests.sql").write_text(
         "{% test min_rows(model) %}\nselect 1 as n from (select count(*) as c from {{ model }}) where c < 1\n{% endtest %}\n"
         "{% test positive(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} <= 0\n{% endtest %}\n"
+        "{% test year_at_most(model, column_name, year) %}\nselect * from {{ model }} where {{ column_name }} > {{ year }}\n"
+        "{% endtest %}\n"
     )
     return len(models)
 
@@ -216,12 +221,14 @@ def main() -> None:
     parser.add_argument("--years", type=int, nargs="+", default=[2, 5])
     parser.add_argument("--chains", type=int, default=14)
     parser.add_argument("--depth", type=int, default=9)
+    parser.add_argument("--yaml-vars", action="store_true",
+                        help="the YAML reads simulation_year in test arguments and start_year in a test's where")
     parser.add_argument("--validate", choices=["state", "all"], default="state",
                         help="the validation stage's tests: the state models' (default) or all")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="planalign-shape-"))
     source = work / "source"
-    n_models = generate(source, args.chains, args.depth)
+    n_models = generate(source, args.chains, args.depth, args.yaml_vars)
     print(f"project: {n_models} models, {count_tests(source)} data tests, {RATES + 3} vars")
     rows = []
     for years in args.years:
@@ -239,6 +246,7 @@ def main() -> None:
         print(rows[-1], flush=True)
     lines = [
         f"PlanAlign-shaped project: {n_models} models, {count_tests(source)} data tests, {RATES + 3} vars;"
+        f"{' YAML reads the year in test arguments;' if args.yaml_vars else ''}"
         f" validation runs {args.validate} tests; {machine()}; {date.today()}",
         "",
         "| years | dbt calls | old way (subprocess per call) | DbtRunner, first run | ratio |"
@@ -252,7 +260,8 @@ def main() -> None:
             f" {first['full_parses']} / {repeated['full_parses']} | {'yes' if same else 'NO'} |"
         )
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"planalign_shape_{args.validate}.md").write_text("\n".join(lines) + "\n")
+    suffix = "_yaml_vars" if args.yaml_vars else ""
+    (RESULTS / f"planalign_shape_{args.validate}{suffix}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     shutil.rmtree(work, ignore_errors=True)
 
