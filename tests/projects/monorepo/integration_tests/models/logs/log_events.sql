@@ -1,0 +1,1 @@
+select id, 'logged' as what from {{ ref('it_uses_pkg') }}
