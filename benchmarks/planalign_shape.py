@@ -123,7 +123,7 @@ def generate(dest: Path, chains: int, depth: int, yaml_vars: bool = False) -> in
         ]
         if m.startswith(("int_c", "fct_")):
             # --yaml-vars, as PlanAlign's YAML: the year in a test's arguments, the start year in its where.
-            year_test = (", {year_at_most: {arguments: {year: \"{{ var('simulation_year') }}\"},"
+            year_test = (", {year_present: {arguments: {year: \"{{ var('simulation_year') }}\"},"
                          " config: {where: \"simulation_year >= {{ var('start_year') }}\"}}}" if yaml_vars else "")
             lines += ["      - name: simulation_year", f"        data_tests: [not_null{year_test}]"]
         if m.startswith("int_c"):
@@ -134,8 +134,8 @@ def generate(dest: Path, chains: int, depth: int, yaml_vars: bool = False) -> in
     (dest / "macros" / "tests.sql").write_text(
         "{% test min_rows(model) %}\nselect 1 as n from (select count(*) as c from {{ model }}) where c < 1\n{% endtest %}\n"
         "{% test positive(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} <= 0\n{% endtest %}\n"
-        "{% test year_at_most(model, column_name, year) %}\nselect * from {{ model }} where {{ column_name }} > {{ year }}\n"
-        "{% endtest %}\n"
+        "{% test year_present(model, column_name, year) %}\nselect 1 as missing from (select count(*) as c from"
+        " {{ model }} where {{ column_name }} = {{ year }}) where c = 0\n{% endtest %}\n"
     )
     return len(models)
 

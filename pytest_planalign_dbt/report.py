@@ -8,7 +8,6 @@ reads the same serially and under ``-n``.
 from __future__ import annotations
 
 from collections import Counter
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure, headline
 from .options import DbtSettings, describe
 from .runner.project import load_project, resolve_profiles_dir
+from .runner.versions import installed
 
 if TYPE_CHECKING:
     from .session.build import SessionBuild
@@ -26,10 +26,7 @@ HEADER_VARS = 5
 
 
 def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
+    return installed(name) or "not installed"
 
 
 def header(settings: DbtSettings | None, verbose: int = 0) -> list[str]:

@@ -23,11 +23,11 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from ..runner.unseen_vars import text_files
+from ..runner.versions import installed
 from .build import NodeSpec
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,7 @@ ANY_ENV_VAR = re.compile(r"\benv_var\b")
 
 
 def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "-"
+    return installed(name) or "-"
 
 
 def listing_key(fingerprint: str, adapter: str | None, parts: Mapping[str, Any],
