@@ -94,7 +94,7 @@ class DbtRunner(RunnerQueries):
                 f"{', '.join(self.info.targets())}"
             )
         if executor == "inprocess" or dbt_executable is None:
-            check_engine()
+            check_engine(require_core=executor == "inprocess")
         if self.env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
             raise DbtConfigError(
                 f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "

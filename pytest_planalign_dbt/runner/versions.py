@@ -67,8 +67,10 @@ def v2_engine() -> str | None:
     return None
 
 
-def check_engine() -> None:
-    """Refuse, before anything runs, a dbt this runner cannot drive in this process."""
+def check_engine(require_core: bool = True) -> None:
+    """Refuse, before anything runs, a dbt this runner cannot drive (``require_core=False``: a
+    subprocess may find dbt-core on PATH, outside this environment; only the v2 engine here is
+    refused)."""
     engine = v2_engine()
     if engine is not None:
         raise DbtConfigError(
@@ -77,6 +79,8 @@ def check_engine() -> None:
             f"\"{SUPPORTED_TEXT}\" in this environment (keep the v2 CLI in a virtualenv of its own)"
         )
     core = dbt_core()
+    if not core and not require_core:
+        return
     if not core:
         raise DbtConfigError(f"dbt-core is not installed here: pip install \"{SUPPORTED_TEXT}\" dbt-duckdb")
     if not SUPPORTED[0] <= core[:2] < SUPPORTED[1]:

@@ -57,6 +57,11 @@ def test_the_runner_refuses_the_v2_engine_before_anything_runs(monkeypatch) -> N
         DbtRunner(EXAMPLE)
     # A subprocess runner given its own dbt executable is not judged by this environment.
     assert DbtRunner(EXAMPLE, executor="subprocess", dbt_executable="/opt/dbt1/bin/dbt").executor
+    # Without dbt-core here, a subprocess runner may still find one on PATH; in-process cannot.
+    _installed(monkeypatch, {})
+    assert DbtRunner(EXAMPLE, executor="subprocess").executor
+    with pytest.raises(DbtConfigError, match="dbt-core is not installed here"):
+        DbtRunner(EXAMPLE)
 
 
 @pytest.mark.parametrize(("core", "hint"), [
