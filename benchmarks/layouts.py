@@ -17,13 +17,12 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, write_results
+from _common import ROOT, timed, write_results
 
 MONOREPO = ROOT / "tests" / "projects" / "monorepo"
 
@@ -41,14 +40,8 @@ def _dbt() -> str:
 
 
 def _run(cmd: list[str], cwd: Path) -> float:
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    env.setdefault("DBT_PROFILES_DIR", str(cwd))
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} in {cwd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
-    return elapsed
+    """``timed``, with the project's own profiles.yml unless DBT_PROFILES_DIR says otherwise."""
+    return timed(cmd, cwd, {"DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(cwd))})
 
 
 def measure(project: Path, runs: int, target: list[str]) -> str:

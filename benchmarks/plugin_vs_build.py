@@ -9,24 +9,11 @@ Both run as fresh processes on the same copy of the project, alternating
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from _common import fresh_example, machine, summary
-
-
-def timed(cmd: list[str], cwd: Path) -> float:
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return elapsed
+from _common import fresh_example, machine, summary, timed
 
 
 def main() -> None:

@@ -153,7 +153,7 @@ class NodeLister:
         specs = [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
         self.listed = len(specs)
         if cache is not None and key is not None:
-            skip = {runner.artifacts_path, self.project_dir / "logs"}
+            skip = {p for p in (runner.artifacts_path, runner.log_path) if p is not None}
             names = env_var_names(self.project_dir, [self._profiles_file()], skip)
             if names is not None:
                 cache.put(key, specs, names, runner.env)

@@ -107,6 +107,12 @@ class XdistHooks:
             for line in SlimNote.from_json(note).lines(terminalreporter.config.option.verbose):
                 terminalreporter.write_line(line)
 
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """The building worker's build time, for the controller's build line."""
+        seconds = getattr(node, "workeroutput", {}).get(reporting.BUILD_SECONDS)
+        if seconds is not None:
+            node.config.stash[reporting.BUILD_SECONDS_KEY] = seconds
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         note = SharedOutcomes.note(self.shared) if self.shared is not None else None
         if note is not None and note["nothing_changed"] and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -171,6 +177,9 @@ class CollectionHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         self.collection.close(interrupted)
+        build, workeroutput = self.collection.build, getattr(session.config, "workeroutput", None)
+        if workeroutput is not None and build is not None and build.is_builder and build.result is not None:
+            workeroutput[reporting.BUILD_SECONDS] = build.result.execution_time  # to the controller
         if not interrupted:
             self.collection.nodes.keep_reference(self.collection.build)
         slim = self.collection.nodes.slim

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .session.build import SessionBuild
     from .collection import DbtCollection
 
+# The build's wall time, sent by the xdist worker that built (its ``workeroutput``).
+BUILD_SECONDS = "planalign_dbt_build_seconds"
+BUILD_SECONDS_KEY = pytest.StashKey[float]()
 # How many vars the header lists before it summarises (all of them under -v).
 HEADER_VARS = 5
 
@@ -75,9 +78,6 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         rep.dbt_kind = outcome.kind  # type: ignore[attr-defined]
         rep.dbt_hook = item.spec.is_hook  # type: ignore[attr-defined]
         rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
-        build = getattr(item.collection, "build", None)
-        if build is not None and build.result is not None:
-            rep.dbt_build_seconds = build.result.execution_time  # type: ignore[attr-defined]
         if not rep.passed:
             rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure):
@@ -103,8 +103,8 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
                if getattr(r, "dbt_status", None) is not None]
     if reports:
         took = build.result.execution_time if build is not None and build.result is not None else None
-        if took is None:  # under xdist the build ran on a worker: its reports carry the time
-            took = max((r.dbt_build_seconds for r in reports if getattr(r, "dbt_build_seconds", None)), default=None)
+        if took is None:  # under xdist the build ran on a worker, which sent its time as it ended
+            took = terminalreporter.config.stash.get(BUILD_SECONDS_KEY, None)
         terminalreporter.write_sep("-", build_line(reports, took))
     dq = terminalreporter.stats.get("dq_failed", [])
     if not dq:
