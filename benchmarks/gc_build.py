@@ -33,7 +33,7 @@ from synth import generate
 ONE_BUILD = textwrap.dedent("""
     import gc, json, resource, sys, time
     from pytest_planalign_dbt import DbtRunner
-    from pytest_planalign_dbt.runner import heap
+    from pytest_planalign_dbt.runner.parse import heap
     if sys.argv[2] == "off":
         heap.FrozenHeap.__enter__ = lambda self: self
         heap.FrozenHeap.freeze_new = lambda self: None

@@ -39,7 +39,6 @@ import time
 from pathlib import Path
 
 import psutil
-
 from _common import RESULTS, ROOT, fresh_example, write_results
 from synth import generate
 

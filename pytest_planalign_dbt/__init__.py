@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-from .runner import (
-    DbtCommandError,
-    DbtCompilationError,
-    DbtConfigError,
-    DbtDataQualityError,
-    DbtError,
-    DbtExecutionError,
-    DbtResult,
-    DbtRunner,
-    DbtSelectionError,
-    DbtTimeoutError,
-    DbtTransientError,
-    DbtUnitTestError,
-    NodeResult,
-    ProgressEvent,
-    RetryPolicy,
-    classify_dbt_error,
-    retry_with_backoff,
-)
+from . import runner
+from .runner import *  # noqa: F403  (the public names are the runner core's; listed once, there)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError", "DbtError",
-    "DbtExecutionError", "DbtResult", "DbtRunner", "DbtSelectionError", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
-    "NodeResult", "ProgressEvent", "RetryPolicy", "__version__", "classify_dbt_error",
-    "retry_with_backoff",
-]
+__all__ = [*runner.__all__, "__version__"]

@@ -20,17 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from .session import envguard
-from .session.build import NodeOutcome, NodeSpec, SessionBuild, topological
-from .lister import NodeLister
-from .regression import golden_verdict
-from .session.golden import Table
 from .factory import make_runner
 from .items import DbtFile, DbtItem
+from .lister import NodeLister
 from .options import DbtSettings
+from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner
 from .runner.versions import wildcard_hint
+from .session import envguard
+from .session.build import SessionBuild
+from .session.nodes import NodeOutcome, NodeSpec, topological
 from .session.share import SharedOutcomes
+from .session.slim import slim_exit_status
+from .xdist import send_build_seconds, worker_share
 
 
 class DbtCollection:
@@ -205,10 +207,7 @@ class DbtCollection:
             return self.project_dir.name
 
     def _share(self) -> SharedOutcomes | None:
-        workerinput = getattr(self.config, "workerinput", None)
-        if workerinput is None or "planalign_dbt" not in workerinput:
-            return None
-        return SharedOutcomes(workerinput["planalign_dbt"]["shared"], workerinput.get("workerid", "gw?"))
+        return worker_share(self.config)
 
     # -- the build ---------------------------------------------------------------------------
 
@@ -244,17 +243,11 @@ class DbtCollection:
             raise
 
     def golden_failure(self, item: DbtItem) -> str | None:
-        """A built model with ``meta: {golden: {key: [...]}}``: its rows against
-        ``golden/<name>.jsonl`` beside its file, once the build is done (regression.py)."""
+        """A built model with ``meta: {golden: ...}``: its rows against its golden file, once
+        the build is done (regression.py)."""
         self.wait_for_build(item.session)
-        spec = item.spec
-        runner = self._runner()
-        try:
-            actual = Table.from_rows(runner.rows(spec.item_name, dbt_vars=self.settings.merged_vars()), list(spec.golden))
-        except (ValueError, DbtError) as exc:
-            return f"dbt regression: {spec.kind_name} {spec.name}: {str(exc).splitlines()[0]}"
-        path = item.path.parent / "golden" / f"{spec.item_name}.jsonl"
-        return golden_verdict(actual, path, spec.name, list(spec.golden), self.settings.regen, item)
+        return node_golden_failure(item, item.spec, self._runner(), self.settings.merged_vars(),
+                                   self.settings.regen)
 
     def wait_for_build(self, session: pytest.Session) -> None:
         """Build the collected nodes before a test changes the same database (fixtures)."""
@@ -287,6 +280,23 @@ class DbtCollection:
         if self._guarded:
             envguard.uninstall()
             self._guarded = False
+
+    def summary_lines(self, verbose: int) -> list[str]:
+        """Where the node list came from, and what Slim CI left out (after "collected N items")."""
+        if self.list_error is not None:
+            return []
+        return self.nodes.summary_lines(len(self.ephemeral), verbose)
+
+    def finish_session(self, interrupted: bool, exitstatus: int) -> int:
+        """Wind the build down; keep a green run as Slim CI's next reference; the exit status."""
+        self.close(interrupted)
+        build = self.build
+        if build is not None and build.is_builder and build.result is not None:
+            send_build_seconds(self.config, build.result.execution_time)  # to the xdist controller
+        if not interrupted:
+            self.nodes.keep_reference(build)
+        slim = self.nodes.slim
+        return slim_exit_status(slim.nothing_changed, exitstatus) if slim is not None else exitstatus
 
     def release(self) -> None:
         """The session is over: the parse in memory goes before pytest's last collections of

@@ -25,9 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from . import runner as core
-from .runner.command import validate_threads
-from .runner.errors import DbtCommandError
-from .runner.subproc import default_dbt_executable
 from .runner import (  # noqa: F401  (re-exported under the orchestrator's names)
     DbtCompilationError,
     DbtDataQualityError,
@@ -38,6 +35,9 @@ from .runner import (  # noqa: F401  (re-exported under the orchestrator's names
     classify_dbt_error,
     retry_with_backoff,
 )
+from .runner.command import validate_threads
+from .runner.executors.subprocess import default_dbt_executable
+from .runner.failures.errors import DbtCommandError
 
 log = logging.getLogger(__name__)
 # The orchestrator's profile reads its DuckDB path from this env var (env_var('DATABASE_PATH')).

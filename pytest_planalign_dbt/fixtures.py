@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from .factory import make_runner
 from .collection import COLLECTION_KEY
+from .factory import make_runner
 from .options import SETTINGS_KEY, DbtSettings
 from .regression import DbtRegression
 from .runner import DbtResult, DbtRunner

@@ -19,10 +19,23 @@ from .options import DbtSettings
 from .runner import DbtRunner
 from .runner.dbt_internals import write_manifest
 from .runner.versions import effective_vars
-from .session.build import NodeSpec, SessionBuild
-from .session.listing import ListingCache, env_var_names, listing_key, specs_from_json, specs_to_json
+from .session.build import SessionBuild
+from .session.listing import (
+    ListingCache,
+    env_var_names,
+    listing_key,
+    specs_from_json,
+    specs_to_json,
+)
+from .session.nodes import NodeSpec
 from .session.share import SharedOutcomes
-from .session.slim import Reference, ReferenceStore, SlimNote, profile_digest, reference_key
+from .session.slim import (
+    Reference,
+    ReferenceStore,
+    SlimNote,
+    profile_digest,
+    reference_key,
+)
 
 
 class NodeLister:
@@ -160,3 +173,16 @@ class NodeLister:
                 self.kept = True
         return specs
 
+    def summary_lines(self, ephemeral: int, verbose: int) -> list[str]:
+        """Where the selected nodes came from (dbt's ls, or the listing kept in pytest's cache),
+        then what Slim CI left out and why."""
+        slim = self.slim.lines(verbose) if self.slim else []
+        if self.listed is None:
+            return slim
+        inlined = (f", {ephemeral} of them ephemeral (dbt inlines those into their children: no items)"
+                   if ephemeral else "")
+        if self.from_cache:
+            return [f"dbt: {self.listed} selected node(s){inlined} from the listing kept in pytest's cache "
+                    "(the project is unchanged since; dbt was not started to list them)", *slim]
+        kept = "; kept in pytest's cache for the next run" if self.kept else ""
+        return [f"dbt: {self.listed} selected node(s){inlined} listed by dbt ls{kept}", *slim]

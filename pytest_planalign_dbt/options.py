@@ -7,6 +7,7 @@ from "given the default", and each resolved value remembers where it came from.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,18 +16,19 @@ from typing import Any
 
 import pytest
 
-from .runner.command import parse_vars_text, validate_simulation_year, validate_threads, vars_json
-from .runner.errors import DbtCommandError
-from .runner.project import SECRET_NAME
+from . import values
+from .runner.command import (
+    parse_vars_text,
+    vars_json,
+)
+from .runner.failures.errors import DbtCommandError
+from .runner.secrets import SECRET_NAME
 
-EXECUTORS = ("inprocess", "subprocess")
 METAVARS = {
     "path": "DIR", "str": "NAME", "selectors": "SELECTORS", "vars": "VARS", "int": "YEAR",
     "threads": "N", "retries": "N", "seconds": "SECONDS", "delay": "SECONDS",
     "executor": "{inprocess,subprocess}",
 }
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -177,65 +179,9 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def _converter(opt: Opt, base: Path) -> Callable[[str], Any]:
-    def path(text: str) -> Path:
-        p = Path(text).expanduser()
-        return p if p.is_absolute() else (base / p)
-
-    def selectors(text: str) -> tuple[str, ...]:
-        parts = tuple(text.split())
-        if not parts:
-            raise ValueError("give at least one selector, e.g. 'int_*'")
-        return parts
-
-    def boolean(text: str) -> bool:
-        low = text.strip().lower()
-        if low in TRUE:
-            return True
-        if low in FALSE:
-            return False
-        raise ValueError(f"use true or false, got {text!r}")
-
-    def retries(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"must be a whole number >= 0, got {text!r}") from None
-        if value < 0:
-            raise ValueError(f"must be >= 0, got {value}")
-        return value
-
-    def duration(text: str, zero_ok: bool) -> float:
-        bound = ">= 0" if zero_ok else "> 0"
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not (value >= 0 if zero_ok else value > 0):  # also refuses nan
-            raise ValueError(f"must be a number of seconds {bound}, got {text!r}")
-        return value
-
-    def executor(text: str) -> str:
-        if text not in EXECUTORS:
-            raise ValueError(f"must be one of {', '.join(EXECUTORS)}, got {text!r}")
-        return text
-
-    def integer(text: str) -> int:
-        try:
-            return validate_simulation_year(int(text))
-        except ValueError:
-            raise ValueError(f"must be a whole number such as 2025, got {text!r}") from None
-
-    def non_empty(text: str) -> str:
-        if not text.strip():
-            raise ValueError("must not be empty")
-        return text.strip()
-
-    return {
-        "path": path, "str": non_empty, "selectors": selectors, "vars": parse_vars_text,
-        "int": integer, "threads": lambda t: validate_threads(t, "threads"), "retries": retries,
-        "seconds": lambda t: duration(t, False), "delay": lambda t: duration(t, True),
-        "bool": boolean, "executor": executor,
-    }[opt.kind]
+    if opt.kind == "path":
+        return functools.partial(values.path, base=base)
+    return values.CONVERTERS[opt.kind]
 
 
 def _raw_values(config: pytest.Config, opt: Opt, environ: Mapping[str, str]) -> tuple[Any, str, Path]:

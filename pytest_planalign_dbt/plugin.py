@@ -6,8 +6,6 @@ collection.py (nodes, files, the build), report.py (what reports say).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -28,11 +26,14 @@ from .fixtures import (  # noqa: F401  (fixtures)
 )
 from .items import DbtItem
 from .logcapture import keep_dbt_out_of_capture
+from .options import (
+    SETTINGS_KEY,
+    add_options,
+    check_rootdir,
+    resolve_settings,
+)
 from .regression import written_summary
-from .options import SETTINGS_KEY, DbtSettings, add_options, check_rootdir, resolve_settings
-from .session.share import SharedOutcomes
-from .session.slim import SlimNote
-
+from .xdist import XdistHooks, worker_settings
 
 # DeprecationWarnings raised inside dbt and the libraries it renders with (e.g. jinja2's
 # "invalid escape sequence" for a model's regex): the dbt CLI does not show them either.
@@ -54,15 +55,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "dbt_vars(**vars): dbt vars for this test's `dbt` and `dbt_vars` fixtures"
     )
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None and "planalign_dbt" in workerinput:
-        # An xdist worker: the controller resolved the settings; use exactly those.
-        settings = DbtSettings.from_json(workerinput["planalign_dbt"]["settings"])
-    else:
+    # An xdist worker uses exactly the settings the controller resolved.
+    settings = worker_settings(config)
+    if settings is None:
         settings = resolve_settings(config)
         check_rootdir(config, settings)
     config.stash[SETTINGS_KEY] = settings
-    if config.pluginmanager.hasplugin("xdist") and workerinput is None:
+    if config.pluginmanager.hasplugin("xdist") and getattr(config, "workerinput", None) is None:
         config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:
         collection = DbtCollection(config, settings)
@@ -87,42 +86,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return reporting.header(config.stash.get(SETTINGS_KEY, None), config.option.verbose)
 
 
-class XdistHooks:
-    """Controller side of pytest-xdist: settings and the shared build dir go to workers."""
-
-    def __init__(self, settings: DbtSettings) -> None:
-        self.settings = settings
-        self.shared: str | None = None
-
-    def pytest_configure_node(self, node: Any) -> None:
-        """Hand each worker the resolved settings and the directory of the shared build."""
-        if self.shared is None:
-            self.shared = tempfile.mkdtemp(prefix="planalign-dbt-xdist-")
-        node.workerinput["planalign_dbt"] = {"settings": self.settings.to_json(), "shared": self.shared}
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Slim CI's line, as the worker that listed the nodes wrote it."""
-        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
-        if note is not None:
-            for line in SlimNote.from_json(note).lines(terminalreporter.config.option.verbose):
-                terminalreporter.write_line(line)
-
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """The building worker's build time, for the controller's build line."""
-        seconds = getattr(node, "workeroutput", {}).get(reporting.BUILD_SECONDS)
-        if seconds is not None:
-            node.config.stash[reporting.BUILD_SECONDS_KEY] = seconds
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
-        if note is not None and note["nothing_changed"] and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-            session.exitstatus = pytest.ExitCode.OK
-
-    def pytest_unconfigure(self) -> None:
-        if self.shared is not None:
-            shutil.rmtree(self.shared, ignore_errors=True)
-
-
 class CollectionHooks:
     """The hooks of a session that collects dbt nodes; each hands off to DbtCollection."""
 
@@ -139,9 +102,7 @@ class CollectionHooks:
         """Where the node list came from (dbt's ls, or the listing kept in pytest's cache); not with -q."""
         if config.option.verbose < 0:
             return []
-        slim = self.collection.nodes.slim
-        slim_lines = slim.lines(config.option.verbose) if slim else []
-        return [*reporting.listing_line(self.collection), *slim_lines]
+        return self.collection.summary_lines(config.option.verbose)
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
         return True if self.collection.ignore(collection_path) else None
@@ -176,15 +137,7 @@ class CollectionHooks:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
-        self.collection.close(interrupted)
-        build, workeroutput = self.collection.build, getattr(session.config, "workeroutput", None)
-        if workeroutput is not None and build is not None and build.is_builder and build.result is not None:
-            workeroutput[reporting.BUILD_SECONDS] = build.result.execution_time  # to the controller
-        if not interrupted:
-            self.collection.nodes.keep_reference(self.collection.build)
-        slim = self.collection.nodes.slim
-        if slim is not None and slim.nothing_changed and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-            session.exitstatus = pytest.ExitCode.OK  # nothing changed since the green run: a pass
+        session.exitstatus = self.collection.finish_session(interrupted, exitstatus)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self) -> None:

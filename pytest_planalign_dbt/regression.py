@@ -11,14 +11,16 @@ that ran, and the summary lists them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .options import SETTINGS_KEY
+from .runner import DbtError, DbtRunner
 from .session.golden import Table, compare
+from .session.nodes import NodeSpec
 
 UNSAFE = re.compile(r"[^\w.-]+")  # not in a file name
 WRITTEN = "dbt_golden_written"  # a user property: (name, path) of a golden file written
@@ -91,6 +93,18 @@ def golden_verdict(actual: Table, path: Path, model: str, keys: list[str], regen
                 "pass that key, or rewrite it with --dbt-regen")
     diff = compare(golden, actual, rtol, atol)
     return None if diff.equal else diff.report(model, shown, keys)
+
+
+def node_golden_failure(item: pytest.Item, spec: NodeSpec, runner: DbtRunner, dbt_vars: Mapping[str, Any],
+                        regen: bool) -> str | None:
+    """A collected model with ``meta: {golden: {key: [...]}}``: its rows against
+    ``golden/<name>.jsonl`` beside its file (None: they match)."""
+    try:
+        actual = Table.from_rows(runner.rows(spec.item_name, dbt_vars=dbt_vars), list(spec.golden))
+    except (ValueError, DbtError) as exc:
+        return f"dbt regression: {spec.kind_name} {spec.name}: {str(exc).splitlines()[0]}"
+    path = item.path.parent / "golden" / f"{spec.item_name}.jsonl"
+    return golden_verdict(actual, path, spec.name, list(spec.golden), regen, item)
 
 
 def _relative(path: Path, root: Path) -> Path:

@@ -1,35 +1,55 @@
 """What dbt reports say: the header, report attributes, the status word, the summary.
 
-The summary reads the attributes each dbt report carries (``dbt_status``,
-``dbt_kind``...), which pytest-xdist ships from workers to the controller, so it
-reads the same serially and under ``-n``.
+The summary reads the one attribute each decisive dbt report carries (``rep.dbt``, a
+plain dict that pytest-xdist ships from workers to the controller), so it reads the
+same serially and under ``-n``; ``ReportInfo.of(rep)`` reads it back typed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure, headline
+from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure
 from .options import DbtSettings, describe
-from .runner.project import load_project, resolve_profiles_dir
+from .runner.failures.kinds import Kind
+from .runner.profiles import resolve_profiles_dir
+from .runner.project import load_project
 from .runner.versions import installed
+from .session.render import headline
+from .xdist import BUILD_SECONDS_KEY
 
 if TYPE_CHECKING:
-    from .session.build import SessionBuild
     from .collection import DbtCollection
+    from .session.build import SessionBuild
 
-# The build's wall time, sent by the xdist worker that built (its ``workeroutput``).
-BUILD_SECONDS = "planalign_dbt_build_seconds"
-BUILD_SECONDS_KEY = pytest.StashKey[float]()
 # How many vars the header lists before it summarises (all of them under -v).
 HEADER_VARS = 5
 
 
-def _version(name: str) -> str:
-    return installed(name) or "not installed"
+@dataclass(frozen=True)
+class ReportInfo:
+    """What a dbt item's decisive report says of its node (``rep.dbt``)."""
+
+    status: str
+    kind: str | None
+    hook: bool
+    attempts: int
+    head: str | None = None
+
+    ATTRIBUTE = "dbt"
+
+    @classmethod
+    def of(cls, rep: Any) -> ReportInfo | None:
+        """The info a report carries, or None for a report that is not a dbt item's decisive one."""
+        data = getattr(rep, cls.ATTRIBUTE, None)
+        return cls(**data) if isinstance(data, dict) else None
+
+    def put(self, rep: pytest.TestReport) -> None:
+        setattr(rep, self.ATTRIBUTE, asdict(self))  # JSON-safe: xdist ships it as it is
 
 
 def header(settings: DbtSettings | None, verbose: int = 0) -> list[str]:
@@ -46,7 +66,7 @@ def header(settings: DbtSettings | None, verbose: int = 0) -> list[str]:
         return [f"dbt: {exc}"]
     lines = [
         f"dbt: project {name} ({settings.project_dir}), target {target}, adapter {adapter} "
-        f"{_version('dbt-' + adapter)}, dbt-core {_version('dbt-core')}",
+        f"{installed('dbt-' + adapter, 'not installed')}, dbt-core {installed('dbt-core', 'not installed')}",
     ]
     described = describe(settings, max_vars=None if verbose > 0 else HEADER_VARS)
     if described:
@@ -73,15 +93,15 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         return
     decisive = call.when == "call" or (call.when == "setup" and not rep.passed)
     rep.duration = outcome.execution_time if decisive else 0.0
+    regression = call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure)
     if decisive:  # one report per node carries it (xdist ships every report to the controller)
-        rep.dbt_status = outcome.status  # type: ignore[attr-defined]
-        rep.dbt_kind = outcome.kind  # type: ignore[attr-defined]
-        rep.dbt_hook = item.spec.is_hook  # type: ignore[attr-defined]
-        rep.dbt_attempts = outcome.attempts  # type: ignore[attr-defined]
-        if not rep.passed:
-            rep.dbt_head = headline(item.spec, outcome)  # type: ignore[attr-defined]
-    if call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure):
-        rep.dbt_kind = "regression"  # type: ignore[attr-defined]  # built, but not the golden rows
+        ReportInfo(
+            status=str(outcome.status),
+            # "regression": built, but not the golden rows
+            kind="regression" if regression else (str(outcome.kind) if outcome.kind else None),
+            hook=item.spec.is_hook, attempts=outcome.attempts,
+            head=None if rep.passed else headline(item.spec, outcome),
+        ).put(rep)
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
         # Setup errors bypass repr_failure: render them the same short way.
         rep.longrepr = call.excinfo.value.render()
@@ -92,15 +112,16 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
 
 def teststatus(rep: pytest.TestReport) -> Any:
     """Data-quality failures get their own category, letter and word."""
-    if rep.when == "call" and rep.failed and getattr(rep, "dbt_kind", None) == "data_quality":
+    info = ReportInfo.of(rep)
+    if rep.when == "call" and rep.failed and info is not None and info.kind == Kind.DATA_QUALITY:
         return "dq_failed", "Q", ("DQ_FAILED", {"red": True})
     return None
 
 
 def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
     """One line for the dbt build, then the data-quality failures pytest does not list."""
-    reports = [r for reps in terminalreporter.stats.values() for r in reps
-               if getattr(r, "dbt_status", None) is not None]
+    reports = [info for reps in terminalreporter.stats.values() for r in reps
+               if (info := ReportInfo.of(r)) is not None]
     if reports:
         took = build.result.execution_time if build is not None and build.result is not None else None
         if took is None:  # under xdist the build ran on a worker, which sent its time as it ended
@@ -115,31 +136,17 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
         terminalreporter.write_line(rep.longreprtext)
     terminalreporter.write_sep("=", "data quality summary")
     for rep in dq:
-        terminalreporter.write_line(f"DQ_FAILED {rep.nodeid} - {getattr(rep, 'dbt_head', '')}")
+        info = ReportInfo.of(rep)
+        terminalreporter.write_line(f"DQ_FAILED {rep.nodeid} - {info.head if info else ''}")
 
 
-def build_line(reports: list[Any], took: float | None) -> str:
+def build_line(reports: list[ReportInfo], took: float | None) -> str:
     """``dbt build: 36 node(s) and 3 hook(s) in 2.5s: 4 error, 17 success; 1 attempt(s)``."""
-    nodes = sum(1 for r in reports if not r.dbt_hook)
+    nodes = sum(1 for r in reports if not r.hook)
     hooks = len(reports) - nodes
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(r.dbt_status for r in reports).items()))
-    attempts = max(r.dbt_attempts for r in reports)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(Counter(r.status for r in reports).items()))
+    attempts = max(r.attempts for r in reports)
     retried = " (transient failures retried)" if attempts > 1 else ""
     hook_words = f" and {hooks} hook(s)" if hooks else ""
     time_words = f" in {took:.1f}s" if took is not None else ""
     return f"dbt build: {nodes} node(s){hook_words}{time_words}: {counts}; {attempts} attempt(s){retried}"
-
-
-def listing_line(collection: DbtCollection) -> list[str]:
-    """Where the selected nodes came from (shown after "collected N items", not with -q)."""
-    nodes = collection.nodes
-    if collection.list_error is not None or nodes.listed is None:
-        return []
-    n = nodes.listed
-    ephemeral = len(collection.ephemeral)
-    inlined = f", {ephemeral} of them ephemeral (dbt inlines those into their children: no items)" if ephemeral else ""
-    if nodes.from_cache:
-        return [f"dbt: {n} selected node(s){inlined} from the listing kept in pytest's cache (the project "
-                "is unchanged since; dbt was not started to list them)"]
-    kept = "; kept in pytest's cache for the next run" if nodes.kept else ""
-    return [f"dbt: {n} selected node(s){inlined} listed by dbt ls{kept}"]

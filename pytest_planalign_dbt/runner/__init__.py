@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .command import DbtCommand, make_command
-from .errors import (
+from .events import ProgressEvent
+from .failures.classify import classify_dbt_error
+from .failures.errors import (
     DbtCommandError,
     DbtCompilationError,
     DbtConfigError,
@@ -14,16 +16,15 @@ from .errors import (
     DbtTimeoutError,
     DbtTransientError,
     DbtUnitTestError,
-    classify_dbt_error,
 )
-from .events import ProgressEvent
+from .failures.kinds import Kind, Status
 from .results import DbtResult, NodeResult
 from .retry import RetryPolicy, retry_with_backoff
 from .runner import DbtRunner
 
 __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
-    "DbtError", "DbtExecutionError", "DbtResult", "DbtSelectionError", "DbtRunner", "DbtTimeoutError", "DbtTransientError", "DbtUnitTestError",
-    "NodeResult", "ProgressEvent", "RetryPolicy", "make_command", "classify_dbt_error",
-    "retry_with_backoff",
+    "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtSelectionError", "DbtTimeoutError",
+    "DbtTransientError", "DbtUnitTestError", "Kind", "NodeResult", "ProgressEvent", "RetryPolicy", "Status",
+    "classify_dbt_error", "make_command", "retry_with_backoff",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DbtCommandError
+from .failures.errors import DbtCommandError, DbtConfigError
 
 # Subcommands whose first word is the whole command ("docs" and "source" take a second word).
 SUBCOMMANDS = frozenset(
@@ -91,6 +91,15 @@ def validate_threads(threads: object, what: str = "threads") -> int:
     if threads < 1:
         raise DbtCommandError(f"{what} must be >= 1, got {threads}")
     return threads
+
+
+def validate_timeout(timeout: float | None) -> float | None:
+    """A timeout in seconds (> 0), or None for none."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise DbtConfigError(f"timeout must be a number of seconds > 0 (or None), got {timeout!r}")
+    return float(timeout)
 
 
 def validate_simulation_year(year: object) -> int:
@@ -299,3 +308,19 @@ def replace_selection(argv: Sequence[str], selectors: Sequence[str]) -> tuple[st
         skipping = False
         out.append(arg)
     return (*out, "--select", *selectors)
+
+
+# Subcommands whose task writes manifest.json when it ends (``GraphRunnableTask.run``, with
+# --write-json): the parse before them need not write it too.
+WRITES_MANIFEST_AT_END = frozenset({"build", "run", "test", "seed", "snapshot", "compile", "clone", "retry"})
+
+
+def parse_command_for(command: DbtCommand, write_json: bool, **location: str | None) -> DbtCommand:
+    """The ``dbt parse`` that gives ``command`` its manifest (same vars, same location flags).
+
+    dbt's parse writes manifest.json (0.6 s at 130 models, 0.8 s at 1,500 nodes) unless told
+    not to: not when the command asks for no JSON, nor when it writes manifest.json itself as
+    it ends (dbt's runnable tasks do): the parse's copy would be thrown away.
+    """
+    quiet = not write_json or "--no-write-json" in command.argv or command.subcommand in WRITES_MANIFEST_AT_END
+    return make_command(["parse", "--no-write-json"] if quiet else ["parse"], dbt_vars=command.vars, **location)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import re
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -178,3 +179,14 @@ class EventSink:
         with self._lock:
             self.lines.append(clean)
             self.dispatcher.put(self.on_line, clean)
+
+
+def line_callback(on_line: Callable[[str], Any] | None, stream_output: bool,
+                  redact: Callable[[str], str]) -> Callable[[str], Any] | None:
+    """What to do with each of dbt's lines: the caller's ``on_line``, print it, or nothing."""
+    if on_line is not None:
+        user = on_line
+        return lambda line: user(redact(line))
+    if stream_output:
+        return lambda line: print(redact(line), file=sys.stdout, flush=True)
+    return None

@@ -1,22 +1,22 @@
-"""The dbt project on disk: where it is, which profiles dir applies, what may be secret."""
+"""The dbt project on disk: where it is, what its dbt_project.yml says, and its fingerprint."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import DbtCommandError, DbtConfigError
+from .failures.errors import DbtCommandError, DbtConfigError
+from .files import digest
 from .layout import ProjectLayout, load_yaml
+from .profiles import load_profiles
+from .secrets import secret_values
 
-SECRET_NAME = re.compile(r"pass(word)?|secret|token|private_key|keyfile|credential|api_key", re.I)
 SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
 
 
@@ -32,31 +32,6 @@ def find_project_dir(working_dir: Path | str) -> Path:
         raise DbtConfigError(
             f"no dbt_project.yml in {str(path)!r}: pass the directory that holds it "
             "(working_dir= / --dbt-project-dir)"
-        )
-    return path.resolve()
-
-
-def resolve_profiles_dir(
-    explicit: Path | str | None, project_dir: Path, environ: Mapping[str, str] | None = None
-) -> Path | None:
-    """explicit > DBT_PROFILES_DIR > the project dir if it holds profiles.yml > None (dbt's default)."""
-    environ = os.environ if environ is None else environ
-    if explicit is not None:
-        path = Path(explicit).expanduser()
-        source = "profiles_dir"
-    elif environ.get("DBT_PROFILES_DIR"):
-        path = Path(environ["DBT_PROFILES_DIR"]).expanduser()
-        source = "DBT_PROFILES_DIR"
-    elif (project_dir / "profiles.yml").is_file():
-        return project_dir
-    else:
-        return None
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    if not (path / "profiles.yml").is_file():
-        raise DbtConfigError(
-            f"{source} {str(path)!r} holds no profiles.yml: point it at the directory with your "
-            "profiles.yml, or unset it to use the project's own"
         )
     return path.resolve()
 
@@ -143,66 +118,12 @@ class ProjectInfo:
         return sorted(self._outputs()[0])
 
     def _outputs(self) -> tuple[dict[str, Any], str | None]:
-        profiles = _load_profiles(self.profiles_dir)
+        profiles = load_profiles(self.profiles_dir)
         entry = profiles.get(self.profile or "") or {}
         if not isinstance(entry, dict):
             return {}, None
         outputs = entry.get("outputs") or {}
         return (outputs if isinstance(outputs, dict) else {}), entry.get("target")
-
-
-def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
-    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile."""
-    where = info.profiles_dir or Path.home() / ".dbt"
-    if not (where / "profiles.yml").is_file():
-        raise DbtConfigError(
-            f"no profiles.yml for dbt project {info.name}: none in {info.project_dir} and none in "
-            f"{where}; pass the directory that holds it (profiles_dir= / --dbt-profiles-dir / "
-            "DBT_PROFILES_DIR)"
-        )
-    profiles = _load_profiles(info.profiles_dir)
-    names = sorted(k for k in profiles if k != "config")
-    if info.profile and profiles and info.profile not in profiles:
-        raise DbtConfigError(
-            f"profile {info.profile!r} (dbt_project.yml `profile:`) is not in {where / 'profiles.yml'}; "
-            f"it has: {', '.join(names) or 'no profiles'}"
-        )
-
-
-def _load_profiles(profiles_dir: Path | None) -> dict[str, Any]:
-    if profiles_dir is None:
-        profiles_dir = Path.home() / ".dbt"
-    try:
-        data = yaml.safe_load((profiles_dir / "profiles.yml").read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _secret_values(node: Any) -> Iterable[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, str) and SECRET_NAME.search(str(key)) and "{{" not in value:
-                yield value
-            else:
-                yield from _secret_values(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _secret_values(value)
-
-
-def var_secrets(variables: Any) -> list[str]:
-    """String values of dbt vars whose names look secret (api_token, db_password...)."""
-    return [v for v in _secret_values(variables) if len(v) >= 4]
-
-
-def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of env vars that look secret (DBT_ENV_SECRET_*, *PASSWORD*, *TOKEN*...)."""
-    environ = os.environ if environ is None else environ
-    return [
-        v for k, v in environ.items()
-        if (k.startswith("DBT_ENV_SECRET") or SECRET_NAME.search(k)) and len(v) >= 4
-    ]
 
 
 def load_project(
@@ -214,7 +135,7 @@ def load_project(
         raise DbtConfigError(
             f"{project_dir / 'dbt_project.yml'} is not valid YAML ({str(exc).splitlines()[0]}): fix it"
         ) from None
-    profile_secrets = [s for s in _secret_values(_load_profiles(profiles_dir)) if len(s) >= 4]
+    profile_secrets = [s for s in secret_values(load_profiles(profiles_dir)) if len(s) >= 4]
     if target_path is None:
         target_path = project_dir / str(config.get("target-path") or "target")
     return ProjectInfo(
@@ -240,101 +161,6 @@ def fingerprint(project_dir: Path, extra_files: Iterable[Path] = (), skip: Itera
             parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
             parts.append(f"{path}:missing")
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+    return digest(*parts)
 
 
-REMOTE_PREFIXES = ("/", ":memory:", "md:", "motherduck:", "s3:", "gs:", "gcs:", "az:", "http:", "https:")
-
-
-def with_suffix(path: str, suffix: str) -> str:
-    """``sim.duckdb`` + ``-gw0`` -> ``sim-gw0.duckdb`` (one database file per worker/scenario)."""
-    if not suffix or path.startswith(REMOTE_PREFIXES[1:]):
-        return path
-    head, dot, ext = path.rpartition(".")
-    if dot and "/" not in ext:
-        return f"{head}{suffix}.{ext}"
-    return path + suffix
-
-
-def _absolute_path_value(value: str, project_dir: Path, suffix: str = "") -> str:
-    """A DuckDB ``path:`` that no longer depends on the current directory (plus a suffix)."""
-    base = str(project_dir).rstrip("/") + "/"
-    if "{{" not in value and "{%" not in value:
-        if value.startswith(REMOTE_PREFIXES[1:]):
-            return value
-        if not value.startswith(("/", "~")):
-            value = base + value
-        return with_suffix(value, suffix)
-    # Rendered by dbt, then made absolute the same way (Jinja's block set keeps any template).
-    prefixes = ", ".join(repr(p) for p in REMOTE_PREFIXES)
-    remote = ", ".join(repr(p) for p in REMOTE_PREFIXES[1:])
-    rendered = (
-        "{%- set _planalign_path -%}" + value + "{%- endset -%}"
-        "{%- set _planalign_path = _planalign_path if _planalign_path.startswith((" + prefixes
-        + ")) else '" + base + "' ~ _planalign_path -%}"
-    )
-    if not suffix:
-        return rendered + "{{ _planalign_path }}"
-    return rendered + (
-        "{%- if _planalign_path.startswith((" + remote + ")) -%}{{ _planalign_path }}"
-        "{%- elif _planalign_path.rpartition('.')[1] and '/' not in _planalign_path.rpartition('.')[2] -%}"
-        "{{ _planalign_path.rpartition('.')[0] ~ '" + suffix + ".' ~ _planalign_path.rpartition('.')[2] }}"
-        "{%- else -%}{{ _planalign_path ~ '" + suffix + "' }}{%- endif -%}"
-    )
-
-
-def write_cwd_free_profiles(
-    source_dir: Path | None, project_dir: Path, dest_dir: Path, suffix: str = ""
-) -> bool:
-    """Copy profiles.yml to ``dest_dir`` with relative DuckDB paths resolved against the project.
-
-    In-process runs cannot ``cd`` into the project (the working directory is shared by
-    every thread of the process), so relative paths are resolved here instead; ``suffix``
-    gives each xdist worker or scenario a database file of its own (a schema of its own on
-    a server database). Returns False (and writes nothing) when nothing needed it.
-    """
-    profiles = _load_profiles(source_dir)
-    changed = False
-    for entry in profiles.values():
-        outputs = entry.get("outputs") if isinstance(entry, dict) else None
-        if not isinstance(outputs, dict):
-            continue
-        for output in outputs.values():
-            if not isinstance(output, dict):
-                continue
-            if output.get("type") != "duckdb":
-                # A server database: isolate by schema instead of by file.
-                schema = output.get("schema")
-                if suffix and isinstance(schema, str) and schema:
-                    output["schema"] = schema + re.sub(r"\W", "_", suffix)
-                    changed = True
-                continue
-            path = output.get("path")
-            if isinstance(path, str) and path:
-                new = _absolute_path_value(path, project_dir, suffix)
-                if new != path:
-                    output["path"] = new
-                    changed = True
-    if not changed:
-        return False
-    dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = dest_dir / "profiles.yml"
-    target.write_text(yaml.safe_dump(profiles, sort_keys=False))
-    target.chmod(0o600)  # it may hold passwords
-    return True
-
-
-class Redactor:
-    """Replaces known secret values with ``****`` in any text."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def extended(self, secrets: Iterable[str]) -> Redactor:
-        return Redactor([*self.secrets, *secrets])
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, "****")
-        return text

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DbtCommandError, DbtError
+from .failures.errors import DbtCommandError, DbtError
 from .results import disabled_names
 
 if TYPE_CHECKING:

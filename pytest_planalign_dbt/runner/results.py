@@ -7,18 +7,15 @@ read of them (and of run_results.json, their on-disk twin) lives in this module.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DbtError, classify_node
-from .kinds import EPHEMERAL_ERROR
-
-FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
-PROGRESS_LINE = re.compile(r"\s*\d+ of \d+ ")
+from .failures.classify import classify_node
+from .failures.errors import DbtError
+from .failures.kinds import EPHEMERAL_ERROR, FAILED, Status
 
 
 @dataclass(frozen=True)
@@ -41,14 +38,14 @@ class NodeResult:
     def ephemeral_parent(self) -> str | None:
         """For a node dbt skipped because an ephemeral model it inlines failed to compile,
         that model's unique id ("ERROR SKIP" in dbt's log; the run fails)."""
-        if self.status != "skipped" or not self.message:
+        if self.status != Status.SKIPPED or not self.message:
             return None
         found = EPHEMERAL_ERROR.search(self.message)
         return found["model"] if found else None
 
     @property
     def failed(self) -> bool:
-        return self.status in FAILED_STATUSES or self.ephemeral_parent is not None
+        return self.status in FAILED or self.ephemeral_parent is not None
 
     @property
     def is_hook(self) -> bool:
@@ -284,21 +281,3 @@ def disabled_names(manifest: Any, target_path: Path) -> list[str]:
         return []
     groups = (data.get("disabled") or {}).values()
     return sorted({n.get("name", "") for nodes in groups for n in nodes} - {""})
-
-
-def failure_block(lines: Iterable[str], name: str, limit: int = 15) -> str:
-    """dbt's printed failure block for node ``name`` ("Failure in model x" ... up to a blank
-    line, a progress line or "compiled code at")."""
-    out: list[str] = []
-    for line in lines:
-        if not out:
-            # "Failure in model x (path)" (dbt 1.10, 1.11); "[ERROR]: in model x (path)" (1.12)
-            if re.match(rf"\s*(?:Failure in|(?:\[ERROR\]:\s*)?in) \w+ {re.escape(name)} ", line):
-                out.append(line.strip())
-            continue
-        if not line.strip() or PROGRESS_LINE.match(line) or len(out) > limit:
-            break
-        out.append(line.rstrip())
-        if "compiled code at" in line:
-            break
-    return "\n".join(out[1:]).strip()

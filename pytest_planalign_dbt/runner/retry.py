@@ -14,10 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .attempts import Attempts, first_line
 from .command import DbtCommand, replace_selection
-from .errors import TRANSIENT, DbtCommandError, DbtTransientError, classify_message
-from .invoke import Invocation
+from .executors.base import Invocation
+from .failures.classify import classify_message
+from .failures.errors import DbtCommandError, DbtTransientError
+from .failures.kinds import Kind, Status
 from .results import NodeResult
+from .secrets import Redactor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,7 +96,7 @@ def plan_retry(original: DbtCommand, inv: Invocation) -> DbtCommand | None:
     failed = [n for n in inv.nodes if n.failed]
     if not failed:
         # dbt could not start (e.g. a DuckDB lock at connection time): all again if transient.
-        if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == TRANSIENT:
+        if inv.fatal and not inv.timed_out and classify_message(inv.fatal) == Kind.TRANSIENT:
             return original
         return None
     selectors = _rerun_selectors(inv, failed)
@@ -109,10 +113,40 @@ def _rerun_selectors(inv: Invocation, failed: list[NodeResult]) -> list[str]:
     """The transient failures and the children they made dbt skip, unless another failure
     blocks those children anyway."""
     graph = inv.graph
-    transient = {n.unique_id for n in failed if n.error_class == TRANSIENT}
+    transient = {n.unique_id for n in failed if n.error_class == Kind.TRANSIENT}
     if not transient or graph is None:
         return []
-    blocked = graph.descendants(n.unique_id for n in failed if n.error_class != TRANSIENT)
-    skipped = {n.unique_id for n in inv.nodes if n.status == "skipped"}
+    blocked = graph.descendants(n.unique_id for n in failed if n.error_class != Kind.TRANSIENT)
+    skipped = {n.unique_id for n in inv.nodes if n.status == Status.SKIPPED}
     rerun = transient | ((graph.descendants(transient) & skipped) - blocked)
     return sorted(filter(None, (graph.selector(uid) for uid in rerun)))
+
+
+def run_with_retries(command: DbtCommand, run_once: Callable[[DbtCommand], Invocation], policy: RetryPolicy,
+                     redact: Redactor, rng: random.Random) -> Attempts:
+    """Run ``command``, then after each transient failure (and its backoff) what plan_retry says."""
+    attempts = Attempts(command, redact)
+    current: DbtCommand | None = command
+    while current is not None:
+        inv = attempts.add(run_once(current))
+        current = _next_attempt(command, inv, attempts, policy, rng)
+    return attempts
+
+
+def _next_attempt(command: DbtCommand, inv: Invocation, attempts: Attempts, policy: RetryPolicy,
+                  rng: random.Random) -> DbtCommand | None:
+    """The command to run next after a transient failure (after the backoff), or None."""
+    error = attempts.error
+    if error is None or attempts.count >= policy.max_attempts or inv.cancelled or inv.timed_out:
+        return None
+    retry_command = plan_retry(command, inv)
+    if retry_command is None:
+        return None
+    wait = policy.delay(attempts.count, rng)
+    log.warning(
+        "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
+        attempts.count, policy.max_attempts, first_line(error.dbt_message),
+        "the failed nodes" if retry_command is not command else "the command", wait,
+    )
+    time.sleep(wait)
+    return retry_command

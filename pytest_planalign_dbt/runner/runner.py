@@ -8,50 +8,66 @@ import os
 import random
 import re
 import shlex
-import shutil
-import sys
-import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .command import V2_PARSER_ENV, DbtCommand, make_command, validate_threads
-from .errors import DbtCommandError, DbtConfigError, DbtError
-from .events import Dispatcher, EventSink, ProgressEvent
-from .invoke import Executor, InProcessExecutor, Invocation, RunContext
-from .project import (
-    Redactor,
-    env_secrets,
-    find_project_dir,
-    fingerprint,
-    load_project,
-    require_profiles,
-    resolve_profiles_dir,
-    var_secrets,
-    write_cwd_free_profiles,
+from .command import (
+    V2_PARSER_ENV,
+    DbtCommand,
+    make_command,
+    parse_command_for,
+    validate_threads,
+    validate_timeout,
 )
+from .events import Dispatcher, EventSink, ProgressEvent, line_callback
+from .executors import EXECUTORS
+from .executors.base import Executor, Invocation, RunContext
+from .executors.inprocess import InProcessExecutor
+from .executors.subprocess import SubprocessExecutor
+from .failures.errors import DbtCommandError, DbtConfigError
+from .failures.verdict import split_result
+from .profiles import ProfilesCopy, require_profiles, resolve_profiles_dir
+from .project import ProjectInfo, find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
-from .results import DbtResult, NodeResult, merge_nodes
-from .retry import RetryPolicy, plan_retry
-from .subproc import SubprocessExecutor
-from .verdict import classify_invocation, split_result
+from .results import DbtResult
+from .retry import RetryPolicy, run_with_retries
+from .secrets import Redactor, env_secrets, var_secrets
 from .versions import check_engine, effective_environ
 
 log = logging.getLogger(__name__)
 
-EXECUTORS = ("inprocess", "subprocess")
-
-
-# Subcommands whose task writes manifest.json when it ends (``GraphRunnableTask.run``, with
-# --write-json): the parse before them need not write it too.
-WRITES_MANIFEST_AT_END = frozenset({"build", "run", "test", "seed", "snapshot", "compile", "clone", "retry"})
-
 
 class DbtRunner(RunnerQueries):
-    """Runs dbt commands against one project: validated, classified, retried, thread-safe."""
+    """Runs dbt commands against one project: validated, classified, retried, thread-safe.
+
+    Args:
+        working_dir: the directory that holds dbt_project.yml.
+        threads: dbt's threads for every call (None: the profile's own setting).
+        profiles_dir: where profiles.yml is (default: DBT_PROFILES_DIR, then the project dir,
+            then ~/.dbt).
+        target: the profile's target (default: the profile's own).
+        executor: "inprocess" (dbt's programmatic API, the parse reused) or "subprocess".
+        retry_policy: the backoff for transient failures (a locked DuckDB file, a dropped
+            connection); other failures are never retried.
+        timeout: seconds before a call is cancelled (None: no limit).
+        target_path, log_path: dbt's --target-path and --log-path (relative to the project).
+        dbt_executable: the ``dbt`` a subprocess runs (default: the one beside this Python).
+        reuse_manifest_across_vars: reuse one parse for every vars set (for vars that only
+            templates read); a parse found stale is redone.
+        callback_drain_timeout: seconds to deliver the last lines and progress events.
+        env: the environment dbt reads (default: os.environ; the project's .env is added).
+        database_suffix: a suffix for DuckDB file names and server schemas (one per worker).
+        write_json: False skips rewriting manifest.json / run_results.json on every call.
+        keep_parses: keep dbt's partial-parse file per vars set (target/, reused next run).
+        reparse_unseen_vars: derive the parse for new vars from a kept one where dbt allows.
+
+    Raises:
+        DbtConfigError: a setting is unusable (no dbt_project.yml, no profile, bad target...).
+        DbtCommandError: threads is not a whole number >= 1.
+    """
 
     def __init__(
         self,
@@ -79,7 +95,7 @@ class DbtRunner(RunnerQueries):
         self.threads = None if threads is None else validate_threads(threads)
         if executor not in EXECUTORS:
             raise DbtConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
-        self.timeout = _validate_timeout(timeout)
+        self.timeout = validate_timeout(timeout)
         # dbt 1.12 adds the project's .env to the environment (never over what is set).
         self.env = effective_environ(self.project_dir, os.environ if env is None else env)
         self.profiles_dir = resolve_profiles_dir(profiles_dir, self.project_dir, self.env)
@@ -87,19 +103,7 @@ class DbtRunner(RunnerQueries):
         self.target_path = self._abs(target_path) if target_path is not None else None
         self.log_path = self._abs(log_path) if log_path is not None else None
         self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
-        require_profiles(self.info)
-        if target is not None and self.info.targets() and target not in self.info.targets():
-            raise DbtConfigError(
-                f"target {target!r} is not in profile {self.info.profile!r}: use one of "
-                f"{', '.join(self.info.targets())}"
-            )
-        if executor == "inprocess" or dbt_executable is None:
-            check_engine(require_core=executor == "inprocess")
-        if self.env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
-            raise DbtConfigError(
-                f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
-                f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
-            )
+        _check_engine_and_target(self.info, target, self.env, executor, dbt_executable)
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
         self.executor: Executor = (
@@ -113,15 +117,13 @@ class DbtRunner(RunnerQueries):
                 f"database_suffix must be letters, digits, '-', '_' or '.', got {database_suffix!r}"
             )
         self.database_suffix = database_suffix or ""
+        self._profiles = ProfilesCopy(self.profiles_dir, self.project_dir, self.database_suffix)
         # False: dbt skips rewriting manifest.json / run_results.json on every call, most of
         # the per-call cost that grows with the project (for tight per-model loops).
         self.write_json = write_json
         self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
-        self._profiles_copy: Path | None = None
-        self._profiles_stamp: tuple[int, int] | None = None
-        self._use_copy = False
         self._rng = random.Random()
 
     def _abs(self, path: Path | str) -> Path:
@@ -129,32 +131,10 @@ class DbtRunner(RunnerQueries):
         return p if p.is_absolute() else (self.project_dir / p).resolve()
 
     def dbt_profiles_dir(self) -> Path | None:
-        """The profiles dir handed to dbt.
-
-        A subprocess runs with its working directory set to the project, so relative
-        DuckDB paths resolve as after ``cd working_dir``. In-process runs share the
-        process's working directory, so they get a private copy of profiles.yml with
-        those paths made absolute (refreshed whenever the original changes); so do runs
-        with a ``database_suffix`` (a DuckDB file per xdist worker or scenario).
-        """
+        """The profiles dir handed to dbt: the user's, or a private copy (profiles.ProfilesCopy)."""
         if not self.executor.shares_cwd and not self.database_suffix:
             return self.profiles_dir
-        source = (self.profiles_dir or Path.home() / ".dbt") / "profiles.yml"
-        try:
-            st = source.stat()
-        except OSError:
-            return self.profiles_dir
-        stamp = (st.st_mtime_ns, st.st_size)
-        if stamp != self._profiles_stamp:
-            if self._profiles_copy is None:
-                self._profiles_copy = Path(tempfile.mkdtemp(prefix="planalign-dbt-profiles-"))
-                # It may hold resolved secrets: removed with the runner, or at exit at the latest.
-                self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._profiles_copy), True)
-            self._profiles_stamp = stamp
-            self._use_copy = write_cwd_free_profiles(
-                source.parent, self.project_dir, self._profiles_copy, self.database_suffix
-            )
-        return self._profiles_copy if self._use_copy else self.profiles_dir
+        return self._profiles.dir_for_dbt()
 
     def fingerprint(self) -> str:
         """A cheap digest of the project's state (its files and profiles.yml: paths, sizes,
@@ -181,7 +161,19 @@ class DbtRunner(RunnerQueries):
         full_refresh: bool = False,
         fail_fast: bool = False,
     ) -> DbtCommand:
-        """The validated argv this runner would run (pure; nothing starts)."""
+        """The validated argv this runner would run (nothing starts).
+
+        Args:
+            command_args: the dbt command and its flags, as a list or one shell-quoted string.
+            simulation_year: sets the ``simulation_year`` var (the orchestrator's shorthand).
+            dbt_vars: dbt vars for this call (merged with ``--vars`` in ``command_args``).
+            threads: dbt's threads for this call (default: the runner's).
+            full_refresh, fail_fast: dbt's --full-refresh and --fail-fast.
+
+        Raises:
+            DbtCommandError: a flag the runner owns is passed, a selector is unknown, vars are
+                not a mapping, threads are not >= 1.
+        """
         if isinstance(command_args, str):
             command_args = shlex.split(command_args)
         self.info.check_selector(command_args)
@@ -227,18 +219,34 @@ class DbtRunner(RunnerQueries):
     ) -> DbtResult:
         """Run one dbt command; raise the classified DbtError on failure unless retry=False.
 
-        ``raise_on_error`` (default: the value of ``retry``) separates raising from
-        retrying; ``cancel``, set from another thread, stops the run like Ctrl+C;
-        ``max_attempts`` (the orchestrator's name) overrides the policy's attempts.
+        Args:
+            command_args, simulation_year, dbt_vars, threads, full_refresh, fail_fast: as for
+                ``command_for``.
+            description: the words of the runner's INFO log lines for this call.
+            stream_output: print dbt's lines as they come (when ``on_line`` is not given).
+            on_line: called with each of dbt's lines (secrets redacted), from dbt's threads.
+            on_progress: called with a ProgressEvent as each node starts and finishes.
+            retry: retry transient failures with the runner's backoff (False: one attempt).
+            timeout: seconds before the call is cancelled (default: the runner's).
+            raise_on_error: raise the DbtError on failure (default: the value of ``retry``).
+            cancel: set from another thread to stop the run, as Ctrl+C does.
+            max_attempts: the orchestrator's name for the policy's attempts, for this call.
+
+        Returns:
+            The DbtResult: success, dbt's lines, one NodeResult per node, the error if any.
+
+        Raises:
+            DbtError: the classified failure (a subclass per kind), when raising is on.
+            DbtCommandError: the command is refused before dbt starts.
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         command = self.command_for(
             command_args, simulation_year=simulation_year, dbt_vars=dbt_vars, threads=threads,
             full_refresh=full_refresh, fail_fast=fail_fast,
         )
-        timeout = self.timeout if timeout is None else _validate_timeout(timeout)
+        timeout = self.timeout if timeout is None else validate_timeout(timeout)
         redact = self.redact.extended(var_secrets(dict(command.vars)))
-        line_cb = self._line_callback(on_line, stream_output, redact)
+        line_cb = line_callback(on_line, stream_output, redact)
         policy = self.retry_policy
         if max_attempts is not None:
             policy = dataclasses.replace(policy, max_attempts=max_attempts)
@@ -260,17 +268,6 @@ class DbtRunner(RunnerQueries):
             raise result.error
         return result
 
-    @staticmethod
-    def _line_callback(
-        on_line: Callable[[str], Any] | None, stream_output: bool, redact: Redactor
-    ) -> Callable[[str], Any] | None:
-        if on_line is not None:
-            user = on_line
-            return lambda line: user(redact(line))
-        if stream_output:
-            return lambda line: print(redact(line), file=sys.stdout, flush=True)
-        return None
-
     def _context(
         self, command: DbtCommand, timeout: float | None, cancel: threading.Event | None = None
     ) -> RunContext:
@@ -281,17 +278,9 @@ class DbtRunner(RunnerQueries):
         profiles_dir = self.dbt_profiles_dir()
         if profiles_dir != self.profiles_dir and not self.database_suffix:
             profiles_dir = self.profiles_dir or Path.home() / ".dbt"  # where the copy came from
-        # dbt's parse writes manifest.json (0.6 s at 130 models, 0.8 s at 1,500 nodes) unless
-        # told not to. Not when the command asks for no JSON, nor when it writes manifest.json
-        # itself as it ends (dbt's runnable tasks do): the parse's copy would be thrown away.
-        quiet_parse = (not self.write_json or "--no-write-json" in command.argv
-                       or command.subcommand in WRITES_MANIFEST_AT_END)
-        parse = make_command(
-            ["parse", "--no-write-json"] if quiet_parse else ["parse"],
-            dbt_vars=command.vars,
-            project_dir=str(self.project_dir),
-            profiles_dir=str(profiles_dir) if profiles_dir else None,
-            target=self.target,
+        parse = parse_command_for(
+            command, self.write_json, project_dir=str(self.project_dir),
+            profiles_dir=str(profiles_dir) if profiles_dir else None, target=self.target,
             target_path=str(self.target_path) if self.target_path else None,
             log_path=str(self.log_path) if self.log_path else None,
         )
@@ -327,38 +316,26 @@ class DbtRunner(RunnerQueries):
         cancel: threading.Event | None = None,
         redact: Redactor | None = None,
     ) -> DbtResult:
-        redact = redact or self.redact
-        attempts = _Attempts(command, redact)
-        current: DbtCommand | None = command
-        while current is not None:
-            inv = attempts.add(self._run_once(current, timeout, on_line, on_progress, cancel))
-            current = self._next_attempt(command, inv, attempts, policy)
-        return attempts.result(self._log_file())
-
-    def _next_attempt(
-        self, command: DbtCommand, inv: Invocation, attempts: _Attempts, policy: RetryPolicy
-    ) -> DbtCommand | None:
-        """The command to run next after a transient failure (after the backoff), or None."""
-        error = attempts.error
-        if error is None or attempts.count >= policy.max_attempts or inv.cancelled or inv.timed_out:
-            return None
-        retry_command = plan_retry(command, inv)
-        if retry_command is None:
-            return None
-        wait = policy.delay(attempts.count, self._rng)
-        log.warning(
-            "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
-            attempts.count, policy.max_attempts, _first_line(error.dbt_message),
-            "the failed nodes" if retry_command is not command else "the command", wait,
+        attempts = run_with_retries(
+            command, lambda current: self._run_once(current, timeout, on_line, on_progress, cancel),
+            policy, redact or self.redact, self._rng,
         )
-        time.sleep(wait)
-        return retry_command
+        return attempts.result(self._log_file())
 
     def _log_file(self) -> str:
         return str((self.log_path or self.project_dir / "logs") / "dbt.log")
 
     def run_model(self, name: str, **kwargs: Any) -> DbtResult:
-        """``dbt run --select <name>``."""
+        """``dbt run --select <name>``.
+
+        Args:
+            name: the model's name (or any selector).
+            **kwargs: as for ``execute_command``.
+
+        Raises:
+            DbtCommandError: ``name`` is empty or not a string.
+            DbtError: the run failed (unless ``retry=False`` or ``raise_on_error=False``).
+        """
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         if not isinstance(name, str) or not name.strip():
             raise DbtCommandError(f"model name must be a non-empty string, got {name!r}")
@@ -370,8 +347,14 @@ class DbtRunner(RunnerQueries):
     ) -> list[DbtResult]:
         """One DbtResult per requested model, in order.
 
-        parallel=True runs all of them in one dbt invocation (dbt's threads) and
-        splits the results per model; parallel=False runs them one by one.
+        Args:
+            models: the model names.
+            parallel: True runs them in one dbt invocation (dbt's threads) and splits the
+                results per model; False runs them one by one.
+            **kwargs: as for ``execute_command``.
+
+        Raises:
+            DbtError: the first model's failure, when ``retry`` is on (the default).
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         names = list(models)
@@ -391,75 +374,25 @@ class DbtRunner(RunnerQueries):
 
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""
-        cleanup = getattr(self, "_cleanup", None)
-        if cleanup is not None:
-            cleanup()
-        self._profiles_copy = None
-        self._profiles_stamp = None
+        self._profiles.remove()
 
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""
         self.executor.invalidate()
 
 
-class _Attempts:
-    """What the attempts of one command add up to (a retry's results replace the first's)."""
-
-    def __init__(self, command: DbtCommand, redact: Redactor) -> None:
-        self.command = command
-        self.redact = redact
-        self.count = 0
-        self.nodes: list[NodeResult] = []
-        self.lines: list[str] = []
-        self.stderr: list[str] = []
-        self.error: DbtError | None = None
-        self.last: Invocation | None = None
-
-    def add(self, inv: Invocation) -> Invocation:
-        redact = self.redact
-        # Secrets never travel further than this: messages feed errors, reports, JUnit.
-        inv.nodes = [dataclasses.replace(n, message=redact(n.message)) if n.message else n for n in inv.nodes]
-        inv.fatal = redact(inv.fatal) if inv.fatal else inv.fatal
-        self.count += 1
-        self.nodes = merge_nodes(self.nodes, inv.nodes)
-        self.lines.extend(inv.lines)
-        if inv.stderr:
-            self.stderr.append(inv.stderr)
-        self.error = classify_invocation(inv, self.nodes)
-        self.last = inv
-        return inv
-
-    def result(self, log_path: str) -> DbtResult:
-        inv, error, redact = self.last, self.error, self.redact
-        assert inv is not None
-        result = DbtResult(
-            success=error is None,
-            stdout=redact("\n".join(self.lines)),
-            stderr=redact("\n".join(self.stderr)),
-            execution_time=0.0,
-            return_code=0 if error is None else (inv.return_code or 1),
-            command=[redact(a) for a in ("dbt", *self.command.argv)],
-            nodes=[n for n in self.nodes if not n.is_hook],
-            error=error,
-            attempts=self.count,
-            invocation_id=inv.invocation_id,
-            log_path=log_path,
-            output=list(inv.output),
-            hooks=[n for n in self.nodes if n.is_hook],
-            rows=inv.rows,
+def _check_engine_and_target(info: ProjectInfo, target: str | None, env: Mapping[str, str], executor: str,
+                             dbt_executable: str | None) -> None:
+    """Refuse, before dbt starts, a missing profile or target, and a dbt engine we cannot drive."""
+    require_profiles(info)
+    if target is not None and info.targets() and target not in info.targets():
+        raise DbtConfigError(
+            f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
         )
-        if error is not None:
-            error.result = result
-        return result
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
-
-
-def _validate_timeout(timeout: float | None) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise DbtConfigError(f"timeout must be a number of seconds > 0 (or None), got {timeout!r}")
-    return float(timeout)
+    if executor == "inprocess" or dbt_executable is None:
+        check_engine(require_core=executor == "inprocess")
+    if env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+        raise DbtConfigError(
+            f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
+            f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
+        )

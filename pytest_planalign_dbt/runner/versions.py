@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DbtConfigError
+from .failures.errors import DbtConfigError
 
 # The dbt-core releases we test (CI runs 1.10, 1.11 and 1.12.0): [lowest, first unsupported).
 SUPPORTED = ((1, 10), (1, 13))
@@ -27,12 +27,12 @@ V2_DISTRIBUTIONS = ("dbt-oss", "dbt-fusion")
 VARS_FILE = "vars.yml"
 
 
-def installed(name: str) -> str | None:
-    """The installed version of distribution ``name``, or None."""
+def installed(name: str, missing: str | None = None) -> str | None:
+    """The installed version of distribution ``name``, or ``missing``."""
     try:
         return version(name)
     except PackageNotFoundError:
-        return None
+        return missing
 
 
 def release(text: str | None) -> tuple[int, ...]:

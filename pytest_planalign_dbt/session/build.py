@@ -13,15 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..runner import DbtResult, DbtRunner, NodeResult
-from ..runner.results import failure_block
-from ..runner.fixes import suggest_fix
-from ..runner.kinds import label
+from ..runner import DbtResult, DbtRunner
 from ..runner.events import ProgressEvent
-from ..runner.graph import DbtGraph, node_selector
+from ..runner.failures.kinds import FINAL_ON_PROGRESS, Kind, Status
+from ..runner.failures.messages import failure_block
+from .nodes import NodeOutcome, NodeSpec, graph_of, kind_name
 
 log = logging.getLogger(__name__)
 
@@ -37,161 +35,7 @@ class Share(Protocol):
 
     def follow(self, on_outcome: Callable[[NodeOutcome], None], stop: threading.Event) -> str | None: ...
 
-FINAL_ON_PROGRESS = frozenset({"success", "pass", "warn"})
 SAMPLE_ROWS = 5
-
-
-@dataclass(frozen=True)
-class NodeSpec:
-    """A selected dbt node, as ``dbt ls`` describes it."""
-
-    unique_id: str
-    name: str
-    resource_type: str
-    original_file_path: str
-    package_name: str
-    tags: tuple[str, ...] = ()
-    fqn: tuple[str, ...] = ()
-    parents: tuple[str, ...] = ()
-    materialized: str | None = None
-    # The project's own package (nodes of other packages live under dbt_packages/).
-    root_package: str = ""
-    # The key columns of the node's golden file (``meta: {golden: {key: [...]}}``), opt-in.
-    golden: tuple[str, ...] = ()
-
-    @classmethod
-    def from_ls(cls, data: Mapping[str, Any], root_package: str = "") -> NodeSpec:
-        depends = data.get("depends_on") or {}
-        config = data.get("config") or {}
-        return cls(
-            unique_id=data["unique_id"],
-            name=data["name"],
-            resource_type=data["resource_type"],
-            original_file_path=data.get("original_file_path") or "",
-            package_name=data.get("package_name") or "",
-            tags=tuple(data.get("tags") or ()),
-            fqn=tuple(data.get("fqn") or ()),
-            parents=tuple(depends.get("nodes") or ()),
-            materialized=config.get("materialized") if isinstance(config, Mapping) else None,
-            root_package=root_package,
-            golden=_golden_key(config.get("meta") if isinstance(config, Mapping) else None),
-        )
-
-    @classmethod
-    def hook(cls, package: str, hook_type: str, index: int, root_package: str = "") -> NodeSpec:
-        """An on-run-start / on-run-end hook of ``package`` (dbt's operation node)."""
-        name = f"{package}-{hook_type}-{index}"
-        return cls(f"operation.{package}.{name}", name, "operation", "dbt_project.yml", package,
-                   root_package=root_package)
-
-    @property
-    def item_name(self) -> str:
-        """The pytest item's name: dbt's name, with the version of a versioned model."""
-        parts = self.unique_id.split(".")
-        if self.resource_type == "model" and len(parts) == 4 and parts[3].startswith("v"):
-            return f"{self.name}.{parts[3]}"
-        return self.name
-
-    @property
-    def is_hook(self) -> bool:
-        return self.resource_type == "operation"
-
-    @property
-    def ephemeral(self) -> bool:
-        """dbt never runs an ephemeral model as a node: it inlines it into its children."""
-        return self.materialized == "ephemeral"
-
-    @property
-    def kind_name(self) -> str:
-        """How reports name the node's type ("model", "unit test", "hook"...)."""
-        return "hook" if self.is_hook else self.resource_type.replace("_", " ")
-
-    @property
-    def selector(self) -> str:
-        return node_selector(self.resource_type, self.package_name, self.name, self.fqn) or self.name
-
-
-def _golden_key(meta: Any) -> tuple[str, ...]:
-    """``meta: {golden: {key: [...]}}`` (or ``golden: {key: col}``) -> the key columns."""
-    golden = meta.get("golden") if isinstance(meta, Mapping) else None
-    key = golden.get("key") if isinstance(golden, Mapping) else None
-    if isinstance(key, str):
-        return (key,)
-    return tuple(str(k) for k in key) if isinstance(key, list) else ()
-
-
-@dataclass
-class NodeOutcome:
-    """What a dbt item reports: its node's result plus what the plugin adds."""
-
-    unique_id: str
-    status: str  # success | pass | warn | error | fail | skipped | missing
-    result: NodeResult | None = None
-    execution_time: float = 0.0
-    failures: int | None = None
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    upstream_failures: list[str] = field(default_factory=list)
-    attempts: int = 1
-    build_error: str | None = None
-    # Set when the whole build timed out: the node failed because it was cancelled.
-    stopped_by: str | None = None
-    # The kind of the failure that kept dbt from reporting the node (a lock at start...).
-    build_kind: str | None = None
-    # The build's own fix for that failure (one fix line per report, never two).
-    build_fix: str | None = None
-
-    @property
-    def kind(self) -> str | None:
-        """compilation | execution | data_quality | unit_test | transient | timeout | unknown, or None."""
-        if self.stopped_by is not None and self.status in ("error", "missing"):
-            return self.stopped_by
-        if self.result is not None and self.result.error_class:
-            return self.result.error_class
-        if self.status == "missing":
-            return self.build_kind or "unknown"
-        return None
-
-    @property
-    def label(self) -> str:
-        kind = self.kind
-        words = label(kind)
-        return words + " (retries exhausted)" if kind == "transient" else words
-
-    @property
-    def message(self) -> str:
-        own = (self.result.message if self.result else None) or ""
-        if own and self.build_error:
-            return f"{own}\n{self.build_error}"
-        return own or self.build_error or ""
-
-    @property
-    def fix(self) -> str:
-        if self.result is None and self.build_fix:
-            return self.build_fix
-        result = self.result
-        if result is not None and result.ephemeral_parent and self.upstream_failures and not self.build_error:
-            ephemeral = result.ephemeral_parent.split(".")[-1]
-            return (f"fix upstream {', '.join(self.upstream_failures)}: dbt skipped what ephemeral model "
-                    f"{ephemeral} reads, so it could not inline it here ({ephemeral} itself has no error)")
-        return suggest_fix(
-            self.kind or "unknown", self.message, result.compiled_path if result else None,
-            result.resource_type if result else None, result.name if result else None,
-        )
-
-
-def graph_of(specs: Sequence[NodeSpec]) -> DbtGraph:
-    return DbtGraph.from_edges((s.unique_id, s.resource_type, s.parents) for s in specs)
-
-
-def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
-    """dbt's order: parents before children, then by name (tests follow their models)."""
-    by_id = {s.unique_id: s for s in specs}
-    order = graph_of(specs).order(list(by_id), {u: s.name for u, s in by_id.items()})
-    return [by_id[u] for u in order]
-
-
-def _kind_name(node: NodeResult) -> str:
-    return "hook" if node.is_hook else node.resource_type.replace("_", " ")
 
 
 class SessionBuild:
@@ -267,7 +111,7 @@ class SessionBuild:
         if all(self.specs[u].is_hook for u in ids):
             # Only hooks kept (-k): dbt runs hooks only around nodes, so nothing runs.
             for uid in ids:
-                self._set(NodeOutcome(uid, "skipped", build_error="no dbt node was kept, so dbt ran no hooks"),
+                self._set(NodeOutcome(uid, Status.SKIPPED, build_error="no dbt node was kept, so dbt ran no hooks"),
                           publish=False)
             self._thread = threading.Thread(target=self.done.set, name="dbt-nothing", daemon=True)
             self._thread.start()
@@ -293,7 +137,7 @@ class SessionBuild:
         finally:
             for uid in ids:
                 if uid not in self.outcomes:
-                    self._set(NodeOutcome(uid, "missing", build_error=reason or
+                    self._set(NodeOutcome(uid, Status.MISSING, build_error=reason or
                                           "the worker that built the dbt nodes did not report this node"),
                               publish=False)
             for event in self.ready.values():
@@ -317,7 +161,7 @@ class SessionBuild:
             attempts = self.result.attempts if self.result is not None else 1
             for uid in ids:
                 if uid not in self.outcomes:
-                    self._set(NodeOutcome(uid, "missing", build_error=reason, build_kind=kind,
+                    self._set(NodeOutcome(uid, Status.MISSING, build_error=reason, build_kind=kind,
                                           build_fix=fix, attempts=attempts))
             if self.share is not None:
                 self.share.finish()
@@ -325,15 +169,15 @@ class SessionBuild:
                 event.set()
             self.done.set()
 
-    def _missing_reason(self) -> tuple[str, str, str | None]:
+    def _missing_reason(self) -> tuple[str, Kind, str | None]:
         """Why a node has no result: (dbt's message, failure kind, fix)."""
         if self.crash is not None:
-            return (f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}", "unknown",
+            return (f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}", Kind.UNKNOWN,
                     "this is a bug of pytest-planalign-dbt: please report it with the dbt log")
         error = self.result.error if self.result else None
         if error is not None:
             return error.dbt_message, error.kind, error.fix
-        return "dbt did not run this node", "unknown", None
+        return "dbt did not run this node", Kind.UNKNOWN, None
 
     def _progress(self, event: ProgressEvent) -> None:
         if event.kind != "finish" or event.unique_id not in self.specs:
@@ -346,9 +190,9 @@ class SessionBuild:
 
     def _finish(self, result: DbtResult, ids: list[str]) -> None:
         by_id = {n.unique_id: n for n in (*result.nodes, *result.hooks)}
-        stopped_by = result.error.kind if result.error is not None and result.error.kind == "timeout" else None
+        stopped_by = result.error.kind if result.error is not None and result.error.kind == Kind.TIMEOUT else None
         graph = graph_of([*self.specs.values(), *self.ephemeral])
-        failed = {uid: f"{_kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
+        failed = {uid: f"{kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
         for uid in ids:
             node = by_id.get(uid)
             if node is None:
@@ -362,9 +206,9 @@ class SessionBuild:
                 if outcome.build_error is None:
                     # The ephemeral model has no error of its own: dbt skipped what it reads.
                     outcome.upstream_failures = graph.why_skipped(node.ephemeral_parent, failed)
-            elif node.status == "skipped":
+            elif node.status == Status.SKIPPED:
                 outcome.upstream_failures = graph.why_skipped(uid, failed)
-            if node.status == "fail" and node.resource_type == "test":
+            if node.status == Status.FAIL and node.resource_type == "test":
                 outcome.samples = self._samples(uid)
             with self._lock:
                 earlier = self.outcomes.get(uid)

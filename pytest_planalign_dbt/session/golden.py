@@ -10,17 +10,16 @@ in the header. Large tables are written whole (a line per row); keep golden file
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..runner.files import atomic_write
 
 SHOWN = 20  # changed values, added and removed keys shown in a report
 
@@ -85,18 +84,10 @@ class Table:
 
     def write(self, path: Path, model: str) -> None:
         """Write the golden file atomically (readers see the old file or the new one)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         names = list(self.columns)
         lines = [json.dumps({"model": model, "key": self.key, "columns": self.columns, "rows": len(self.rows)})]
         lines += [json.dumps([row[c] for c in names], default=str) for _, row in sorted(self.rows.items(), key=_sort)]
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write("\n".join(lines) + "\n")
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        atomic_write(path, "\n".join(lines) + "\n")
 
     @classmethod
     def read(cls, path: Path) -> Table:

@@ -16,29 +16,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..runner.unseen_vars import text_files
+from ..runner.files import atomic_write, digest
+from ..runner.parse.unseen_vars import text_files
 from ..runner.versions import installed
-from .build import NodeSpec
+from .nodes import NodeSpec
 
 log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: NodeSpec.golden
 ENV_VAR_CALL = re.compile(r"\benv_var\s*\(\s*(['\"])([^'\"]+)\1\s*[,)]")
 ANY_ENV_VAR = re.compile(r"\benv_var\b")
-
-
-def _version(name: str) -> str:
-    return installed(name) or "-"
 
 
 def listing_key(fingerprint: str, adapter: str | None, parts: Mapping[str, Any],
@@ -49,13 +44,13 @@ def listing_key(fingerprint: str, adapter: str | None, parts: Mapping[str, Any],
     data = {
         "format": FORMAT,
         "fingerprint": fingerprint,
-        "versions": [_version("pytest-planalign-dbt"), _version("dbt-core"),
-                     _version(f"dbt-{adapter}") if adapter else "-"],
+        "versions": [installed("pytest-planalign-dbt", "-"), installed("dbt-core", "-"),
+                     installed(f"dbt-{adapter}", "-") if adapter else "-"],
         "dbt_env": sorted((k, v) for k, v in environ.items() if k.startswith("DBT_")),
         "parts": parts,
     }
     text = json.dumps(data, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return digest(text, length=32)
 
 
 def env_var_names(project_dir: Path, extra_files: Iterable[Path], skip: set[Path]) -> set[str] | None:
@@ -79,7 +74,7 @@ def env_var_names(project_dir: Path, extra_files: Iterable[Path], skip: set[Path
 
 
 def _digest(value: str | None) -> str:
-    return "unset" if value is None else hashlib.sha256(value.encode()).hexdigest()
+    return "unset" if value is None else digest(value)
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(NodeSpec))
@@ -128,20 +123,10 @@ class ListingCache:
         environ = os.environ if environ is None else environ
         data = {"format": FORMAT, "key": key, "env": {n: _digest(environ.get(n)) for n in sorted(env_names)},
                 "specs": specs_to_json(specs)}
-        tmp = None
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-            with os.fdopen(fd, "w") as handle:
-                handle.write(json.dumps(data))  # the C encoder: json.dump's chunks are 5x slower
-            os.replace(tmp, self.path(key))
-            tmp = None
+            atomic_write(self.path(key), json.dumps(data))  # the C encoder: json.dump's chunks are 5x slower
         except OSError:
             log.debug("could not keep the node listing", exc_info=True)
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
         self._prune()
 
     def _prune(self) -> None:

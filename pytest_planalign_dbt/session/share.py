@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .build import NodeOutcome
 from ..runner import NodeResult
+from ..runner.files import atomic_write
+from .nodes import NodeOutcome
 
 
 def outcome_to_json(outcome: NodeOutcome) -> dict[str, Any]:
@@ -80,9 +81,7 @@ class SharedOutcomes:
     def put_note(self, note: dict[str, Any]) -> None:
         """What the session says to the user (Slim CI's line), for the controller's summary."""
         note_file = self.directory / "note.json"
-        tmp = note_file.with_suffix(".tmp" + self.worker)
-        tmp.write_text(json.dumps(note))
-        os.replace(tmp, note_file)
+        atomic_write(note_file, json.dumps(note))
 
     @staticmethod
     def note(directory: Path | str) -> dict[str, Any] | None:
@@ -102,9 +101,7 @@ class SharedOutcomes:
             except FileNotFoundError:
                 pass
             data = produce()  # raises (dbt could not list): each worker then tries, and says why
-            tmp = self.listing_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data))
-            os.replace(tmp, self.listing_file)
+            atomic_write(self.listing_file, json.dumps(data))
             self._elect_locked()
             return data, True
 

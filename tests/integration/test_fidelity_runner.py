@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from pytest_planalign_dbt import DbtRunner, DbtSelectionError
-from pytest_planalign_dbt.runner.errors import DbtCommandError, DbtConfigError, DbtError
+from pytest_planalign_dbt.runner.failures.errors import (
+    DbtCommandError,
+    DbtConfigError,
+    DbtError,
+)
 from tests.helpers.verdicts import copy_project as copy_with_packages
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,12 @@ import logging
 import duckdb
 import pytest
 
-from pytest_planalign_dbt import DbtExecutionError, DbtRunner, DbtTransientError, RetryPolicy
+from pytest_planalign_dbt import (
+    DbtExecutionError,
+    DbtRunner,
+    DbtTransientError,
+    RetryPolicy,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import pytest
 
 from pytest_planalign_dbt import DbtRunner
 from pytest_planalign_dbt.runner import versions
-from pytest_planalign_dbt.runner.parse_cache import (
+from pytest_planalign_dbt.runner.parse.cache import (
     STORE_DIR,
     ParseStore,
     base_key,

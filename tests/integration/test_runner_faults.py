@@ -13,7 +13,12 @@ import time
 
 import pytest
 
-from pytest_planalign_dbt import DbtRunner, DbtTimeoutError, DbtTransientError, RetryPolicy
+from pytest_planalign_dbt import (
+    DbtRunner,
+    DbtTimeoutError,
+    DbtTransientError,
+    RetryPolicy,
+)
 
 from ..conftest import duckdb_is_free
 

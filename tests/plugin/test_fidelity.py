@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import compare, copy_project, dbt_build, junit_outcomes, run_results
+from tests.helpers.verdicts import (
+    compare,
+    copy_project,
+    dbt_build,
+    junit_outcomes,
+    run_results,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
 

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import DBT, compare, copy_project, dbt_build, junit_outcomes, run_pytest, run_results
+from tests.helpers.verdicts import (
+    DBT,
+    compare,
+    copy_project,
+    dbt_build,
+    junit_outcomes,
+    run_pytest,
+    run_results,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from pytest_planalign_dbt.session.build import NodeOutcome, NodeSpec, SessionBuild, topological
 from pytest_planalign_dbt.runner import DbtResult, NodeResult
-from pytest_planalign_dbt.runner.errors import DbtExecutionError
 from pytest_planalign_dbt.runner.events import ProgressEvent
+from pytest_planalign_dbt.runner.failures.errors import DbtExecutionError
+from pytest_planalign_dbt.session.build import SessionBuild
+from pytest_planalign_dbt.session.nodes import NodeOutcome, NodeSpec, topological
 
 A = NodeSpec("model.p.a", "a", "model", "models/a.sql", "p", ("x",), ("p", "a"))
 B = NodeSpec("model.p.b", "b", "model", "models/b.sql", "p", (), ("p", "b"), ("model.p.a",))

@@ -12,7 +12,7 @@ from pytest_planalign_dbt.runner.command import (
     validate_threads,
     vars_json,
 )
-from pytest_planalign_dbt.runner.errors import DbtCommandError
+from pytest_planalign_dbt.runner.failures.errors import DbtCommandError
 
 
 def _vars(argv: tuple[str, ...]) -> dict:

@@ -46,7 +46,8 @@ def test_duckdb_connection_manager_keeps_its_handle_where_we_close_it() -> None:
 def test_event_names_we_read_exist() -> None:
     from dbt.events import types
 
-    from pytest_planalign_dbt.runner import events, invoke
+    from pytest_planalign_dbt.runner import events
+    from pytest_planalign_dbt.runner.executors import inprocess as invoke
 
     names = {"MainEncounteredError", "NoNodesForSelectionCriteria", "PrintEvent", "ShowNode",
              *events.START_EVENTS, *events.FINISH_EVENTS, *invoke.CANCEL_POINTS}

@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_planalign_dbt.runner.errors import (
+from pytest_planalign_dbt.runner.failures.classify import (
+    classify_dbt_error,
+    classify_message,
+    classify_node,
+    pick_kind,
+)
+from pytest_planalign_dbt.runner.failures.errors import (
     DbtCompilationError,
     DbtDataQualityError,
     DbtError,
     DbtExecutionError,
     DbtTimeoutError,
     DbtTransientError,
-    classify_dbt_error,
-    classify_message,
-    classify_node,
-    pick_kind,
-    suggest_fix,
 )
+from pytest_planalign_dbt.runner.failures.fixes import suggest_fix
 from pytest_planalign_dbt.runner.results import NodeResult
 
 LOCK = (
@@ -138,7 +140,7 @@ def test_each_node_type_gets_its_own_fix(kind, message, resource_type, name, nee
 
 
 def test_trimming_keeps_what_went_wrong_and_drops_reader_settings() -> None:
-    from pytest_planalign_dbt.runner.fixes import trim_message
+    from pytest_planalign_dbt.runner.failures.messages import trim_message
 
     message = "Conversion Error\n" + "".join(f"    setting_{chr(97 + i)} = x\n" for i in range(15)) + "  Sniffed type: VARCHAR\n"
     assert trim_message(message) == ["Conversion Error", "  Sniffed type: VARCHAR"]

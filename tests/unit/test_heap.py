@@ -10,8 +10,8 @@ import gc
 
 import pytest
 
-from pytest_planalign_dbt.runner.heap import FrozenHeap
-from pytest_planalign_dbt.runner.invoke import DBT_PROCESS_LOCK
+from pytest_planalign_dbt.runner.executors.inprocess import DBT_PROCESS_LOCK
+from pytest_planalign_dbt.runner.parse.heap import FrozenHeap
 
 
 @pytest.fixture(autouse=True)

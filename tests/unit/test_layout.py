@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from pytest_planalign_dbt.runner.layout import ProjectLayout
+from pytest_planalign_dbt.runner.parse.unseen_vars import VarUse, text_files
 from pytest_planalign_dbt.runner.project import fingerprint, load_project
-from pytest_planalign_dbt.runner.unseen_vars import VarUse, text_files
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pytest_planalign_dbt.session.build import NodeSpec
-from pytest_planalign_dbt.session.listing import ListingCache, env_var_names, listing_key, specs_from_json, specs_to_json
+from pytest_planalign_dbt.session.listing import (
+    ListingCache,
+    env_var_names,
+    listing_key,
+    specs_from_json,
+    specs_to_json,
+)
+from pytest_planalign_dbt.session.nodes import NodeSpec
 from pytest_planalign_dbt.session.slim import ReferenceStore, SlimNote, profile_digest
 
 SPECS = [NodeSpec("model.p.a", "a", "model", "models/a.sql", "p", tags=("x",), fqn=("p", "a"),

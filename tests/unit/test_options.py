@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_planalign_dbt.options import OPTIONS, DbtSettings, describe, resolve_settings
+from pytest_planalign_dbt.options import (
+    OPTIONS,
+    DbtSettings,
+    describe,
+    resolve_settings,
+)
 
 
 def _config(pytester: pytest.Pytester, *args: str, ini: str = "[pytest]\n") -> pytest.Config:
@@ -99,11 +104,14 @@ def test_many_vars_are_summarised_in_the_header_and_dates_survive_xdist() -> Non
 
 
 def test_a_data_quality_failure_has_its_own_letter_and_word() -> None:
-    from pytest_planalign_dbt.report import teststatus
+    from pytest_planalign_dbt.report import ReportInfo, teststatus
 
     class Rep:
-        when, failed, dbt_kind = "call", True, "data_quality"
+        when, failed = "call", True
 
-    assert teststatus(Rep()) == ("dq_failed", "Q", ("DQ_FAILED", {"red": True}))
-    Rep.dbt_kind = "execution"
-    assert teststatus(Rep()) is None
+    rep = Rep()
+    ReportInfo(status="fail", kind="data_quality", hook=False, attempts=1).put(rep)
+    assert teststatus(rep) == ("dq_failed", "Q", ("DQ_FAILED", {"red": True}))
+    ReportInfo(status="error", kind="execution", hook=False, attempts=1).put(rep)
+    assert teststatus(rep) is None
+    assert teststatus(Rep()) is None  # not a dbt item's report

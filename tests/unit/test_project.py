@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
-import pytest
-
-from pytest_planalign_dbt.runner.errors import DbtConfigError
+from pytest_planalign_dbt.runner.failures.errors import DbtConfigError
+from pytest_planalign_dbt.runner.profiles import resolve_profiles_dir
 from pytest_planalign_dbt.runner.project import (
-    Redactor,
-    env_secrets,
     find_project_dir,
     fingerprint,
     load_project,
-    resolve_profiles_dir,
 )
+from pytest_planalign_dbt.runner.secrets import Redactor, env_secrets
 
 
 def _project(tmp_path: Path, profiles: str | None = None) -> Path:
@@ -108,7 +106,7 @@ def test_fingerprint_changes_with_any_project_file(tmp_path: Path) -> None:
 
 
 def test_cwd_free_profiles_make_relative_duckdb_paths_absolute(tmp_path: Path) -> None:
-    from pytest_planalign_dbt.runner.project import write_cwd_free_profiles
+    from pytest_planalign_dbt.runner.profiles import write_cwd_free_profiles
 
     src = tmp_path / "src"
     src.mkdir()
@@ -139,7 +137,10 @@ q: not-a-mapping
 
 
 def test_suffix_gives_a_file_or_a_schema_of_its_own(tmp_path: Path) -> None:
-    from pytest_planalign_dbt.runner.project import with_suffix, write_cwd_free_profiles
+    from pytest_planalign_dbt.runner.profiles import (
+        with_suffix,
+        write_cwd_free_profiles,
+    )
 
     assert with_suffix("/d/sim.duckdb", "-gw0") == "/d/sim-gw0.duckdb"
     assert with_suffix("/d.dir/sim", "-gw0") == "/d.dir/sim-gw0"

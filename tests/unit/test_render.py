@@ -1,13 +1,11 @@
-"""The short report of a dbt item (items.render_outcome) and the build's summary line."""
+"""The short report of a dbt item (session/render.py) and the build's summary line."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from pytest_planalign_dbt.items import render_outcome
-from pytest_planalign_dbt.report import build_line
+from pytest_planalign_dbt.report import ReportInfo, build_line
 from pytest_planalign_dbt.runner.results import NodeResult
-from pytest_planalign_dbt.session.build import NodeOutcome, NodeSpec
+from pytest_planalign_dbt.session.nodes import NodeOutcome, NodeSpec
+from pytest_planalign_dbt.session.render import render_outcome
 
 SPEC = NodeSpec("test.p.has_rows", "has_rows", "test", "models/schema.yml", "p", root_package="p")
 
@@ -36,7 +34,7 @@ def test_a_test_that_fails_on_too_few_rows_says_it_expects_rows() -> None:
 
 def test_the_build_line_counts_statuses_hooks_and_attempts() -> None:
     def rep(status: str, hook: bool = False, attempts: int = 1):
-        return SimpleNamespace(dbt_status=status, dbt_hook=hook, dbt_attempts=attempts)
+        return ReportInfo(status=status, kind=None, hook=hook, attempts=attempts)
 
     reports = [rep("success"), rep("pass"), rep("fail"), rep("success", hook=True)]
     assert build_line(reports, 2.04) == "dbt build: 3 node(s) and 1 hook(s) in 2.0s: 1 fail, 1 pass, 2 success; 1 attempt(s)"

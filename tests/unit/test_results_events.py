@@ -5,7 +5,12 @@ import logging
 import threading
 from pathlib import Path
 
-from pytest_planalign_dbt.runner.events import Dispatcher, EventSink, progress_from_event, strip_ansi
+from pytest_planalign_dbt.runner.events import (
+    Dispatcher,
+    EventSink,
+    progress_from_event,
+    strip_ansi,
+)
 from pytest_planalign_dbt.runner.results import (
     DbtResult,
     NodeResult,

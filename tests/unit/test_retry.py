@@ -4,7 +4,11 @@ import random
 
 import pytest
 
-from pytest_planalign_dbt.runner.errors import DbtCommandError, DbtCompilationError, DbtTransientError
+from pytest_planalign_dbt.runner.failures.errors import (
+    DbtCommandError,
+    DbtCompilationError,
+    DbtTransientError,
+)
 from pytest_planalign_dbt.runner.retry import RetryPolicy, retry_with_backoff
 
 

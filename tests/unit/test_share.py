@@ -7,9 +7,14 @@ import sys
 import threading
 from pathlib import Path
 
-from pytest_planalign_dbt.session.build import NodeOutcome
 from pytest_planalign_dbt.runner import NodeResult
-from pytest_planalign_dbt.session.share import SharedOutcomes, chunk_pending, outcome_from_json, outcome_to_json
+from pytest_planalign_dbt.session.nodes import NodeOutcome
+from pytest_planalign_dbt.session.share import (
+    SharedOutcomes,
+    chunk_pending,
+    outcome_from_json,
+    outcome_to_json,
+)
 
 
 def test_exactly_one_builder_is_elected(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_planalign_dbt.runner.dbt_internals import VarsHashInputs
-from pytest_planalign_dbt.runner.unseen_vars import (
+from pytest_planalign_dbt.runner.parse.unseen_vars import (
     changed_vars,
     files_to_reparse,
 )
@@ -96,8 +96,8 @@ def test_vars_hash_is_dbts_formula_for_each_version(core, monkeypatch) -> None:
 
 
 def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_path: Path, monkeypatch) -> None:
-    from pytest_planalign_dbt.runner import unseen_vars
-    from pytest_planalign_dbt.runner.parse_cache import ParseStore, base_key
+    from pytest_planalign_dbt.runner.parse import unseen_vars
+    from pytest_planalign_dbt.runner.parse.cache import ParseStore, base_key
 
     project = _project(tmp_path / "p", {
         "models/a.sql": "select {{ var('year') }}", "models/b.sql": "select '{{ var('stage') }}'",
@@ -129,7 +129,7 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
 
 
 def test_a_schema_file_reads_vars_at_parse_time_except_in_generic_tests_arguments() -> None:
-    from pytest_planalign_dbt.runner.yaml_vars import UnseenName, YamlVarUse
+    from pytest_planalign_dbt.runner.parse.yaml_vars import UnseenName, YamlVarUse
 
     use = YamlVarUse.of("""
 version: 2

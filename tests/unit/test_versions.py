@@ -8,9 +8,9 @@ import pytest
 
 from pytest_planalign_dbt import DbtCommandError, DbtRunner
 from pytest_planalign_dbt.runner import make_command, versions
-from pytest_planalign_dbt.runner.errors import DbtConfigError
-from pytest_planalign_dbt.runner.results import failure_block
-from pytest_planalign_dbt.runner.unseen_vars import changed_vars
+from pytest_planalign_dbt.runner.failures.errors import DbtConfigError
+from pytest_planalign_dbt.runner.failures.messages import failure_block
+from pytest_planalign_dbt.runner.parse.unseen_vars import changed_vars
 
 EXAMPLE = Path(__file__).parents[2] / "example_project"
 

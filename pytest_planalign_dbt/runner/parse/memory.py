@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .parse_cache import base_key
+from .cache import base_key
 from .unseen_vars import VarUse, changed_vars
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .dbt_internals import VarsHashInputs
-from .layout import CONFIG_FILES, ProjectLayout
-from .parse_cache import ParseStore, base_key, option_value
-from .project import load_project
-from .versions import effective_vars, var_name, vars_from_file
-from .yaml_vars import UnseenName, YamlVarUse, docs_blocks, jinja_code, reads_any, var_names
+from ..dbt_internals import VarsHashInputs
+from ..layout import CONFIG_FILES, ProjectLayout
+from ..project import load_project
+from ..versions import effective_vars, var_name, vars_from_file
+from .cache import ParseStore, base_key, option_value
+from .yaml_vars import (
+    UnseenName,
+    YamlVarUse,
+    docs_blocks,
+    jinja_code,
+    reads_any,
+    var_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +130,7 @@ def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: Va
            reparse: set[Path]) -> int:
     """Write ``base`` (a kept parse, or one loaded) to ``dest`` as dbt's parse for ``cli_vars``
     with the files in ``reparse`` marked changed; return how many were marked."""
-    from .dbt_internals import load_parse, new_file_hash, save_parse
+    from ..dbt_internals import load_parse, new_file_hash, save_parse
 
     manifest = load_parse(base) if isinstance(base, Path) else base
     manifest.state_check.vars_hash = new_file_hash(inputs.of(cli_vars))
@@ -183,7 +190,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
 def _parse_without_vars(path: Path, inputs: VarsHashInputs) -> Any:
     """The dbt CLI's parse at ``path`` if it was made without ``--vars`` (with or without this
     ``--target``), else None."""
-    from .dbt_internals import load_parse
+    from ..dbt_internals import load_parse
 
     try:
         manifest = load_parse(path)

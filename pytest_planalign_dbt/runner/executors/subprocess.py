@@ -15,15 +15,27 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .command import DbtCommand
-from .errors import DbtError
-from .events import EventSink
-from .graph import DbtGraph
-from .invoke import Invocation, RunContext, child_env, stopped
-from .results import nodes_from_run_results_json, read_run_results
+from ..command import DbtCommand
+from ..events import EventSink
+from ..failures.errors import DbtError
+from ..graph import DbtGraph
+from ..results import nodes_from_run_results_json, read_run_results
+from .base import Invocation, RunContext, stopped
+
+# Set by coverage.py's subprocess patch: dbt's own process runs none of our code (nor the
+# user's), and tracing all of dbt under coverage only makes every call slower.
+COVERAGE_ENV = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a dbt child process."""
+    env = {k: v for k, v in environ.items() if k not in COVERAGE_ENV}
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
 
 
 def default_dbt_executable() -> str:

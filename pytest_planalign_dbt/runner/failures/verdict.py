@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .errors import (
-    DbtError,
-    DbtSelectionError,
-    DbtTimeoutError,
-    classify_message,
-    error_for,
-    pick_kind,
-)
-from .invoke import Invocation
-from .results import DbtResult, NodeResult, failure_block
-from .versions import wildcard_hint
+from ..executors.base import Invocation
+from ..results import DbtResult, NodeResult
+from ..versions import wildcard_hint
+from .classify import classify_message, pick_kind
+from .errors import DbtError, DbtSelectionError, DbtTimeoutError, error_for
+from .kinds import Kind
+from .messages import failure_block
 
 
 def _part_error(combined: DbtResult, nodes: list[NodeResult]) -> DbtError | None:
     # Hooks ran for every model of the invocation: each part carries them (and their failure).
     failed = [n for n in (*nodes, *combined.hooks) if n.failed]
     if failed:
-        kind = pick_kind(n.error_class or "unknown" for n in failed)
+        kind = pick_kind(n.error_class for n in failed)
         return error_for(kind, failed[0].message or "", nodes=failed)
     return combined.error if not nodes else None
 
@@ -77,7 +73,7 @@ def _stopped_error(inv: Invocation, failed: list[NodeResult]) -> DbtError | None
 
 def _node_error(inv: Invocation, failed: list[NodeResult]) -> DbtError:
     """The most severe kind among the failed nodes, with that node's message first."""
-    kind = pick_kind(n.error_class or "unknown" for n in failed)
+    kind = pick_kind(n.error_class for n in failed)
     first = next((n for n in failed if n.error_class == kind), failed[0])
     message = first.message or ""
     if first.ephemeral_parent:
@@ -91,7 +87,7 @@ def _fatal_error(inv: Invocation) -> DbtError | None:
     if inv.fatal:
         return error_for(classify_message(inv.fatal), inv.fatal)
     if inv.return_code != 0:
-        return error_for("unknown", "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
+        return error_for(Kind.UNKNOWN, "\n".join(inv.lines[-10:]) or f"dbt exited with {inv.return_code}")
     return None
 
 

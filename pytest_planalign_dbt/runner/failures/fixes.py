@@ -1,4 +1,4 @@
-"""The one fix to suggest for a failure, right for its node type, and dbt's message trimmed.
+"""The one fix to suggest for a failure, right for its node type.
 
 Rules are tried in order; the first that applies wins. Message rules (a lock, a missing
 ref, an unknown flag...) hold whatever failed; node-type rules (hook, seed, ephemeral,
@@ -11,48 +11,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .kinds import (
-    COMPILATION,
-    DATA_QUALITY,
-    EPHEMERAL_ERROR,
-    EXECUTION,
-    TIMEOUT,
-    TRANSIENT,
-    UNIT_TEST,
-    UNKNOWN,
-)
+from .kinds import EPHEMERAL_ERROR, Kind
 
 LOCK_HOLDER = re.compile(
     r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '
     r"\(PID (?P<pid>\d+)\)"
 )
 MISSING_REF = re.compile(r"depends on a node named '(?P<name>[^']+)'")
-_CSV_SETTING = re.compile(r"^\s+[a-z_]+ = ")
 _SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types|Sniffed type", re.I)
 _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
 _UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
 _HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
 _PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
-
-
-def trim_message(message: str, limit: int = 25) -> list[str]:
-    """dbt's message as lines worth reading: reader settings dropped, long ones cut.
-
-    DuckDB's CSV errors append ~15 lines of reader settings (``delimiter = ,``...)
-    before the lines that say what went wrong (column, set type, sniffed type):
-    those settings are dropped so the useful lines survive the cut.
-    """
-    kept: list[str] = []
-    for line in (line.rstrip() for line in message.strip().splitlines()):
-        if _CSV_SETTING.match(line) or (not line.strip() and kept and not kept[-1].strip()):
-            continue
-        kept.append(line)
-    while kept and not kept[-1].strip():
-        kept.pop()
-    if len(kept) > limit:
-        more = len(kept) - (limit - 1)
-        kept = [*kept[: limit - 1], f"... ({more} more line(s) in the dbt log)"]
-    return kept
 
 
 @dataclass(frozen=True)
@@ -122,14 +92,14 @@ def _seed(f: Failure) -> str | None:
 
 
 def _ephemeral(f: Failure) -> str | None:
-    found = EPHEMERAL_ERROR.search(f.message) if f.kind == COMPILATION else None
+    found = EPHEMERAL_ERROR.search(f.message) if f.kind == Kind.COMPILATION else None
     return found and (f"fix ephemeral model {found['model'].split('.')[-1]} (dbt inlines it into"
                       f"{f.what or ' this node'}; "
                       f"its error is above); {f.reproduce('compile', '<node>')}")
 
 
 def _contract(f: Failure) -> str | None:
-    if f.kind != COMPILATION or not _CONTRACT.search(f.message):
+    if f.kind != Kind.COMPILATION or not _CONTRACT.search(f.message):
         return None
     return (f"make the columns and data types of model{f.what} match its contract in YAML (or change the "
             f"contract); {f.reproduce('run', '<model>')}")
@@ -143,14 +113,14 @@ def _freshness(f: Failure) -> str | None:
 
 
 def _snapshot(f: Failure) -> str | None:
-    if f.resource_type != "snapshot" or f.kind not in (EXECUTION, UNKNOWN):
+    if f.resource_type != "snapshot" or f.kind not in (Kind.EXECUTION, Kind.UNKNOWN):
         return None
     sql = "the compiled SQL" if f.compiled_path else "the snapshot's SQL"
     return f"run {sql} against the database to reproduce, then fix the snapshot's query or its unique_key / strategy config"
 
 
 def _compilation(f: Failure) -> str | None:
-    if f.kind != COMPILATION:
+    if f.kind != Kind.COMPILATION:
         return None
     if _PARSING.search(f.message):
         return "fix the Jinja or YAML named in dbt's message; `dbt parse` reproduces it"
@@ -158,7 +128,7 @@ def _compilation(f: Failure) -> str | None:
 
 
 def _execution(f: Failure) -> str | None:
-    if f.kind != EXECUTION:
+    if f.kind != Kind.EXECUTION:
         return None
     sql = "the compiled SQL" if f.compiled_path else "the node's SQL"
     noun = f.resource_type.replace("_", " ") if f.resource_type else "model"
@@ -180,8 +150,8 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
              "point the runner at the directory that holds dbt_project.yml", re.S),
     _matches(r"dbt found \d+ package\(s\) specified in packages\.yml|run \W?dbt deps",
              "install the project's packages with `dbt deps` (in the project dir), then run again", re.I),
-    _of_kind(TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
-    _of_kind(TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
+    _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
+    _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
     _hook,
     _seed,
     _ephemeral,
@@ -190,9 +160,9 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
     _snapshot,
     _compilation,
     _execution,
-    _of_kind(UNIT_TEST, "compare the expected and actual rows; fix the model's logic, or the unit test's "
+    _of_kind(Kind.UNIT_TEST, "compare the expected and actual rows; fix the model's logic, or the unit test's "
                         "expectation if the logic changed on purpose"),
-    _of_kind(DATA_QUALITY, "query the failing rows with the test's compiled SQL, then fix the data or the test"),
+    _of_kind(Kind.DATA_QUALITY, "query the failing rows with the test's compiled SQL, then fix the data or the test"),
 )
 
 

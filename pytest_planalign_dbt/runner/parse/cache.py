@@ -13,19 +13,17 @@ vars, profile, env vars, each file's checksum) and re-parses what changed, or al
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
-from .versions import installed, vars_from_file
+from ..dbt_internals import PARTIAL_PARSE_FILE, PARTIAL_PARSE_FILE_FLAG
+from ..files import atomic_write, digest
+from ..versions import installed, vars_from_file
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS)
             continue
         if arg not in OUTPUT_FLAGS:
             kept.append(arg)
-    return hashlib.sha256("\x00".join(kept).encode()).hexdigest()[:24]
+    return digest(*kept, length=24)
 
 
 def base_key(parse_argv: Sequence[str]) -> str:
@@ -112,21 +110,11 @@ class ParseStore:
         parse later), with the vars it was parsed with and its ``base_key``, for a later parse
         of other vars."""
         written = source or self.target_path / PARTIAL_PARSE_FILE
-        tmp = None
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-            os.close(fd)
-            shutil.copyfile(written, tmp)
-            os.replace(tmp, self.path(key))  # atomic: readers see the old file or the new one
-            tmp = None
+            atomic_write(self.path(key), copy_of=written)
         except OSError:
             log.debug("could not keep dbt's partial-parse file", exc_info=True)
             return
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
         if base is not None:
             with contextlib.suppress(OSError, TypeError, ValueError):
                 self.path(key).with_suffix(".json").write_text(json.dumps(

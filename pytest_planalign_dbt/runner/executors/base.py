@@ -1,0 +1,86 @@
+"""What every executor shares: the Invocation it returns, the RunContext it is given, the protocol."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..command import DbtCommand
+from ..events import EventSink
+from ..graph import DbtGraph
+from ..results import NodeResult
+
+
+@dataclass
+class Invocation:
+    """What one dbt invocation did, whichever executor ran it."""
+
+    command: DbtCommand
+    argv: list[str]
+    return_code: int
+    lines: list[str]
+    stderr: str
+    nodes: list[NodeResult]
+    fatal: str | None
+    invocation_id: str | None
+    duration: float
+    timed_out: bool = False
+    cancelled: bool = False
+    # dbt said the selection matched no enabled node (NoNodesForSelectionCriteria).
+    no_nodes: bool = False
+    # Typed rows of `dbt show` (in-process only).
+    rows: list[dict[str, Any]] | None = None
+    # What the command printed as its output: `ls` lines, `show` previews (JSON text).
+    output: list[str] = field(default_factory=list)
+    # The project's graph, for retrying a sub-graph (read only when a node failed).
+    graph: DbtGraph | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how to run: filled in by the runner for each invocation."""
+
+    project_dir: Path
+    target_path: Path
+    timeout: float | None
+    parse_command: DbtCommand
+    fingerprint: str
+    env: Mapping[str, str] | None = None
+    # The parse reads the user's own profiles.yml (not a copy with a worker's database file).
+    parse_uses_user_profiles: bool = True
+    stop_grace: float = 5.0
+    # Set from another thread to stop the run (pytest -x, Ctrl+C in the plugin's main thread).
+    cancel: threading.Event | None = None
+
+
+def stopped(ctx: RunContext, timed_out: bool) -> tuple[bool, str | None]:
+    """(cancelled on request, the fatal message) for a run that was stopped, either way."""
+    cancelled = ctx.cancel is not None and ctx.cancel.is_set() and not timed_out
+    if timed_out:
+        return False, f"dbt ran longer than the timeout of {ctx.timeout}s and was cancelled"
+    if cancelled:
+        return True, "the dbt run was cancelled"
+    return False, None
+
+
+class Executor(Protocol):
+    """What the runner needs from an executor, and what each one needs from the runner."""
+
+    name: str
+    # True: dbt runs in this process, whose working directory it shares with every thread,
+    # so relative DuckDB paths must be made absolute (a private profiles.yml copy).
+    shares_cwd: bool
+    # True: the parsed manifest is kept between calls (the runner fingerprints the project
+    # so an edit invalidates it).
+    caches_manifest: bool
+    # True: node results come from dbt's objects, so --no-write-json costs nothing.
+    reads_results_in_memory: bool
+
+    def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation: ...
+
+    def invalidate(self) -> None: ...
+
+    def manifest(self) -> Any: ...

@@ -1,0 +1,135 @@
+"""The DbtError tree: one small class per kind of failure, each naming the fix.
+
+Which kind a failure is lives in classify.py; the fix to suggest in fixes.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .fixes import suggest_fix
+from .kinds import Kind, label
+from .messages import trim_message
+
+if TYPE_CHECKING:
+    from ..results import DbtResult, NodeResult
+
+
+class DbtCommandError(ValueError):
+    """Bad input to the runner, refused before dbt starts (a ValueError)."""
+
+
+class DbtConfigError(ValueError):
+    """A runner setting (project dir, profiles dir, executor...) is unusable."""
+
+
+class DbtError(Exception):
+    """A dbt invocation failed; carries the failing nodes, dbt's message and the fix."""
+
+    kind: Kind = Kind.UNKNOWN
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        nodes: Sequence[NodeResult] = (),
+        result: DbtResult | None = None,
+        compiled_path: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.dbt_message = message
+        self.nodes = list(nodes)
+        self.result = result
+        self.compiled_path = compiled_path or next(
+            (n.compiled_path for n in self.nodes if n.compiled_path), None
+        )
+        first = self.nodes[0] if self.nodes else None
+        self.fix = fix or suggest_fix(
+            self.kind, message, self.compiled_path,
+            first.resource_type if first else None, first.name if first else None,
+        )
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.nodes:
+            head = f"dbt {label(self.kind)} in {len(self.nodes)} node(s)"
+            body = [f"  - {n.describe()}" for n in self.nodes[:10]]
+            if len(self.nodes) > 10:
+                body.append(f"  ... and {len(self.nodes) - 10} more")
+        else:
+            head = f"dbt {label(self.kind)}"
+            body = [f"  {line}" for line in trim_message(self.dbt_message, 15)]
+        lines = [head, *body]
+        if self.compiled_path:
+            lines.append(f"  compiled SQL: {self.compiled_path}")
+        lines.append(f"  fix: {self.fix}")
+        return "\n".join(lines)
+
+    @property
+    def node_names(self) -> list[str]:
+        return [n.name for n in self.nodes]
+
+
+class DbtCompilationError(DbtError):
+    """dbt could not parse or compile a node (Jinja, YAML, a missing ref)."""
+
+    kind = Kind.COMPILATION
+
+
+class DbtExecutionError(DbtError):
+    """The database rejected a node's SQL or failed while running it."""
+
+    kind = Kind.EXECUTION
+
+
+class DbtDataQualityError(DbtError):
+    """A data test found failing rows (status ``fail``)."""
+
+    kind = Kind.DATA_QUALITY
+
+
+class DbtUnitTestError(DbtError):
+    """A dbt unit test's actual rows differ from its expected rows (logic, not data)."""
+
+    kind = Kind.UNIT_TEST
+
+
+class DbtTransientError(DbtError):
+    """A failure that may pass on retry: a locked DuckDB file, a dropped connection."""
+
+    kind = Kind.TRANSIENT
+
+
+class DbtTimeoutError(DbtError):
+    """The invocation ran past its timeout and was cancelled."""
+
+    kind = Kind.TIMEOUT
+
+
+class DbtSelectionError(DbtError):
+    """The selection matched no enabled dbt node, so dbt ran nothing."""
+
+    kind = Kind.UNKNOWN
+
+
+ERROR_CLASSES: dict[Kind, type[DbtError]] = {
+    Kind.COMPILATION: DbtCompilationError,
+    Kind.EXECUTION: DbtExecutionError,
+    Kind.DATA_QUALITY: DbtDataQualityError,
+    Kind.UNIT_TEST: DbtUnitTestError,
+    Kind.TRANSIENT: DbtTransientError,
+    Kind.TIMEOUT: DbtTimeoutError,
+    Kind.UNKNOWN: DbtError,
+}
+
+
+def error_for(
+    kind: str,
+    message: str,
+    *,
+    nodes: Sequence[NodeResult] = (),
+    result: DbtResult | None = None,
+) -> DbtError:
+    """The DbtError subclass of ``kind``, built from dbt's message and the failed nodes."""
+    return ERROR_CLASSES[Kind.of(kind)](message, nodes=nodes, result=result)

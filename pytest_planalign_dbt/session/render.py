@@ -1,0 +1,102 @@
+"""The short report of a dbt item: headline, dbt's message, compiled SQL, fix, failing rows.
+
+Pure text from a NodeSpec and its NodeOutcome (no pytest here): items.py raises, this renders.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Any
+
+from ..runner.failures.kinds import Kind
+from ..runner.failures.messages import trim_message
+from .nodes import NodeOutcome, NodeSpec
+
+# dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
+CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
+TOO_FEW_FIX = ("the test's query found too few rows: check that what it tests is not empty, or change its "
+               "error_if / warn_if")
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    """Rows as an aligned text table (cells cut to 40 characters)."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    cells = [[("NULL" if r.get(c) is None else str(r.get(c)))[:40] for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    line = lambda values: "  | " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"  # noqa: E731
+    return [line(columns), "  |" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)]
+
+
+def render_unit_test_diff(message: str) -> list[str]:
+    """dbt's expected-vs-actual diff as an aligned table, with what its markers mean."""
+    text = message.replace("\r", "")
+    head, sep, diff = text.partition("actual differs from expected:")
+    if not sep:
+        return []
+    rows = [next(csv.reader([line])) for line in diff.strip().splitlines() if line.strip()]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(width)]
+    lines = ["  expected vs actual (→ changed row, cells read expected→actual; +++ only in actual; "
+             "--- only in expected):"]
+    for row in rows:
+        lines.append("    " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return lines
+
+
+def headline(spec: NodeSpec, outcome: NodeOutcome) -> str:
+    """The first line of a report: the failure's label, the node, and its file."""
+    where = spec.original_file_path
+    if spec.package_name and spec.package_name != spec.root_package:
+        where = f"package {spec.package_name}: {where}"
+    return f"dbt {outcome.label}: {spec.kind_name} {spec.name} ({where})"
+
+
+def fails_on_too_few(message: str | None) -> bool:
+    """True when the test fails because its query found too few rows (``error_if: <1``)."""
+    match = CONDITION.search(message or "")
+    return bool(match) and match.group("op").startswith("<")
+
+
+def _message_lines(kind: Kind, outcome: NodeOutcome) -> list[str]:
+    diff = render_unit_test_diff(outcome.message) if kind == Kind.UNIT_TEST else []
+    return diff or ["  " + text for text in trim_message(outcome.message, 25 if outcome.result else 12)]
+
+
+def _rows_lines(kind: Kind, outcome: NodeOutcome, too_few: bool) -> list[str]:
+    if kind != Kind.DATA_QUALITY or outcome.failures is None:
+        return []
+    lines = [f"  rows returned: {outcome.failures}, too few: the test expects rows (error_if / warn_if)"
+             if too_few else f"  failing rows: {outcome.failures}"]
+    if outcome.result is not None and outcome.result.relation_name:
+        lines.append(f"  failing rows stored in: {outcome.result.relation_name} (store_failures)")
+    return lines
+
+
+def _sql_lines(kind: Kind, outcome: NodeOutcome) -> list[str]:
+    result = outcome.result
+    if result is None:
+        return []
+    if result.compiled_path:
+        return [f"  compiled SQL: {result.compiled_path}"]
+    return ["  compiled SQL: not written (the node did not compile)"] if kind == Kind.COMPILATION else []
+
+
+def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
+    """The short report: label, node, file, dbt's message, compiled SQL, fix, samples."""
+    kind = outcome.kind or Kind.UNKNOWN
+    too_few = kind == Kind.DATA_QUALITY and fails_on_too_few(outcome.message)
+    lines = [headline(spec, outcome), *_message_lines(kind, outcome), *_rows_lines(kind, outcome, too_few)]
+    if kind == Kind.TRANSIENT:
+        lines.append(f"  still failing after {outcome.attempts} attempt(s)")
+    lines += _sql_lines(kind, outcome)
+    lines.append(f"  fix: {TOO_FEW_FIX if too_few else outcome.fix}")
+    if outcome.samples:
+        lines.append(f"  first {len(outcome.samples)} failing row(s):")
+        lines.extend(table(outcome.samples))
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""pytest-xdist: what the controller hands its workers, and what the building worker sends back.
+
+The controller resolves the settings once and makes one directory for the shared build; each
+worker reads them from ``workerinput[WORKERINPUT]`` (pytest-randomly's ``XdistHooks`` pattern).
+The worker that builds sends its build time back through ``workeroutput[BUILD_SECONDS]``.
+XdistHooks is registered only when xdist is present.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from typing import Any
+
+import pytest
+
+from .options import DbtSettings
+from .session.share import SharedOutcomes
+from .session.slim import SlimNote, slim_exit_status
+
+WORKERINPUT = "planalign_dbt"
+# The build's wall time, sent by the xdist worker that built (its ``workeroutput``).
+BUILD_SECONDS = "planalign_dbt_build_seconds"
+BUILD_SECONDS_KEY = pytest.StashKey[float]()
+
+
+def worker_settings(config: pytest.Config) -> DbtSettings | None:
+    """On an xdist worker, the settings the controller resolved (None elsewhere)."""
+    handed = getattr(config, "workerinput", {}).get(WORKERINPUT)
+    return DbtSettings.from_json(handed["settings"]) if handed else None
+
+
+def worker_share(config: pytest.Config) -> SharedOutcomes | None:
+    """On an xdist worker, the build it shares with the others (None elsewhere)."""
+    workerinput = getattr(config, "workerinput", {})
+    handed = workerinput.get(WORKERINPUT)
+    return SharedOutcomes(handed["shared"], workerinput.get("workerid", "gw?")) if handed else None
+
+
+def send_build_seconds(config: pytest.Config, seconds: float) -> None:
+    """On the building worker: its build time, for the controller's build line."""
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[BUILD_SECONDS] = seconds
+
+
+class XdistHooks:
+    """Controller side of pytest-xdist: settings and the shared build dir go to workers."""
+
+    def __init__(self, settings: DbtSettings) -> None:
+        self.settings = settings
+        self.shared: str | None = None
+
+    def pytest_configure_node(self, node: Any) -> None:
+        """Hand each worker the resolved settings and the directory of the shared build."""
+        if self.shared is None:
+            self.shared = tempfile.mkdtemp(prefix="planalign-dbt-xdist-")
+        node.workerinput[WORKERINPUT] = {"settings": self.settings.to_json(), "shared": self.shared}
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Slim CI's line, as the worker that listed the nodes wrote it."""
+        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
+        if note is not None:
+            for line in SlimNote.from_json(note).lines(terminalreporter.config.option.verbose):
+                terminalreporter.write_line(line)
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """The building worker's build time, for the controller's build line."""
+        seconds = getattr(node, "workeroutput", {}).get(BUILD_SECONDS)
+        if seconds is not None:
+            node.config.stash[BUILD_SECONDS_KEY] = seconds
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        note = SharedOutcomes.note(self.shared) if self.shared is not None else None
+        if note is not None:
+            session.exitstatus = slim_exit_status(note["nothing_changed"], exitstatus)
+
+    def pytest_unconfigure(self) -> None:
+        if self.shared is not None:
+            shutil.rmtree(self.shared, ignore_errors=True)
