@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
+import inspect
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,24 +18,24 @@ with contextlib.suppress(ImportError):
 import pytest
 from _pytest.pytester import SysModulesSnapshot
 
+from tests.helpers.verdicts import copy_project as copy_with_packages
+
 TESTS = Path(__file__).parent
 PROJECTS = TESTS / "projects"
 EXAMPLE_PROJECT = TESTS.parent / "example_project"
 HOLD_LOCK = TESTS / "helpers" / "hold_lock.py"
-IGNORE = shutil.ignore_patterns("target", "logs", "*.duckdb", "*.duckdb.wal", "dbt_packages")
+
+
+def project_source(name: str) -> Path:
+    """tests/projects/<name>, or example_project."""
+    return EXAMPLE_PROJECT if name == "example_project" else PROJECTS / name
 
 
 @pytest.fixture
 def copy_project(tmp_path: Path) -> Callable[[str], Path]:
-    """Copy tests/projects/<name> (or "example_project") into a fresh tmp dir."""
-
-    def copy(name: str) -> Path:
-        source = EXAMPLE_PROJECT if name == "example_project" else PROJECTS / name
-        dest = tmp_path / name
-        shutil.copytree(source, dest, ignore=IGNORE)
-        return dest
-
-    return copy
+    """Copy tests/projects/<name> (or "example_project") into a fresh tmp dir, its packages
+    installed (tests.helpers.verdicts.copy_project)."""
+    return lambda name: copy_with_packages(project_source(name), tmp_path)
 
 
 class LockHolder:
@@ -80,18 +80,18 @@ def duckdb_is_free(db_path: Path) -> bool:
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
     return subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True).returncode == 0
 
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A directory every xdist worker of this test run sees (what one worker made, others read)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if worker_id != "master" else base) / "shared"
+
+
 @pytest.fixture
 def dbt_project(pytester: pytest.Pytester) -> Callable[[str], Path]:
     """Copy a test project into the pytester dir (so node ids read <name>/models/...)."""
     pytester.makeini("[pytest]\n")  # the pytester dir is the rootdir
-
-    def copy(name: str) -> Path:
-        source = EXAMPLE_PROJECT if name == "example_project" else PROJECTS / name
-        dest = pytester.path / name
-        shutil.copytree(source, dest, ignore=IGNORE)
-        return dest
-
-    return copy
+    return lambda name: copy_with_packages(project_source(name), pytester.path)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -142,29 +142,25 @@ def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytest
     return go
 
 
-# Modules whose tests share one module-scoped build: under xdist each goes to one worker as a
-# whole, so the build is made once; every other test is scheduled on its own, as by `--dist load`.
-SHARED_BUILD_MODULES = frozenset({
-    "tests/plugin/test_rich.py", "tests/plugin/test_report.py",
-    "tests/integration/test_fidelity_runner.py", "tests/integration/test_runner_example.py",
-})
-
-
 # The longest single tests (each runs pytest on two workers of its own) start first, so that
 # no worker is left running one of them alone at the end.
 LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first; and a module whose tests share a module-scoped build must say so with
+    ``pytest.mark.xdist_group`` (``--dist loadgroup``: one worker runs the module, the build is
+    made once), or collection stops: without it each worker would build again, silently."""
     items.sort(key=lambda item: not any(mark in item.nodeid for mark in LONGEST_FIRST))
+    modules = {item.module for item in items if isinstance(item, pytest.Function)}
+    ungrouped = sorted(m.__name__ for m in modules if 'scope="module"' in inspect.getsource(m)
+                       and not any(mark.name == "xdist_group" for mark in _marks(m)))
+    if ungrouped:
+        raise pytest.UsageError(f"add pytest.mark.xdist_group(...) to the pytestmark of {', '.join(ungrouped)}: "
+                                "its tests share a module-scoped build")
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    from xdist.scheduler import LoadScopeScheduling
-
-    class SharedBuildScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in SHARED_BUILD_MODULES else nodeid
-
-    return SharedBuildScheduling(config, log)
+def _marks(module: object) -> list[pytest.Mark]:
+    marks = getattr(module, "pytestmark", [])
+    return [m.mark if isinstance(m, pytest.MarkDecorator) else m
+            for m in (marks if isinstance(marks, list) else [marks])]

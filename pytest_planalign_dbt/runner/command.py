@@ -318,8 +318,8 @@ WRITES_MANIFEST_AT_END = frozenset({"build", "run", "test", "seed", "snapshot", 
 def parse_command_for(command: DbtCommand, write_json: bool, **location: str | None) -> DbtCommand:
     """The ``dbt parse`` that gives ``command`` its manifest (same vars, same location flags).
 
-    dbt's parse writes manifest.json (0.6 s at 130 models, 0.8 s at 1,500 nodes) unless told
-    not to: not when the command asks for no JSON, nor when it writes manifest.json itself as
+    dbt's parse writes manifest.json (a cost that grows with the project) unless told not to:
+    not when the command asks for no JSON, nor when it writes manifest.json itself as
     it ends (dbt's runnable tasks do): the parse's copy would be thrown away.
     """
     quiet = not write_json or "--no-write-json" in command.argv or command.subcommand in WRITES_MANIFEST_AT_END

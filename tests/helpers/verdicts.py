@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +55,46 @@ def dbt_build(project: Path, *args: str) -> tuple[int, dict[str, str]]:
     proc = subprocess.run([DBT, "build", "--profiles-dir", ".", *args], cwd=project, capture_output=True,
                           text=True, env=env)
     return proc.returncode, run_results(project)
+
+
+def dbt_verdict(source: Path, shared_dir: Path, *args: str) -> tuple[int, dict[str, str]]:
+    """dbt's own verdict on a fresh copy of ``source`` (``dbt build --threads 1 *args``), made once
+    per test run: every test and xdist worker that asks for the same one reads the first's
+    (``shared_dir``: a directory all workers see, under a file lock)."""
+    key = hashlib.sha256(json.dumps([str(source), args]).encode()).hexdigest()[:16]
+    shared_dir.mkdir(parents=True, exist_ok=True)
+    answer = shared_dir / f"dbt-verdict-{source.name}-{key}.json"
+    with (shared_dir / f"dbt-verdict-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.suppress(FileNotFoundError):
+            code, statuses = json.loads(answer.read_text())
+            return code, statuses
+        work = Path(tempfile.mkdtemp(prefix="planalign-dbt-verdict-", dir=shared_dir))
+        code, statuses = dbt_build(copy_project(source, work), "--threads", "1", *args)
+        answer.write_text(json.dumps([code, statuses]))
+        shutil.rmtree(work, ignore_errors=True)
+        return code, statuses
+
+
+def assert_follows_dbt(source: Path, project: Path, junit: Path, returncode: int, shared_dir: Path,
+                       *dbt_args: str) -> None:
+    """The fidelity rule: every item's outcome (from ``junit``) follows from the status dbt wrote
+    for its node in the same invocation's run_results.json (in ``project``), and from dbt's own
+    ``dbt build`` of another copy of ``source``; the exit codes are equal.
+
+    One thing dbt itself does not repeat: which of a model's unit tests runs first (it varies
+    between processes); when one fails, a sibling that had not run yet is skipped. Such unit
+    tests may be "pass" in one run and "skipped" in the other.
+    """
+    __tracebackhide__ = True
+    outcomes = junit_outcomes(junit)
+    own = run_results(project)
+    assert compare(own, outcomes) == []
+    code, statuses = dbt_verdict(source, shared_dir, *dbt_args)
+    racing = {u for u in own if u.startswith("unit_test.") and {own[u], statuses.get(u)} == {"pass", "skipped"}}
+    assert compare({u: s for u, s in statuses.items() if u not in racing},
+                   {u: o for u, o in outcomes.items() if u not in racing}) == []
+    assert returncode == code, f"pytest exited {returncode}, dbt build {code}"
 
 
 def run_results(project: Path) -> dict[str, str]:

@@ -17,7 +17,8 @@ from pytest_planalign_dbt.runner.failures.errors import (
 )
 from tests.helpers.verdicts import copy_project as copy_with_packages
 
-pytestmark = pytest.mark.integration
+# One module-scoped build feeds every test here: under xdist, one worker runs them all.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rich_runner")]
 RICH = Path(__file__).parents[1] / "projects" / "rich"
 
 

@@ -77,7 +77,10 @@ def test_a_model_failing_mid_build_keeps_what_was_built_before(copy_project) -> 
 
 
 def test_secrets_never_reach_results_errors_or_lines(copy_project, monkeypatch, caplog) -> None:
+    """Secret-named env vars (PGPASSWORD, DBT_ENV_SECRET_*) and vars (api_token) are redacted in
+    the command, dbt's lines, node messages, the error and the runner's own log."""
     monkeypatch.setenv("PGPASSWORD", "hunter2-secret")
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "sup3rs3cret")
     project = copy_project("minimal")
     (project / "models" / "leaky.sql").write_text(
         "{{ config(materialized='table') }}"
@@ -87,12 +90,12 @@ def test_secrets_never_reach_results_errors_or_lines(copy_project, monkeypatch, 
     runner = DbtRunner(project)
     lines: list[str] = []
     with caplog.at_level(logging.DEBUG, logger="pytest_planalign_dbt"):
-        result = runner.execute_command(["run", "--select", "leaky"], dbt_vars={"api_token": "tok-98765"},
+        result = runner.execute_command(["run", "--select", "leaky"], dbt_vars={"api_token": "tok-98765", "api": "sup3rs3cret"},
                                         on_line=lines.append, retry=False)
     texts = [result.stdout, result.stderr, " ".join(result.command), str(result.error),
              *(n.message or "" for n in result.nodes), *lines, caplog.text]
-    assert not any("hunter2-secret" in t or "tok-98765" in t for t in texts)
-    assert "****" in str(result.error)
+    assert not any(secret in t for t in texts for secret in ("hunter2-secret", "tok-98765", "sup3rs3cret"))
+    assert "****" in str(result.error) and "****" in " ".join(result.command)
 
 
 def test_an_in_process_build_leaves_dbt_and_its_parse_out_of_collections_and_thaws_after(copy_project) -> None:

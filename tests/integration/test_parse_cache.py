@@ -68,7 +68,7 @@ SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1, "yamlvars
 @pytest.mark.parametrize("name", list(SEQUENCES))
 def test_kept_and_derived_parses_equal_full_parses_for_every_vars_set(name: str, copy_project,
                                                                       tmp_path: Path) -> None:
-    project = (copy_with_packages(PROJECTS / name, tmp_path) if name == "rich" else copy_project(name))
+    project = copy_project(name)
     sequence = SEQUENCES[name]
     first = DbtRunner(project, threads=1)
     derived = [parsed(first, dbt_vars) for dbt_vars in sequence]

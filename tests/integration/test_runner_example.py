@@ -11,18 +11,17 @@ from pytest_planalign_dbt import DbtCompilationError, DbtRunner
 
 from ..conftest import duckdb_is_free
 
-pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
+# One module-scoped build feeds every test here: under xdist, one worker runs them all.
+pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix, pytest.mark.xdist_group("example_runner")]
 
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRunner, Path, dict[int, object]]:
     """Simulate 2025, 2026 and 2027 in order through one in-process runner."""
-    import shutil
+    from ..conftest import EXAMPLE_PROJECT
+    from ..helpers.verdicts import copy_project
 
-    from ..conftest import EXAMPLE_PROJECT, IGNORE
-
-    project = tmp_path_factory.mktemp("sim") / "example_project"
-    shutil.copytree(EXAMPLE_PROJECT, project, ignore=IGNORE)
+    project = copy_project(EXAMPLE_PROJECT, tmp_path_factory.mktemp("sim"))
     runner = DbtRunner(project, threads=4)
     results = {}
     for year in (2025, 2026, 2027):

@@ -1,4 +1,5 @@
-"""The one rule: every node's pytest outcome follows from dbt's own status for it.
+"""The one rule: every node's pytest outcome follows from dbt's own status for it
+(``tests.helpers.verdicts.assert_follows_dbt``).
 
 For each test project the plugin builds a copy (``pytest --dbt-select '*'``):
 every item's outcome must follow from the status dbt wrote for its node in the
@@ -8,9 +9,6 @@ statuses and exit code must be the plugin's too. Serially, and under ``-n 2``; i
 and with dbt as a subprocess.
 (The serial red builds of rich and holdout are checked on the module-scoped runs of
 ``test_rich.py`` and ``test_outcomes.py``.)
-One thing dbt itself does not repeat: which of a model's unit tests runs first
-(it varies between processes); when one fails, a sibling that had not run yet
-is skipped. Such unit tests may be "pass" in one run and "skipped" in the other.
 """
 
 from __future__ import annotations
@@ -20,13 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import (
-    compare,
-    copy_project,
-    dbt_build,
-    junit_outcomes,
-    run_results,
-)
+from tests.helpers.verdicts import assert_follows_dbt, copy_project
 
 pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]
 
@@ -45,23 +37,19 @@ CASES = [
 
 
 @pytest.mark.parametrize(("source", "mode", "dbt_args"), CASES)
-def test_pytest_outcomes_follow_dbts_run_results(tmp_path: Path, pytester, run, source: Path, mode,
+def test_pytest_outcomes_follow_dbts_run_results(pytester, run, shared_dir: Path, source: Path, mode,
                                                  dbt_args) -> None:
-    reference = copy_project(source, tmp_path)
-    dbt_code, statuses = dbt_build(reference, "--threads", "1", *dbt_args)
     pytester.makeini("[pytest]\n")
     project = copy_project(source, pytester.path)
     plugin_vars = ("--dbt-vars", dbt_args[1]) if dbt_args else ()
     result = run(f"--dbt-project-dir={project.name}", "--dbt-select=*", *plugin_vars, "--dbt-threads=1", *mode,
                  "--junitxml=report.xml")
     stdout = result.stdout.str()
-    outcomes = junit_outcomes(pytester.path / "report.xml")
-    own = run_results(project)
-    assert compare(own, outcomes) == [], stdout[-3000:]
-    racing = {u for u in own if u.startswith("unit_test.") and {own[u], statuses.get(u)} == {"pass", "skipped"}}
-    assert compare({u: s for u, s in statuses.items() if u not in racing},
-                   {u: o for u, o in outcomes.items() if u not in racing}) == [], stdout[-3000:]
-    assert result.ret == dbt_code, stdout[-3000:]
+    try:
+        assert_follows_dbt(source, project, pytester.path / "report.xml", result.ret, shared_dir, *dbt_args)
+    except AssertionError:
+        print(stdout[-3000:])
+        raise
     assert "Traceback" not in stdout
     if mode:
         # Two workers, one DuckDB file: one elected worker built, the other read its outcomes.

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import (
-    compare,
-    copy_project,
-    dbt_build,
-    junit_outcomes,
-    run_pytest,
-    run_results,
-)
+from tests.helpers.verdicts import assert_follows_dbt, copy_project, run_pytest
 
-pytestmark = pytest.mark.integration
+# One module-scoped build feeds every test here: under xdist, one worker runs them all.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("holdout")]
 
 PROJECTS = Path(__file__).parents[1] / "projects"
 
@@ -98,10 +92,7 @@ def test_junit_xml_has_one_testcase_per_node_with_class_and_time(holdout) -> Non
     assert cases["good_model"].get("classname") == "holdout.models.good_model.sql"
 
 
-def test_holdout_outcomes_follow_dbts_own_verdict(holdout, tmp_path) -> None:
+def test_holdout_outcomes_follow_dbts_own_verdict(holdout, shared_dir) -> None:
     """The fidelity rule (tests/plugin/test_fidelity.py) on this same run."""
     root, result = holdout
-    outcomes = junit_outcomes(root / "report.xml")
-    assert compare(run_results(root / "holdout"), outcomes) == []
-    code, statuses = dbt_build(copy_project(PROJECTS / "holdout", tmp_path), "--threads", "1")
-    assert compare(statuses, outcomes) == [] and code == result.returncode
+    assert_follows_dbt(PROJECTS / "holdout", root / "holdout", root / "report.xml", result.returncode, shared_dir)

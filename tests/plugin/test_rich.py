@@ -13,17 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import (
-    DBT,
-    compare,
-    copy_project,
-    dbt_build,
-    junit_outcomes,
-    run_pytest,
-    run_results,
-)
+from tests.helpers.verdicts import DBT, assert_follows_dbt, copy_project, run_pytest
 
-pytestmark = pytest.mark.integration
+# One module-scoped build feeds every test here: under xdist, one worker runs them all.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rich")]
 
 RICH = Path(__file__).parents[1] / "projects" / "rich"
 
@@ -38,13 +31,11 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
 
 
 @pytest.mark.dbt_matrix
-def test_outcomes_follow_dbts_own_verdict(rich, tmp_path: Path) -> None:
+def test_outcomes_follow_dbts_own_verdict(rich, shared_dir: Path) -> None:
     """The fidelity rule (tests/plugin/test_fidelity.py) on this same run."""
     root, result = rich
-    outcomes = junit_outcomes(root / "report.xml")
-    assert compare(run_results(root / "rich"), outcomes) == []
-    code, statuses = dbt_build(copy_project(RICH, tmp_path), "--threads", "1")
-    assert compare(statuses, outcomes) == [] and code == result.returncode == 1
+    assert result.returncode == 1
+    assert_follows_dbt(RICH, root / "rich", root / "report.xml", result.returncode, shared_dir)
 
 
 def _lines(result: subprocess.CompletedProcess[str]) -> list[str]:

@@ -2,11 +2,11 @@
 
 A full collection walks every tracked object; during an in-process dbt call those are
 mostly dbt's own modules and the parsed manifest, which live as long as the process or
-the kept parse. At 600 nodes a ``dbt build`` spends 2.2 s of its 19.3 s in the collector
-(``gc.callbacks``, benchmarks/gc_build.py). Freezing what is alive when a call starts,
-and again once its parse is in memory, leaves the collector the call's own young objects:
-1.3 s of 18.2 s, at the same peak RSS. On the way out everything is unfrozen, so nothing
-that became garbage meanwhile is kept for good.
+the kept parse, so a large build spends seconds in the collector for nothing (measured by
+benchmarks/gc_build.py, results/gc_build.md). Freezing what is alive when a call starts,
+and again once its parse is in memory, leaves the collector the call's own young objects,
+at the same peak RSS. On the way out everything is unfrozen, so nothing that became garbage
+meanwhile is kept for good.
 
 The collector is process-wide: when someone else froze objects already (a forking
 server, the user's own tuning) we leave it alone altogether.

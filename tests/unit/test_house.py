@@ -1,0 +1,115 @@
+"""The house rules, checked: small modules, simple functions, a pytest-free core, no import cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import mccabe
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "pytest_planalign_dbt"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+MAX_LINES = 400
+MAX_COMPLEXITY = 15
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+ALL_NAMES = {_name(p) for p in MODULES}
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), str(path))
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    """What a module imports when it is imported: not inside functions, not under TYPE_CHECKING."""
+    package = _name(path) if path.name == "__init__.py" else _name(path).rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, (ast.If, ast.Try, ast.With)):
+                visit([*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", []),
+                       *(s for h in getattr(node, "handlers", []) for s in h.body)])
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    parts = parts[: len(parts) - node.level + 1]
+                    base = ".".join([*parts, *([base] if base else [])])
+                submodules = {f"{base}.{a.name}" for a in node.names} & ALL_NAMES
+                found.update(submodules)
+                if len(submodules) < len(node.names):  # a name defined in the module ``base``
+                    found.add(base)
+
+    visit(_tree(path).body)
+    return found
+
+
+def test_no_module_is_longer_than_the_house_allows() -> None:
+    long = {_name(p): n for p in MODULES if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert long == {}, f"split these modules (at most {MAX_LINES} lines): {long}"
+
+
+def test_no_function_is_more_complex_than_the_house_allows() -> None:
+    complex_ = []
+    for path in MODULES:
+        visitor = mccabe.PathGraphingAstVisitor()
+        visitor.preorder(_tree(path), visitor)
+        complex_ += [f"{_name(path)}:{g.lineno} {g.entity} ({g.complexity()})"
+                     for g in visitor.graphs.values() if g.complexity() > MAX_COMPLEXITY]
+    assert complex_ == []
+
+
+def test_the_runner_core_never_imports_pytest() -> None:
+    offenders = [_name(p) for p in MODULES if "pytest_planalign_dbt.runner" in _name(p)
+                 and {m.split(".")[0] for m in _module_level_imports(p)} & {"pytest", "_pytest"}]
+    assert offenders == []
+    lazy = [_name(p) for p in MODULES if "pytest_planalign_dbt.runner" in _name(p)
+            and any(isinstance(n, (ast.Import, ast.ImportFrom)) and "pytest" in ast.unparse(n)
+                    for n in ast.walk(_tree(p)))]
+    assert lazy == []
+
+
+def test_no_import_cycle_among_the_packages_modules() -> None:
+    names = {_name(p): p for p in MODULES}
+    edges = {name: {m for m in _module_level_imports(path) if m in names and m != name}
+             for name, path in names.items()}
+    # A package's __init__ importing its own modules is how packages work, not a cycle.
+    for name in edges:
+        edges[name] -= {m for m in edges[name] if name in edges.get(m, set()) and m.startswith(name + ".")}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def walk(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(edges[name]):
+            if state.get(dep) == 1:
+                cycles.append([*trail[trail.index(dep):], dep] if dep in trail else [name, dep])
+            elif dep not in state:
+                walk(dep, [*trail, dep])
+        state[name] = 2
+
+    for name in sorted(edges):
+        if name not in state:
+            walk(name, [name])
+    assert cycles == []
+
+
+@pytest.mark.parametrize("name", ["DbtRunner.__init__", "DbtRunner.execute_command", "DbtRunner.command_for",
+                                  "DbtRunner.run_model", "DbtRunner.run_models"])
+def test_the_runners_public_methods_say_their_arguments(name: str) -> None:
+    from pytest_planalign_dbt import DbtRunner
+
+    owner, _, method = name.partition(".")
+    doc = (DbtRunner.__doc__ if method == "__init__" else getattr(DbtRunner, method).__doc__) or ""
+    assert "Args:" in doc and "Raises:" in doc
