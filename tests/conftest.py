@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,6 +93,38 @@ def dbt_project(pytester: pytest.Pytester) -> Callable[[str], Path]:
     """Copy a test project into the pytester dir (so node ids read <name>/models/...)."""
     pytester.makeini("[pytest]\n")  # the pytester dir is the rootdir
     return lambda name: copy_with_packages(project_source(name), pytester.path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_runs_untraced() -> Iterator[None]:
+    """Under coverage, dbt's own code runs untraced, as in the dbt child processes (whose
+    environment drops coverage's; runner/executors/subprocess.py): coverage measures this
+    package, and tracing every call inside dbt only makes each in-process call slower. The
+    tracer is off on the thread that invokes dbt, and for the threads dbt starts, while
+    ``dbtRunner.invoke`` runs; it is back the moment dbt returns. Our code that dbt calls back
+    meanwhile (the event callback) goes unmeasured there; the subprocess executor feeds the
+    same EventSink, measured."""
+    if sys.gettrace() is None:
+        yield
+        return
+    from dbt.cli.main import dbtRunner
+
+    invoke = dbtRunner.invoke
+
+    def untraced(self: dbtRunner, *args: object, **kwargs: object) -> object:
+        own, spawned = sys.gettrace(), threading.gettrace()
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+        try:
+            return invoke(self, *args, **kwargs)
+        finally:
+            threading.settrace(spawned)  # type: ignore[arg-type]
+            sys.settrace(own)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(dbtRunner, "invoke", untraced)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session", autouse=True)
