@@ -183,22 +183,29 @@ RUNNER = textwrap.dedent("""
     import json, sys, time
     started = time.perf_counter()
     from pytest_planalign_dbt import DbtRunner
-    project, sequence = sys.argv[1], json.loads(sys.argv[2])
-    runner = DbtRunner(project, write_json=False)
+    project, sequence, write_json = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "1"
+    runner = DbtRunner(project, **({} if write_json else {"write_json": False}))
+    per_call = []
     for args, dbt_vars in sequence:
+        call_started = time.perf_counter()
         result = runner.execute_command(args, dbt_vars=dbt_vars, stream_output=False)
         if not result.success:
             raise SystemExit(f"failed on {args}: {result.stderr[-2000:]}")
+        parse = result.parse
+        per_call.append({"args": " ".join(args), "wall": time.perf_counter() - call_started,
+                         "parse": parse.kind if parse else "-", "parse_s": parse.seconds if parse else 0.0,
+                         "sql_s": sum(n.execution_time for n in result.nodes)})
     print(json.dumps({"wall": time.perf_counter() - started, "parses": runner.executor.parses,
-                      "full_parses": runner.executor.full_parses}))
+                      "full_parses": runner.executor.full_parses, "calls": per_call}))
 """)
 
 
-def runner_way(project: Path, sequence: list) -> dict:
-    """DbtRunner in a fresh process: its wall time (import included) and its parses."""
+def runner_way(project: Path, sequence: list, write_json: bool = True) -> dict:
+    """DbtRunner in a fresh process: its wall time (import included), its parses, and per call
+    how it got its manifest, the parse's seconds and the nodes' own (SQL) seconds."""
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(project), json.dumps(sequence)], env=ENV,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(project), json.dumps(sequence), "1" if write_json else "0"],
+                          env=ENV, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -225,6 +232,8 @@ def main() -> None:
                         help="the YAML reads simulation_year in test arguments and start_year in a test's where")
     parser.add_argument("--validate", choices=["state", "all"], default="state",
                         help="the validation stage's tests: the state models' (default) or all")
+    parser.add_argument("--no-write-json", action="store_true",
+                        help="DbtRunner(write_json=False); the default is the runner's own default (True)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="planalign-shape-"))
     source = work / "source"
@@ -238,29 +247,41 @@ def main() -> None:
             projects[name] = work / f"{name}-{years}"
             shutil.copytree(source, projects[name])
         old = old_way(projects["old"], sequence)
-        first = runner_way(projects["runner"], sequence)
+        first = runner_way(projects["runner"], sequence, not args.no_write_json)
         same_first = tables(projects["old"]) == tables(projects["runner"])
-        repeated = runner_way(projects["runner"], sequence)
+        repeated = runner_way(projects["runner"], sequence, not args.no_write_json)
         same_repeated = tables(projects["old"]) == tables(projects["runner"])
-        rows.append((years, len(sequence), old, first, repeated, same_first and same_repeated))
+        rows.append((years, len(sequence), old, first, repeated, same_first and same_repeated, old / len(sequence)))
         print(rows[-1], flush=True)
     lines = [
         f"PlanAlign-shaped project: {n_models} models, {count_tests(source)} data tests, {RATES + 3} vars;"
         f"{' YAML reads the year in test arguments;' if args.yaml_vars else ''}"
-        f" validation runs {args.validate} tests; {machine()}; {date.today()}",
+        f" validation runs {args.validate} tests; DbtRunner with"
+        f" {'write_json=False' if args.no_write_json else 'its defaults'}; {machine()}; {date.today()}",
         "",
         "| years | dbt calls | old way (subprocess per call) | DbtRunner, first run | ratio |"
         " DbtRunner, repeated run | ratio | full parses (first / repeated) | tables equal |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for years, n_calls, old, first, repeated, same in rows:
+    for years, n_calls, old, first, repeated, same, _ in rows:
         lines.append(
             f"| {years} | {n_calls} | {old:.1f} s | {first['wall']:.1f} s | {old / first['wall']:.1f}x |"
             f" {repeated['wall']:.1f} s | {old / repeated['wall']:.1f}x |"
             f" {first['full_parses']} / {repeated['full_parses']} | {'yes' if same else 'NO'} |"
         )
+    years, n_calls, old, first, repeated, _, old_per_call = rows[-1]
+    for title, run in (("first run", first), ("repeated run", repeated)):
+        lines += ["", f"Per call, {years} year(s), DbtRunner {title} (the old way: {old_per_call:.1f} s per call"
+                  " on average); SQL = the nodes' own execution times as dbt reports them:", "",
+                  "| # | dbt call | wall | manifest | parse | dbt without the parse | of it SQL |", "|---|---|---|---|---|---|---|"]
+        for i, call in enumerate(run["calls"], 1):
+            lines.append(f"| {i} | `{call['args']}` | {call['wall']:.2f} s | {call['parse']} | {call['parse_s']:.2f} s |"
+                         f" {call['wall'] - call['parse_s']:.2f} s | {call['sql_s']:.2f} s |")
+        total = sum(c["wall"] for c in run["calls"])
+        lines.append(f"| | all calls | {total:.1f} s | | {sum(c['parse_s'] for c in run['calls']):.1f} s |"
+                     f" {total - sum(c['parse_s'] for c in run['calls']):.1f} s | {sum(c['sql_s'] for c in run['calls']):.1f} s |")
     RESULTS.mkdir(exist_ok=True)
-    suffix = "_yaml_vars" if args.yaml_vars else ""
+    suffix = ("_yaml_vars" if args.yaml_vars else "") + ("_no_json" if args.no_write_json else "")
     (RESULTS / f"planalign_shape_{args.validate}{suffix}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     shutil.rmtree(work, ignore_errors=True)

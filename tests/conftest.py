@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
+import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -97,32 +98,19 @@ def dbt_project(pytester: pytest.Pytester) -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _dbt_runs_untraced() -> Iterator[None]:
-    """Under coverage, dbt's own code runs untraced, as in the dbt child processes (whose
-    environment drops coverage's; runner/executors/subprocess.py): coverage measures this
-    package, and tracing every call inside dbt only makes each in-process call slower. The
-    tracer is off on the thread that invokes dbt, and for the threads dbt starts, while
-    ``dbtRunner.invoke`` runs; it is back the moment dbt returns. Our code that dbt calls back
-    meanwhile (the event callback) goes unmeasured there; the subprocess executor feeds the
-    same EventSink, measured."""
+    """Under coverage, dbt's own code runs untraced, here and in every pytest the tests start
+    (tests/helpers/untraced_dbt.py)."""
     if sys.gettrace() is None:
         yield
         return
-    from dbt.cli.main import dbtRunner
+    from tests.helpers import untraced_dbt
 
-    invoke = dbtRunner.invoke
-
-    def untraced(self: dbtRunner, *args: object, **kwargs: object) -> object:
-        own, spawned = sys.gettrace(), threading.gettrace()
-        sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]
-        try:
-            return invoke(self, *args, **kwargs)
-        finally:
-            threading.settrace(spawned)  # type: ignore[arg-type]
-            sys.settrace(own)
-
+    untraced_dbt.install()
     patch = pytest.MonkeyPatch()
-    patch.setattr(dbtRunner, "invoke", untraced)
+    plugins = [p for p in os.environ.get("PYTEST_PLUGINS", "").split(",") if p]
+    patch.setenv("PYTEST_PLUGINS", ",".join([*plugins, "tests.helpers.untraced_dbt"]))
+    root = str(TESTS.parent)  # where the children import tests.helpers from
+    patch.setenv("PYTHONPATH", os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
     yield
     patch.undo()
 
@@ -182,8 +170,9 @@ LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Longest first; and a module whose tests share a module-scoped build must say so with
-    ``pytest.mark.xdist_group`` (``--dist loadgroup``: one worker runs the module, the build is
-    made once), or collection stops: without it each worker would build again, silently."""
+    ``pytest.mark.xdist_group`` (one worker runs the module, the build is made once; see
+    pytest_xdist_make_scheduler), or collection stops: without it each worker would build
+    again, silently."""
     items.sort(key=lambda item: not any(mark in item.nodeid for mark in LONGEST_FIRST))
     modules = {item.module for item in items if isinstance(item, pytest.Function)}
     ungrouped = sorted(m.__name__ for m in modules if 'scope="module"' in inspect.getsource(m)
@@ -197,3 +186,25 @@ def _marks(module: object) -> list[pytest.Mark]:
     marks = getattr(module, "pytestmark", [])
     return [m.mark if isinstance(m, pytest.MarkDecorator) else m
             for m in (marks if isinstance(marks, list) else [marks])]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's load scheduling, but a module marked ``xdist_group`` goes to one worker whole.
+
+    ``--dist loadgroup`` would do this, but it groups by rewriting node ids, which pytest 9.2
+    no longer honours (pytest-dev/pytest-xdist#1386: tests are spread silently). The
+    controller never collects, so the mark is read from the module's own text.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    @functools.cache
+    def grouped(module: str) -> bool:
+        path = config.rootpath / module
+        return path.suffix == ".py" and "pytest.mark.xdist_group(" in path.read_text()
+
+    class GroupedModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if grouped(module) else nodeid
+
+    return GroupedModules(config, log)

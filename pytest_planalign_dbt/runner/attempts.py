@@ -24,6 +24,7 @@ class Attempts:
         self.stderr: list[str] = []
         self.error: DbtError | None = None
         self.last: Invocation | None = None
+        self.first: Invocation | None = None
 
     def add(self, inv: Invocation) -> Invocation:
         redact = self.redact
@@ -36,6 +37,7 @@ class Attempts:
         if inv.stderr:
             self.stderr.append(inv.stderr)
         self.error = classify_invocation(inv, self.nodes)
+        self.first = self.first or inv
         self.last = inv
         return inv
 
@@ -57,6 +59,7 @@ class Attempts:
             output=list(inv.output),
             hooks=[n for n in self.nodes if n.is_hook],
             rows=inv.rows,
+            parse=self.first.parse if self.first is not None else None,  # a retry reuses that parse
         )
         if error is not None:
             error.result = result

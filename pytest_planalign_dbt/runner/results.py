@@ -60,6 +60,17 @@ class NodeResult:
         return f"{self.resource_type} {self.name}{where}: {self.status}: {msg}"
 
 
+@dataclass(frozen=True)
+class ParseInfo:
+    """How a call got its manifest: "memory" (kept in this process), "partial" (dbt re-parsed
+    what changed since a kept or derived parse), or "full" (dbt parsed the whole project)."""
+
+    kind: str
+    seconds: float = 0.0
+    # Why dbt parsed the whole project (dbt's own words), for a full parse.
+    reason: str | None = None
+
+
 @dataclass
 class DbtResult:
     """The outcome of one dbt command (the orchestrator's first six fields, in order)."""
@@ -81,6 +92,8 @@ class DbtResult:
     hooks: list[NodeResult] = field(default_factory=list)
     # `dbt show` rows with their types, when dbt ran in-process (a subprocess gives JSON text).
     rows: list[dict[str, Any]] | None = None
+    # How the call got its manifest (in-process; None for a subprocess, or a command that needs none).
+    parse: ParseInfo | None = None
 
     @property
     def failed_nodes(self) -> list[NodeResult]:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from ..command import DbtCommand
 from ..events import EventSink
 from ..graph import DbtGraph
-from ..results import NodeResult
+from ..results import NodeResult, ParseInfo
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Invocation:
     output: list[str] = field(default_factory=list)
     # The project's graph, for retrying a sub-graph (read only when a node failed).
     graph: DbtGraph | None = None
+    # How the call got its manifest (in-process only).
+    parse: ParseInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -122,16 +122,20 @@ class InProcessExecutor:
         argv = [*command.argv, *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK, FrozenHeap() as heap:
+            self.reuse.last = None
             load_dotenv_into(ctx.project_dir)  # as dbt 1.12 does when run from the project dir
             try:
                 ran = self._run_locked(command, ctx, sink, argv, callback, cancel, heap)
             finally:
                 release_connections()
+            parse = self.reuse.last
         if isinstance(ran, Invocation):
-            return ran  # the parse failed
-        res, timed_out, manifest = ran
-        return self._invocation(command, ctx, sink, argv, res, timed_out, manifest,
-                                time.monotonic() - started)
+            inv = ran  # the parse failed
+        else:
+            res, timed_out, manifest = ran
+            inv = self._invocation(command, ctx, sink, argv, res, timed_out, manifest, time.monotonic() - started)
+        inv.parse = parse
+        return inv
 
     def _run_locked(
         self, command: DbtCommand, ctx: RunContext, sink: EventSink, argv: list[str], callback: Any,

@@ -18,6 +18,7 @@ from typing import Any
 from ..dbt_internals import PARTIAL_PARSE_FILE_FLAG
 from ..events import EventSink
 from ..executors.base import Invocation, RunContext
+from ..results import ParseInfo
 from ..versions import effective_vars
 from .cache import ParseStore, base_key, parse_key
 from .memory import ManifestMemory
@@ -40,6 +41,7 @@ class ParseReuse:
         self.reparse_unseen_vars = reparse_unseen_vars
         self.parses = 0  # parses run (full or partial)
         self.full_parses = 0  # of which dbt parsed the whole project
+        self.last: ParseInfo | None = None  # how the latest call got its manifest
 
     def key(self, ctx: RunContext) -> tuple[Any, ...]:
         """The in-memory key of a call's parse: its parse argv (vars dropped if reused across them)."""
@@ -61,6 +63,7 @@ class ParseReuse:
             if kept_manifest is not None:
                 self.memory.put(key, parse_argv, cli_vars, kept_manifest)
         if kept_manifest is not None:
+            self.last = ParseInfo("memory")
             return kept_manifest, None
         manifest, failed = self._parse_with_store(ctx, callback, sink)
         if failed is None:
@@ -141,5 +144,7 @@ class ParseReuse:
         self.parses += 1
         full = len(sink.full_parses) > full_before
         self.full_parses += full
-        log.info("parsed the dbt project in %.2fs (%s)", time.monotonic() - started,
+        seconds = time.monotonic() - started
+        self.last = ParseInfo("full", seconds, sink.full_parses[-1]) if full else ParseInfo("partial", seconds)
+        log.info("parsed the dbt project in %.2fs (%s)", seconds,
                  f"full: {sink.full_parses[-1]}" if full else "partial")
