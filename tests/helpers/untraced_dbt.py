@@ -10,6 +10,7 @@ callback) goes unmeasured there; the subprocess executor feeds the same EventSin
 Loaded by tests/conftest.py in the test process, and through ``PYTEST_PLUGINS`` in the pytest
 processes the tests start (xdist workers, subprocess runs): there dbt is imported late, or
 never (an xdist worker that follows another's build), so the patch waits for dbt's import.
+PYTEST_DONT_REWRITE: an in-process pytester run finds it imported already, and would warn.
 """
 
 from __future__ import annotations
