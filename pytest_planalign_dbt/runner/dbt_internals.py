@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
+import os
 import pprint
 from collections.abc import Mapping
 from typing import Any
@@ -62,6 +63,22 @@ def write_manifest(manifest: Any, path: Any) -> None:
     """Write a parsed ``Manifest`` as dbt writes ``manifest.json`` (``Manifest.write``): the
     reference a later ``--state`` compares with."""
     manifest.write(str(path))
+
+
+def write_run_artifacts(result: Any, manifest: Any, target_path: Any, with_manifest: bool) -> None:
+    """What a runnable task writes as it ends with ``--write-json`` (``GraphRunnableTask.run``):
+    ``run_results.json`` from its result, and (``with_manifest``) ``manifest.json`` with
+    ``semantic_manifest.json`` (``dbt.parser.manifest.write_manifest``). The result's ``args``
+    say ``write_json: true`` and its command has no ``--no-write-json``, as dbt's own file."""
+    from dbt.parser.manifest import write_manifest as dbt_write_manifest
+
+    if with_manifest:
+        dbt_write_manifest(manifest, str(target_path))
+    if hasattr(result, "write") and dataclasses.is_dataclass(result):
+        args = {**(getattr(result, "args", None) or {}), "write_json": True}
+        if "invocation_command" in args:  # without the flag the executor added to write these itself
+            args["invocation_command"] = str(args["invocation_command"]).replace(" --no-write-json", "")
+        dataclasses.replace(result, args=args).write(os.path.join(str(target_path), "run_results.json"))
 
 
 def new_file_hash(checksum: str) -> Any:

@@ -148,7 +148,7 @@ class EventSink:
     def feed(self, event: Mapping[str, Any]) -> None:
         info = event.get("info", {})
         with self._lock:
-            if self.invocation_id is None and info.get("invocation_id"):
+            if info.get("invocation_id"):  # the latest: after a call's parse, the command's own
                 self.invocation_id = info["invocation_id"]
             self._record(str(info.get("name")), event, info)
             if info.get("level") in HUMAN_LEVELS:

@@ -46,21 +46,20 @@ class DbtRunner(RunnerQueries):
     Args:
         working_dir: the directory that holds dbt_project.yml.
         threads: dbt's threads for every call (None: the profile's own setting).
-        profiles_dir: where profiles.yml is (default: DBT_PROFILES_DIR, then the project dir,
-            then ~/.dbt).
+        profiles_dir: where profiles.yml is (default: DBT_PROFILES_DIR, the project, ~/.dbt).
         target: the profile's target (default: the profile's own).
         executor: "inprocess" (dbt's programmatic API, the parse reused) or "subprocess".
-        retry_policy: the backoff for transient failures (a locked DuckDB file, a dropped
-            connection); other failures are never retried.
+        retry_policy: the backoff for transient failures (a locked DuckDB file, a lost connection).
         timeout: seconds before a call is cancelled (None: no limit).
         target_path, log_path: dbt's --target-path and --log-path (relative to the project).
         dbt_executable: the ``dbt`` a subprocess runs (default: the one beside this Python).
-        reuse_manifest_across_vars: reuse one parse for every vars set (for vars that only
-            templates read); a parse found stale is redone.
+        reuse_manifest_across_vars: one parse for every vars set (a stale one is redone).
         callback_drain_timeout: seconds to deliver the last lines and progress events.
         env: the environment dbt reads (default: os.environ; the project's .env is added).
         database_suffix: a suffix for DuckDB file names and server schemas (one per worker).
-        write_json: False skips rewriting manifest.json / run_results.json on every call.
+        write_json: True (default): run_results.json every call, manifest.json whenever the call
+            ran on another parse than the file on disk (runner/executors/artifacts.py);
+            "always": manifest.json every call too, as the dbt CLI; False: neither.
         keep_parses: keep dbt's partial-parse file per vars set (target/, reused next run).
         reparse_unseen_vars: derive the parse for new vars from a kept one where dbt allows.
 
@@ -86,7 +85,7 @@ class DbtRunner(RunnerQueries):
         callback_drain_timeout: float = 5.0,
         env: Mapping[str, str] | None = None,
         database_suffix: str | None = None,
-        write_json: bool = True,
+        write_json: bool | str = True,
         keep_parses: bool = True,
         reparse_unseen_vars: bool = True,
     ) -> None:
@@ -103,11 +102,12 @@ class DbtRunner(RunnerQueries):
         self.target_path = self._abs(target_path) if target_path is not None else None
         self.log_path = self._abs(log_path) if log_path is not None else None
         self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
-        _check_engine_and_target(self.info, target, self.env, executor, dbt_executable)
+        _check_settings(self.info, target, self.env, executor, dbt_executable, write_json)
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
         self.executor: Executor = (
-            InProcessExecutor(reuse_manifest_across_vars, keep_parses, reparse_unseen_vars)
+            InProcessExecutor(reuse_manifest_across_vars, keep_parses, reparse_unseen_vars,
+                              rewrite_manifest=write_json == "always")
             if executor == "inprocess"
             else SubprocessExecutor(dbt_executable)
         )
@@ -118,9 +118,7 @@ class DbtRunner(RunnerQueries):
             )
         self.database_suffix = database_suffix or ""
         self._profiles = ProfilesCopy(self.profiles_dir, self.project_dir, self.database_suffix)
-        # False: dbt skips rewriting manifest.json / run_results.json on every call, most of
-        # the per-call cost that grows with the project (for tight per-model loops).
-        self.write_json = write_json
+        self.write_json = bool(write_json)
         self.redact = Redactor([*self.info.secrets, *env_secrets(self.env)])
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
@@ -381,9 +379,12 @@ class DbtRunner(RunnerQueries):
         self.executor.invalidate()
 
 
-def _check_engine_and_target(info: ProjectInfo, target: str | None, env: Mapping[str, str], executor: str,
-                             dbt_executable: str | None) -> None:
-    """Refuse, before dbt starts, a missing profile or target, and a dbt engine we cannot drive."""
+def _check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str], executor: str,
+                    dbt_executable: str | None, write_json: object) -> None:
+    """Refuse, before dbt starts, a missing profile or target, a dbt engine we cannot drive, a
+    write_json that is not one of its three."""
+    if write_json not in (True, False, "always"):
+        raise DbtConfigError(f'write_json must be True, False or "always", got {write_json!r}')
     require_profiles(info)
     if target is not None and info.targets() and target not in info.targets():
         raise DbtConfigError(

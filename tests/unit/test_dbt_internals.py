@@ -111,3 +111,26 @@ def test_a_manifest_is_written_as_dbt_writes_manifest_json(tmp_path, monkeypatch
     data = json.loads((tmp_path / "manifest.json").read_text())
     assert data["metadata"]["dbt_schema_version"].startswith("https://schemas.getdbt.com/dbt/manifest/")
     assert data["nodes"] == {}
+
+
+def test_the_run_artifacts_are_written_as_a_runnable_task_writes_them(tmp_path, monkeypatch) -> None:
+    import json
+    from argparse import Namespace
+
+    import dbt.flags
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.contracts.graph.manifest import Manifest
+
+    monkeypatch.setattr(dbt.flags, "GLOBAL_FLAGS", dbt.flags.GLOBAL_FLAGS)
+    dbt.flags.set_from_args(Namespace(), None)
+    args = {"which": "run", "write_json": False, "vars": {}, "invocation_command": "dbt run --no-write-json -s a"}
+    result = RunExecutionResult(results=[], elapsed_time=1.5, args=args)
+    dbt_internals.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=True)
+    assert json.loads((tmp_path / "manifest.json").read_text())["nodes"] == {}
+    assert (tmp_path / "semantic_manifest.json").is_file()
+    run_results = json.loads((tmp_path / "run_results.json").read_text())
+    assert run_results["args"] == {**args, "write_json": True, "invocation_command": "dbt run -s a"}
+    assert run_results["elapsed_time"] == 1.5
+    (tmp_path / "manifest.json").unlink()
+    dbt_internals.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=False)
+    assert not (tmp_path / "manifest.json").exists() and (tmp_path / "run_results.json").is_file()

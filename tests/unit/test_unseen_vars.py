@@ -9,7 +9,9 @@ import pytest
 from pytest_planalign_dbt.runner.dbt_internals import VarsHashInputs
 from pytest_planalign_dbt.runner.parse.unseen_vars import (
     changed_vars,
+    defined_vars,
     files_to_reparse,
+    project_var_defaults,
 )
 
 pytestmark = pytest.mark.dbt_matrix
@@ -28,19 +30,40 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_only_code_that_names_a_changed_var_is_parsed_again(tmp_path: Path) -> None:
+def test_only_code_whose_parse_a_changed_var_may_shape_is_parsed_again(tmp_path: Path) -> None:
     project = _project(tmp_path, {
         "models/year.sql": "{# the var below picks the year #}\nselect {{ var('year') }} as y -- a var here is SQL\n",
         "models/rate.sql": "select {{ var(\"rate\") }} as r",
         "macros/m.sql": "{% macro m() %}{{ return(var('year')) }}{% endmacro %}",
         "models/schema.yml": "version: 2\nmodels:\n  - name: rate\n    description: uses var rate\n",
         "target/old.sql": "{{ var(name) }}",  # build output is never scanned
-        "models/logs/by_year.sql": "select {{ var('year') }}",  # a models folder named like one is
+        # A models folder named like an output dir is read; the var picks a ref: it shapes the parse.
+        "models/logs/by_year.sql": "{% if var('year') > 2025 %}select * from {{ ref('year') }}{% endif %}",
+        "models/in_config.sql": "{{ config(enabled=var('year') > 2025) }}select 1",
+        # Bare outputs only, the rest read by dbt's static extractor: no value shapes the parse.
+        "models/bare.sql": "{{ config(materialized='table') }}select {{ var('year') }} as y, {{ var('rate', 0.1) }} "
+                           "as r from {{ ref('year') }} join {{ source('s', 't') }} using (y)",
     })
-    assert files_to_reparse(project, {"year"}, {project / "target"}) == {
-        (project / "models/year.sql").resolve(), (project / "macros/m.sql").resolve(),
-        (project / "models/logs/by_year.sql").resolve()}
+    shaped = {(project / "macros/m.sql").resolve(), (project / "models/logs/by_year.sql").resolve(),
+              (project / "models/in_config.sql").resolve()}
+    assert files_to_reparse(project, {"year"}, {project / "target"}, defined={"year", "rate"}) == shaped
+    # A bare read of a var no longer defined raises while dbt parses: parsed again, to say so.
+    bare_reads = {(project / "models/year.sql").resolve(), (project / "models/bare.sql").resolve()}
+    assert files_to_reparse(project, {"year"}, {project / "target"}, defined=set()) == shaped | bare_reads
+    assert files_to_reparse(project, {"rate"}, set(), defined=set()) == {(project / "models/rate.sql").resolve()}
     assert files_to_reparse(project, {"stage"}, set()) == set()
+
+
+def test_a_var_given_or_left_to_its_project_default_is_the_same_var(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"dbt_project.yml": "name: p\nvars:\n  start: 2025\n  templ: \"{{ env_var('X') }}\"\n"
+                                                     "  pkg:\n    scoped: 1\n  scoped: 2\n"})
+    defaults = project_var_defaults(project)
+    assert defaults == {"start": repr(2025)}  # not a Jinja value, not a name a package scope holds
+    assert changed_vars({}, {"start": 2025}, defaults) == set()
+    assert changed_vars({}, {"start": 2026}, defaults) == {"start"}
+    assert changed_vars({"start": repr(2025)}, {}, defaults) == set()
+    assert changed_vars({}, {"scoped": 2, "templ": "x"}, defaults) == {"scoped", "templ"}
+    assert defined_vars(project, {"given": 1}) == {"given", "start", "templ", "scoped"}
 
 
 def test_a_var_that_is_not_a_literal_call_or_is_read_in_yaml_needs_a_full_parse(tmp_path: Path) -> None:
@@ -100,8 +123,9 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
     from pytest_planalign_dbt.runner.parse.cache import ParseStore, base_key
 
     project = _project(tmp_path / "p", {
-        "models/a.sql": "select {{ var('year') }}", "models/b.sql": "select '{{ var('stage') }}'",
-        "models/c.sql": "select {{ var('rate') }}", "models/d.sql": "select 1", "dbt_project.yml": "name: p\n",
+        # Each var shapes its file's parse (a branch, a config); d.sql reads none.
+        "models/a.sql": "{% if var('year') > 1 %}select 2{% endif %}", "models/b.sql": "{{ config(tags=[var('stage')]) }}",
+        "models/c.sql": "{% if var('rate') %}select 1{% endif %}", "models/d.sql": "select 1", "dbt_project.yml": "name: p\n",
     })
     store = ParseStore(project / "target")
     argv = ["parse", "--vars", "{}"]

@@ -32,6 +32,7 @@ from ..results import (
     rows_from_execution_result,
 )
 from ..versions import load_dotenv_into
+from .artifacts import ManifestsOnDisk
 from .base import Invocation, RunContext, stopped
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,11 @@ class InProcessExecutor:
     shares_cwd = caches_manifest = reads_results_in_memory = True
 
     def __init__(self, reuse_manifest_across_vars: bool = False, keep_parses: bool = True,
-                 reparse_unseen_vars: bool = True) -> None:
+                 reparse_unseen_vars: bool = True, rewrite_manifest: bool = False) -> None:
         self.reuse = ParseReuse(QUIET_FLAGS, reuse_manifest_across_vars, keep_parses, reparse_unseen_vars)
+        # False: a runnable task's artifacts are written here, manifest.json only for a new parse.
+        self.rewrite_manifest = rewrite_manifest
+        self.artifacts = ManifestsOnDisk()
 
     @property
     def parses(self) -> int:
@@ -119,13 +123,16 @@ class InProcessExecutor:
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         cancel = threading.Event()
         callback = _callback(sink, cancel)
-        argv = [*command.argv, *QUIET_FLAGS]
+        takes_over = not self.rewrite_manifest and self.artifacts.takes_over(command)
+        argv = [*command.argv, *(["--no-write-json"] if takes_over else []), *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK, FrozenHeap() as heap:
             self.reuse.last = None
             load_dotenv_into(ctx.project_dir)  # as dbt 1.12 does when run from the project dir
             try:
                 ran = self._run_locked(command, ctx, sink, argv, callback, cancel, heap)
+                if takes_over and not isinstance(ran, Invocation):
+                    self.artifacts.write(ran[0].result, ran[2], ctx.target_path)
             finally:
                 release_connections()
             parse = self.reuse.last

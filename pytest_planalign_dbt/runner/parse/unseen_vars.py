@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..dbt_internals import VarsHashInputs
-from ..layout import CONFIG_FILES, ProjectLayout
+from ..layout import CONFIG_FILES, ProjectLayout, load_yaml
 from ..project import load_project
 from ..versions import effective_vars, var_name, vars_from_file
 from .cache import ParseStore, base_key, option_value
+from .sql_vars import SqlVarUse, value_only_reads
 from .yaml_vars import (
     UnseenName,
     YamlVarUse,
@@ -42,11 +43,48 @@ YAML = frozenset({".yml", ".yaml"})
 TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
 
 
-def changed_vars(old: Mapping[str, str], new: Mapping[str, Any]) -> set[str]:
-    """Names whose value differs (added and removed ones too); ``old`` holds reprs. Keys of
-    ``versions.effective_vars`` (a var of ``vars.yml``) count as the name they are read by."""
+def changed_vars(old: Mapping[str, str], new: Mapping[str, Any],
+                 defaults: Mapping[str, str] | None = None) -> set[str]:
+    """Names whose value differs (added and removed ones too); ``old`` holds reprs. A name given
+    on one side only is the same when the other side's value is its default in dbt_project.yml
+    (``defaults``: project_var_defaults). Keys of ``versions.effective_vars`` (a var of
+    ``vars.yml``) count as the name they are read by."""
+    defaults = defaults or {}
     new_reprs = {k: repr(v) for k, v in new.items()}
-    return {var_name(k) for k in old.keys() | new_reprs.keys() if old.get(k) != new_reprs.get(k)}
+    return {var_name(k) for k in old.keys() | new_reprs.keys()
+            if old.get(k, defaults.get(k)) != new_reprs.get(k, defaults.get(k))}
+
+
+def project_var_defaults(project_dir: Path) -> dict[str, str]:
+    """The root project's own ``vars:`` a var not passed on the command line resolves to, as
+    reprs: plain values at its top level only. Not a name any package's ``vars:`` holds (the
+    root's ``vars: {package: {...}}`` or a package's own dbt_project.yml: within that package
+    the name can resolve otherwise), nor a value written with Jinja."""
+    layout = ProjectLayout.read(project_dir)
+    root_vars = load_yaml(project_dir / "dbt_project.yml").get("vars")
+    if not isinstance(root_vars, dict):
+        return {}
+    scoped: set[str] = set()
+    for value in root_vars.values():
+        if isinstance(value, dict):
+            scoped |= set(value)
+    for package in layout.packages():
+        package_vars = load_yaml(package.root / "dbt_project.yml").get("vars")
+        if isinstance(package_vars, dict):
+            scoped |= set(package_vars) | {k for v in package_vars.values() if isinstance(v, dict) for k in v}
+    return {str(k): repr(v) for k, v in root_vars.items()
+            if not isinstance(v, (dict, list)) and k not in scoped and not (isinstance(v, str) and "{" in v)}
+
+
+def defined_vars(project_dir: Path, effective: Mapping[str, Any]) -> set[str]:
+    """The names a var() call resolves without its default: the given vars and the root
+    project's own ``vars:`` (package-scoped ones too: a conservative superset is not the
+    point here, a missing name is)."""
+    root_vars = load_yaml(project_dir / "dbt_project.yml").get("vars")
+    names = {var_name(k) for k in effective}
+    if isinstance(root_vars, dict):
+        names |= {str(k) for k, v in root_vars.items() if not isinstance(v, dict)}
+    return names
 
 
 def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
@@ -59,8 +97,12 @@ def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
 class VarUse:
     """Which vars each file of the project names (one scan, for every candidate base)."""
 
-    def __init__(self, code: dict[Path, set[str]], other: set[str]) -> None:
+    def __init__(self, code: dict[Path, set[str]], other: set[str],
+                 bare: dict[Path, SqlVarUse] | None = None) -> None:
         self.code = code  # SQL and Python files: the var names each one reads
+        # SQL files whose vars are all bare outputs (sql_vars.py): no value of theirs shapes the
+        # parse; only one undefined (read without a default) would, as an error.
+        self.bare = bare or {}
         # Names read at parse time anywhere else (YAML, docs, dbt_project.yml): dbt compares those
         # files by their text, so it would not render them again. Vars read only in generic tests'
         # arguments are not among them (runner/yaml_vars.py): they shape no parse.
@@ -71,6 +113,7 @@ class VarUse:
         """None when some ``var`` is read by a name we cannot see, or a file cannot be read."""
         code: dict[Path, set[str]] = {}
         other: set[str] = set()
+        bare: dict[Path, SqlVarUse] = {}
         for path in text_files(project_dir, skip):
             try:
                 text = path.read_text(encoding="utf-8")
@@ -93,25 +136,32 @@ class VarUse:
                 return None
             if not names:
                 continue
-            if path.suffix in CODE:
+            if path.suffix == ".sql" and (value_only := value_only_reads(text)) is not None:
+                bare[path.resolve()] = value_only
+            elif path.suffix in CODE:
                 code[path.resolve()] = names
             else:
                 other |= names
-        return cls(code, other)
+        return cls(code, other, bare)
 
-    def reparse(self, changed: set[str]) -> set[Path] | None:
-        """The SQL and Python files that name a changed var; None when a full parse is needed."""
+    def reparse(self, changed: set[str], defined: set[str] | None = None) -> set[Path] | None:
+        """The SQL and Python files whose parse a changed var may shape; None when a full parse
+        is needed. ``defined``: the names the new vars resolve (None: every name, as before)."""
         if reads_any(self.other, changed):
             log.debug("a changed var is read at parse time outside SQL and Python (among %s): full parse",
                       ", ".join(sorted(changed)[:5]))
             return None
-        return {path for path, names in self.code.items() if reads_any(names, changed)}
+        files = {path for path, names in self.code.items() if reads_any(names, changed)}
+        if defined is not None:  # a bare read of a var that is gone raises while dbt parses
+            files |= {path for path, use in self.bare.items() if use.need_definition & (changed - defined)}
+        return files
 
 
-def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path]) -> set[Path] | None:
-    """The SQL and Python files that name a changed var; None when a full parse is needed."""
+def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path],
+                     defined: set[str] | None = None) -> set[Path] | None:
+    """The SQL and Python files whose parse a changed var may shape; None when a full parse is needed."""
     use = VarUse.scan(project_dir, skip)
-    return None if use is None else use.reparse(changed)
+    return None if use is None else use.reparse(changed, defined)
 
 
 def hash_inputs(project_dir: Path, parse_argv: Sequence[str]) -> VarsHashInputs:
@@ -168,9 +218,11 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             return None
         best: tuple[Any, set[str], set[Path]] | None = None
         now = effective_vars(project_dir, cli_vars)
+        defaults = project_var_defaults(project_dir)
+        defined = defined_vars(project_dir, now)
         for base, old_vars in bases:
-            changed = changed_vars(old_vars, now)
-            reparse = use.reparse(changed)
+            changed = changed_vars(old_vars, now, defaults)
+            reparse = use.reparse(changed, defined)
             if reparse is not None and (best is None or len(reparse) < len(best[2])):
                 best = (base, changed, reparse)
         if best is None:
