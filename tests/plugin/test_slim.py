@@ -130,7 +130,6 @@ def test_the_subprocess_executor_selects_the_same(dbt_project, run, pytester) ->
                if line.startswith("varsdag/") and " PASSED" in line}
     nodes = DbtRunner(project).list_nodes(["state:modified+"], state=reference)
     assert changed == {n["name"] for n in nodes} == {"b"}
-    assert run(*args).stdout.str().count("dbt: 0 of 4 selected node(s) changed") == 1
 
 
 @pytest.mark.parametrize(("args", "message"), [
