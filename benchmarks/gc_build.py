@@ -5,7 +5,7 @@
 For each N a synthetic project (benchmarks/synth.py) is generated and built once by the
 CLI (its partial parse saved); then, alternating run by run, a fresh process builds it
 through `DbtRunner.execute_command(["build"])`, once as the runner does it (what is alive
-when the call starts, and the parse once in memory, frozen: runner/heap.py) and once with
+when the call starts, and the parse once in memory, frozen: runner/parse/heap.py) and once with
 the freezing switched off. Each run reports its wall time, the time spent inside the
 collector (`gc.callbacks`), by generation, and its peak RSS (what freezing costs in memory).
 
@@ -66,9 +66,9 @@ def bench(n: int, runs: int) -> dict[str, list[dict]]:
     project = Path(tempfile.mkdtemp(prefix=f"gc-{n}-")) / "synth"
     generate(n, project)
     measure([DBT, "build"], project)  # built once; the CLI's partial parse saved
-    samples: dict[str, list[dict]] = {"runner/heap.py": [], "as Python leaves it": []}
+    samples: dict[str, list[dict]] = {"runner/parse/heap.py": [], "as Python leaves it": []}
     for _ in range(runs):
-        samples["runner/heap.py"].append(one(project, "on"))
+        samples["runner/parse/heap.py"].append(one(project, "on"))
         samples["as Python leaves it"].append(one(project, "off"))
     shutil.rmtree(project.parent, ignore_errors=True)
     return samples

@@ -33,7 +33,7 @@ STALE_MANIFEST = "unable to infer all dependencies"
 
 # dbt's partial-parse file in the target dir (``dbt.constants.PARTIAL_PARSE_FILE_NAME``) and
 # the hidden flag that makes a parse read another one (``--partial-parse-file-path``, "internal"
-# in dbt's own help): how a parse kept per vars set is handed back (runner/parse_cache.py).
+# in dbt's own help): how a parse kept per vars set is handed back (runner/parse/cache.py).
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 PARTIAL_PARSE_FILE_FLAG = "--partial-parse-file-path"
 # The events dbt fires when it parses the whole project: it cannot partially parse (the

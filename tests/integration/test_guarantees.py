@@ -100,7 +100,7 @@ def test_secrets_never_reach_results_errors_or_lines(copy_project, monkeypatch, 
 
 def test_an_in_process_build_leaves_dbt_and_its_parse_out_of_collections_and_thaws_after(copy_project) -> None:
     """While dbt runs, what was alive when the call began and the parsed manifest are frozen
-    (left out of every collection); after the call nothing is (runner/heap.py)."""
+    (left out of every collection); after the call nothing is (runner/parse/heap.py)."""
     import gc
 
     runner = DbtRunner(copy_project("minimal"))

@@ -1,4 +1,4 @@
-"""A parse kept per vars set (runner/parse_cache.py) gives dbt's own manifest for those vars.
+"""A parse kept per vars set (runner/parse/cache.py) gives dbt's own manifest for those vars.
 
 For every vars set of a sequence, on projects whose DAG depends on the vars (varsdag: a var
 picks a ref and enables a model; rich: a var breaks or mends models, tests and hooks) and on

@@ -84,7 +84,7 @@ def test_the_partial_parse_file_its_flag_and_the_full_parse_event_exist() -> Non
 
 
 def test_no_macro_shipped_with_dbt_or_an_adapter_reads_a_var() -> None:
-    """runner/unseen_vars.py scans the project and its packages for var(); dbt's own macros
+    """runner/parse/unseen_vars.py scans the project and its packages for var(); dbt's own macros
     (which it does not scan) must read none, or a vars change could miss their users."""
     from pathlib import Path
 

@@ -9,7 +9,7 @@ Everything else keeps its parse, which cannot depend on vars it does not read.
 Only when that is sure: any ``var`` that is not a call with a literal name (anywhere in the
 project or its packages), or a changed var read at parse time in YAML (dbt compares YAML by its
 unrendered text, so it would not re-render it; a generic test's arguments are not rendered at
-parse time: runner/yaml_vars.py), in ``dbt_project.yml`` or in docs, means a full parse.
+parse time: runner/parse/yaml_vars.py), in ``dbt_project.yml`` or in docs, means a full parse.
 dbt still runs its own checks on the handed-over parse (version, profile, env vars, every
 other file's checksum).
 """
@@ -105,7 +105,7 @@ class VarUse:
         self.bare = bare or {}
         # Names read at parse time anywhere else (YAML, docs, dbt_project.yml): dbt compares those
         # files by their text, so it would not render them again. Vars read only in generic tests'
-        # arguments are not among them (runner/yaml_vars.py): they shape no parse.
+        # arguments are not among them (runner/parse/yaml_vars.py): they shape no parse.
         self.other = other
 
     @classmethod
