@@ -147,3 +147,16 @@ def test_trimming_keeps_what_went_wrong_and_drops_reader_settings() -> None:
     long = "\n".join(f"line {i}" for i in range(40))
     cut = trim_message(long, 10)
     assert len(cut) == 10 and cut[-1] == "... (31 more line(s) in the dbt log)"
+
+
+def test_kinds_and_statuses_are_dbts_own_words() -> None:
+    from pytest_planalign_dbt.runner import Kind, Status
+    from pytest_planalign_dbt.runner.failures.kinds import label
+
+    assert Kind.DATA_QUALITY == "data_quality" and str(Kind.COMPILATION) == "compilation"
+    assert Kind.of("execution") is Kind.EXECUTION and Kind.of("no such kind") is Kind.UNKNOWN
+    assert Kind.of(None) is Kind.UNKNOWN and label(None) == "error" and label("unit_test") == "unit test failure"
+    assert Status("runtime error") is Status.RUNTIME_ERROR and f"{Status.FAIL}" == "fail"
+    import json
+
+    assert json.dumps({"status": Status.SKIPPED, "kind": Kind.TIMEOUT}) == '{"status": "skipped", "kind": "timeout"}'
