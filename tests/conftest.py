@@ -163,18 +163,9 @@ def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytest
     return go
 
 
-# The longest tests and grouped modules start first (longest first, as measured with
-# --durations), so that no worker is left running one of them alone at the end.
-LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-", "test_the_cli_and_the_plugin_alternate",
-                 "test_the_subprocess_executor_selects_the_same", "tests/plugin/test_rich.py",
-                 "test_under_xdist_one_worker_loads_dbt", "test_one_golden_file_per_scenario",
-                 "fix[subprocess]", "test_a_simulation_against_its_golden_file", "two_workers_get_a_schema",
-                 "tests/integration/test_fidelity_runner.py", "test_a_corrupted_partial_parse_file",
-                 "tests/plugin/test_report.py", "tests/integration/test_runner_example.py")
-
-
-def _longest_first(item: pytest.Item) -> int:
-    return next((i for i, mark in enumerate(LONGEST_FIRST) if mark in item.nodeid), len(LONGEST_FIRST))
+# The longest single tests (each runs pytest on two workers of its own) start first, so that
+# no worker is left running one of them alone at the end.
+LONGEST_FIRST = ("test_scenario_matrix", "-n2", "n2-")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -182,7 +173,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``pytest.mark.xdist_group`` (one worker runs the module, the build is made once; see
     pytest_xdist_make_scheduler), or collection stops: without it each worker would build
     again, silently."""
-    items.sort(key=_longest_first)
+    items.sort(key=lambda item: not any(mark in item.nodeid for mark in LONGEST_FIRST))
     modules = {item.module for item in items if isinstance(item, pytest.Function)}
     ungrouped = sorted(m.__name__ for m in modules if 'scope="module"' in inspect.getsource(m)
                        and not any(mark.name == "xdist_group" for mark in _marks(m)))
