@@ -15,7 +15,7 @@ from typing import Any
 
 from ..versions import effective_vars
 from .cache import base_key
-from .unseen_vars import VarUse, changed_vars, defined_vars, project_var_defaults
+from .unseen_vars import VarUse, changed_vars, defined_vars
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,9 @@ class ManifestMemory:
         use = self._var_use[1]
         if use is None:
             return None
-        defaults = project_var_defaults(project_dir)
-        defined = defined_vars(project_dir, effective_vars(project_dir, cli_vars or {}))
+        defined = defined_vars(project_dir, effective_vars(project_dir, cli_vars or {}), use.project_names)
         for manifest, vars_reprs in candidates:
-            if use.reparse(changed_vars(vars_reprs, cli_vars or {}, defaults), defined) == set():
+            if use.reparse(changed_vars(vars_reprs, cli_vars or {}, use.defaults), defined) == set():
                 log.info("no file reads the vars that changed: the parse in memory is theirs")
                 return manifest
         return None

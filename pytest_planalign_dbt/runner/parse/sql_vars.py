@@ -30,10 +30,6 @@ class SqlVarUse:
     with_default: frozenset[str]
     need_definition: frozenset[str]
 
-    @property
-    def names(self) -> frozenset[str]:
-        return self.with_default | self.need_definition
-
 
 def value_only_reads(text: str) -> SqlVarUse | None:
     """The file's bare var reads, when they are all it reads and dbt's static extractor reads

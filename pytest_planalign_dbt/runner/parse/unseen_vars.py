@@ -76,15 +76,21 @@ def project_var_defaults(project_dir: Path) -> dict[str, str]:
             if not isinstance(v, (dict, list)) and k not in scoped and not (isinstance(v, str) and "{" in v)}
 
 
-def defined_vars(project_dir: Path, effective: Mapping[str, Any]) -> set[str]:
-    """The names a var() call resolves without its default: the given vars and the root
-    project's own ``vars:`` (package-scoped ones too: a conservative superset is not the
-    point here, a missing name is)."""
+def project_var_names(project_dir: Path) -> frozenset[str]:
+    """The names the root project's own ``vars:`` gives a value at its top level."""
     root_vars = load_yaml(project_dir / "dbt_project.yml").get("vars")
-    names = {var_name(k) for k in effective}
-    if isinstance(root_vars, dict):
-        names |= {str(k) for k, v in root_vars.items() if not isinstance(v, dict)}
-    return names
+    if not isinstance(root_vars, dict):
+        return frozenset()
+    return frozenset(str(k) for k, v in root_vars.items() if not isinstance(v, dict))
+
+
+def defined_vars(project_dir: Path, effective: Mapping[str, Any],
+                 project_names: frozenset[str] | None = None) -> set[str]:
+    """The names a var() call resolves without its default: the given vars and the root
+    project's own top-level ``vars:`` (``project_names``, when read already). Package-scoped
+    ones are left out: a missing name costs a re-parse, never a wrong one."""
+    names = project_var_names(project_dir) if project_names is None else project_names
+    return {var_name(k) for k in effective} | names
 
 
 def text_files(project_dir: Path, skip: set[Path]) -> Iterator[Path]:
@@ -103,6 +109,10 @@ class VarUse:
         # SQL files whose vars are all bare outputs (sql_vars.py): no value of theirs shapes the
         # parse; only one undefined (read without a default) would, as an error.
         self.bare = bare or {}
+        # dbt_project.yml's own vars (project_var_defaults, project_var_names), read with the
+        # files: the scan is kept for the project's fingerprint, so they are read once with it.
+        self.defaults: dict[str, str] = {}
+        self.project_names: frozenset[str] = frozenset()
         # Names read at parse time anywhere else (YAML, docs, dbt_project.yml): dbt compares those
         # files by their text, so it would not render them again. Vars read only in generic tests'
         # arguments are not among them (runner/parse/yaml_vars.py): they shape no parse.
@@ -142,7 +152,9 @@ class VarUse:
                 code[path.resolve()] = names
             else:
                 other |= names
-        return cls(code, other, bare)
+        use = cls(code, other, bare)
+        use.defaults, use.project_names = project_var_defaults(project_dir), project_var_names(project_dir)
+        return use
 
     def reparse(self, changed: set[str], defined: set[str] | None = None) -> set[Path] | None:
         """The SQL and Python files whose parse a changed var may shape; None when a full parse
@@ -218,10 +230,9 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             return None
         best: tuple[Any, set[str], set[Path]] | None = None
         now = effective_vars(project_dir, cli_vars)
-        defaults = project_var_defaults(project_dir)
-        defined = defined_vars(project_dir, now)
+        defined = defined_vars(project_dir, now, use.project_names)
         for base, old_vars in bases:
-            changed = changed_vars(old_vars, now, defaults)
+            changed = changed_vars(old_vars, now, use.defaults)
             reparse = use.reparse(changed, defined)
             if reparse is not None and (best is None or len(reparse) < len(best[2])):
                 best = (base, changed, reparse)
