@@ -6,6 +6,8 @@ environment drops coverage's: runner/executors/subprocess.py). While ``dbtRunner
 runs, the tracer is off on the thread that invoked it and for the threads dbt starts; it is
 back the moment dbt returns. Our code that dbt calls back meanwhile (the in-process event
 callback) goes unmeasured there; the subprocess executor feeds the same EventSink, measured.
+dbt's modules (and the libraries only dbt imports) are imported untraced as well: a traced
+``import dbt.cli.main`` costs a second more in each of the ~50 pytest processes the suite starts.
 
 Loaded by tests/conftest.py in the test process, and through ``PYTEST_PLUGINS`` in the pytest
 processes the tests start (xdist workers, subprocess runs): there dbt is imported late, or
@@ -16,7 +18,7 @@ PYTEST_DONT_REWRITE: an in-process pytester run finds it imported already, and w
 from __future__ import annotations
 
 import importlib.abc
-import importlib.util
+import importlib.machinery
 import sys
 import threading
 from typing import Any
@@ -31,37 +33,47 @@ def untrace(dbt_runner: Any) -> None:
         return
 
     def untraced(self: Any, *args: Any, **kwargs: Any) -> Any:
-        own, spawned = sys.gettrace(), threading.gettrace()
-        sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]
-        try:
-            return invoke(self, *args, **kwargs)
-        finally:
-            threading.settrace(spawned)  # type: ignore[arg-type]
-            sys.settrace(own)
+        return _untraced_call(lambda: invoke(self, *args, **kwargs))
 
     untraced.untraced = True  # type: ignore[attr-defined]
     dbt_runner.invoke = untraced
 
 
+# dbt and what only dbt imports: run untraced while they are imported, too (a traced
+# ``import dbt.cli.main`` takes a second more, in every pytest process that imports dbt).
+UNTRACED_IMPORTS = ("dbt.", "dbt_common", "dbt_extractor", "dbt_semantic_interfaces", "agate", "mashumaro")
+
+
+def _untraced_call(fn: Any, *args: Any) -> Any:
+    own, spawned = sys.gettrace(), threading.gettrace()
+    if own is None:
+        return fn(*args)
+    sys.settrace(None)
+    threading.settrace(None)  # type: ignore[arg-type]
+    try:
+        return fn(*args)
+    finally:
+        threading.settrace(spawned)  # type: ignore[arg-type]
+        sys.settrace(own)
+
+
 class _AfterImport(importlib.abc.MetaPathFinder):
-    """Patches dbtRunner the moment ``dbt.cli.main`` has been imported, and steps aside."""
+    """Imports dbt's modules untraced, and patches dbtRunner the moment ``dbt.cli.main`` is in."""
 
     def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
-        if name != DBT_MAIN:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
+        if name != DBT_MAIN and (not name.startswith(UNTRACED_IMPORTS) or sys.gettrace() is None):
+            return None  # not dbt's, or imported inside an untraced import already
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        loader = spec.loader
-        exec_module = loader.exec_module
+        exec_module = spec.loader.exec_module
 
-        def exec_and_patch(module: Any) -> None:
-            exec_module(module)
-            untrace(module.dbtRunner)
+        def exec_untraced(module: Any) -> None:
+            _untraced_call(exec_module, module)
+            if name == DBT_MAIN:
+                untrace(module.dbtRunner)
 
-        loader.exec_module = exec_and_patch  # type: ignore[method-assign]
+        spec.loader.exec_module = exec_untraced  # type: ignore[method-assign]
         return spec
 
 
@@ -71,7 +83,7 @@ def install() -> None:
         return
     if DBT_MAIN in sys.modules:
         untrace(sys.modules[DBT_MAIN].dbtRunner)
-    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+    if not any(isinstance(f, _AfterImport) for f in sys.meta_path):
         sys.meta_path.insert(0, _AfterImport())
 
 

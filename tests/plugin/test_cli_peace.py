@@ -7,16 +7,15 @@ whenever it throws a saved parse away. Only the very first parse may say it.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.verdicts import DBT, cli_env
+
 pytestmark = pytest.mark.integration
 
-DBT = str(Path(sys.executable).parent / "dbt")
 FULL_PARSE = "Unable to do partial parsing"
 PARTIAL = "Partial parsing enabled"
 
@@ -36,7 +35,7 @@ class DbtLog:
 
 def cli(project: Path, *args: str) -> None:
     """The dbt CLI as a user runs it: in the project dir, profiles.yml found there."""
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = cli_env(DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     proc = subprocess.run([DBT, *args], cwd=project, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
 

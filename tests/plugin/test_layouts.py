@@ -8,14 +8,13 @@ no more (the ignored draft), no less (the models under ``models/logs/``), by dbt
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import DBT, compare, junit_outcomes, run_results
+from tests.helpers.verdicts import DBT, cli_env, compare, junit_outcomes, run_results
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +33,8 @@ def integration_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPat
     root = pytester.path / "monorepo"
     shutil.copytree(MONOREPO, root, ignore=_outputs)
     project = root / "integration_tests"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "COVERAGE_PROCESS"))}
-    subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=project, check=True, capture_output=True, env=env)
+    subprocess.run([DBT, "deps", "--profiles-dir", "."], cwd=project, check=True, capture_output=True,
+                   env=cli_env(drop=("DBT_",)))
     assert (project / "dbt_packages" / "mono_pkg").resolve() == root.resolve()
     (project / "pytest.ini").write_text("[pytest]\n")
     monkeypatch.chdir(project)

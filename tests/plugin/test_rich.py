@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.verdicts import DBT, assert_follows_dbt, copy_project, run_pytest
+from tests.helpers.verdicts import DBT, assert_follows_dbt, cli_env, copy_project, run_pytest
 
 # One module-scoped build feeds every test here: under xdist, one worker runs them all.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rich")]
@@ -169,7 +169,7 @@ def test_markers_follow_dbts_tag_selection(rich, run, monkeypatch) -> None:
     monkeypatch.chdir(root)
     listed = subprocess.run([DBT, "ls", "--select", "tag:finance", "--resource-types", "model", "test",
                              "unit_test", "seed", "snapshot", "--output", "name", "--quiet", "--profiles-dir", "."],
-                            cwd=root / "rich", capture_output=True, text=True)
+                            cwd=root / "rich", capture_output=True, text=True, env=cli_env())
     names = {line.strip() for line in listed.stdout.splitlines() if line.strip()}
     marked = run("--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q", "-m", "finance")
     ids = [line for line in marked.stdout.lines if "::" in line]
