@@ -29,6 +29,9 @@ from run import DBT, measure
 from synth import generate
 
 
+DEFAULT_SIZES = [50, 500]
+
+
 def bench(n: int, runs: int) -> dict[str, tuple[float, float]]:
     project = Path(tempfile.mkdtemp(prefix=f"collect-{n}-")) / "synth"
     generate(n, project)
@@ -52,7 +55,7 @@ def bench(n: int, runs: int) -> dict[str, tuple[float, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -62,7 +65,9 @@ def main() -> None:
         floor = rows["`dbt ls --select '*'`"][0]
         for name, (wall, rss) in rows.items():
             lines.append(f"| {n} | {name} | {wall:.2f} s | {wall / floor:.2f}x | {rss:.0f} MB |")
-    write_results("collect.md", f"python benchmarks/collect.py --sizes {' '.join(map(str, args.sizes))} "
+    # The default sizes write collect.md; others a file of their own (collect_700.md).
+    name = "collect.md" if args.sizes == DEFAULT_SIZES else f"collect_{'_'.join(map(str, args.sizes))}.md"
+    write_results(name, f"python benchmarks/collect.py --sizes {' '.join(map(str, args.sizes))} "
                   f"--runs {args.runs}", args.runs, "\n".join(lines) + "\n", time.perf_counter() - started)
 
 

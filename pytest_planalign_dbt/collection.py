@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from . import exit_heap
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .lister import NodeLister
@@ -300,9 +301,11 @@ class DbtCollection:
 
     def release(self) -> None:
         """The session is over: the parse in memory goes before pytest's last collections of
-        garbage (at unconfigure) walk it (each walk costs twice as much with it at 1,500 nodes)."""
+        garbage (at unconfigure) walk it (each walk costs twice as much with it at 1,500 nodes),
+        and those walks skip what is left (exit_heap.py)."""
         if self.runner is not None:
             self.runner.invalidate_manifest()
+        exit_heap.freeze_for_exit(self.config)
 
 
 def _in_dbt_order(items: list[pytest.Item]) -> None:

@@ -6,12 +6,14 @@ collection.py (nodes, files, the build), report.py (what reports say).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import exit_heap
 from . import report as reporting
 from .collection import COLLECTION_KEY, DbtCollection
 from .fixtures import (  # noqa: F401  (fixtures)
@@ -49,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve and validate the dbt settings before anything runs; register the collector."""
+    # Added before pytest's unraisableexception plugin adds its cleanup: runs after it.
+    config.add_cleanup(functools.partial(exit_heap.thaw, config))
     config.addinivalue_line("markers", "dbt: a dbt node collected by pytest-planalign-dbt")
     for line in QUIET_DEPRECATIONS:  # dbt's CLI never shows them; in-process they would land on items
         config.addinivalue_line("filterwarnings", line)

@@ -7,6 +7,7 @@ meanwhile."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -72,3 +73,52 @@ def test_with_the_collector_disabled_nothing_is_touched() -> None:
         heap.freeze_new()
         assert gc.get_freeze_count() == 0
     assert not gc.isenabled()
+
+
+class _Config:
+    """What exit_heap reads of a pytest.Config: its stash."""
+
+    def __init__(self, exit_collections: int | None = None) -> None:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+
+        self.stash = pytest.Stash()
+        if exit_collections is not None:
+            self.stash[gc_collect_iterations_key] = exit_collections
+
+
+def test_the_exit_heap_is_collected_once_frozen_and_thawed_by_the_last_cleanup() -> None:
+    import dbt.cli.main  # noqa: F401  (what makes the heap worth it)
+
+    from pytest_planalign_dbt import exit_heap
+
+    class Node:
+        pass
+
+    config = _Config()
+    garbage = Node()
+    garbage.itself = garbage  # a cycle: only a collection frees it
+    dead = weakref.ref(garbage)
+    del garbage
+    assert exit_heap.freeze_for_exit(config)  # type: ignore[arg-type]
+    assert dead() is None  # collected first, with pytest's unraisable hook still in place
+    assert gc.get_freeze_count() > 0
+    exit_heap.thaw(config)  # type: ignore[arg-type]
+    assert gc.get_freeze_count() == 0
+    exit_heap.thaw(config)  # type: ignore[arg-type]  (twice is harmless)
+
+
+def test_the_exit_heap_is_left_alone_when_pytest_will_not_collect_or_someone_froze_it() -> None:
+    from pytest_planalign_dbt import exit_heap
+
+    assert not exit_heap.freeze_for_exit(_Config(exit_collections=0))  # type: ignore[arg-type]  (pytester inline)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    config = _Config()
+    assert not exit_heap.freeze_for_exit(config)  # type: ignore[arg-type]
+    exit_heap.thaw(config)  # type: ignore[arg-type]
+    assert gc.get_freeze_count() == frozen  # not ours to thaw
+    gc.unfreeze()
+    gc.disable()
+    assert not exit_heap.freeze_for_exit(_Config())  # type: ignore[arg-type]
+    assert gc.get_freeze_count() == 0
