@@ -39,9 +39,11 @@ SEQUENCES = {
     "rich": [{"red": True}, {"red": True, "stage": "events"}, {"red": False}],
     # PlanAlign's shape: `year` in SQL and in a test's arguments, `start_year` only in a test's
     # arguments (dbt renders those when the test compiles: the parse in memory serves), then a
-    # test's `where` config and dbt_project.yml's `+enabled` (rendered at parse time: full).
+    # test's `where` config and dbt_project.yml's `+enabled` (rendered at parse time: full),
+    # except when given the default its reads share (`floor_year` 2000: the parse in memory).
     "yamlvars": [{"year": 2025, "start_year": 2025}, {"year": 2026, "start_year": 2025},
-                 {"year": 2026, "start_year": 2026}, {"year": 2026, "start_year": 2026, "floor_year": 2020},
+                 {"year": 2026, "start_year": 2026}, {"year": 2026, "start_year": 2026, "floor_year": 2000},
+                 {"year": 2026, "start_year": 2026, "floor_year": 2020},
                  {"year": 2026, "start_year": 2026, "floor_year": 2020, "with_extra": False}],
 }
 
@@ -62,8 +64,9 @@ if not versions.at_least(1, 11):
     FIRST_RUN_FULL_PARSES["example_project"] = 3
 # Vars sets whose parse is one in memory: no file reads the vars that changed (rich's `stage`),
 # or reads them only where no value shapes a parse: where dbt renders them when a test compiles
-# (yamlvars' `start_year`), or as a bare output of SQL (its `year`: runner/parse/sql_vars.py).
-SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1, "yamlvars": 2}
+# (yamlvars' `start_year`), or as a bare output of SQL (its `year`: runner/parse/sql_vars.py),
+# or given the default all its YAML reads share (its `floor_year` 2000).
+SAME_PARSE_IN_MEMORY = {"varsdag": 0, "example_project": 0, "rich": 1, "yamlvars": 3}
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))

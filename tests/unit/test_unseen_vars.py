@@ -93,6 +93,34 @@ def test_a_var_that_is_not_a_literal_call_or_is_read_in_yaml_needs_a_full_parse(
     assert files_to_reparse(unreadable, {"x"}, set()) is None
 
 
+def test_a_var_given_as_the_default_its_yaml_reads_share_needs_no_full_parse(tmp_path: Path) -> None:
+    """PlanAlign's test config ``where: "... {{ var('start_year', 2025) }}"``: a call giving
+    start_year 2025 and one leaving it out render that YAML alike; a SQL file reading the name
+    with another default (``'NOT_SET'``) is parsed again, as any SQL reader of a changed var."""
+    from pytest_planalign_dbt.runner.parse.unseen_vars import VarUse
+
+    project = _project(tmp_path, {
+        "models/s.yml": "models:\n  - name: x\n    data_tests:\n      - not_null:\n          config:\n"
+                        "            where: \"y = {{ var('start_year', 2025) }}\"\n"
+                        "    config:\n      enabled: \"{{ var('flag', true) }}\"\n      tags: [\"{{ var('tag') }}\"]\n",
+        "models/docs.md": "{% docs d %}{{ var('start_year', 2025) }} {{ var('mixed', 1) }}{% enddocs %}",
+        "models/more.yml": "models:\n  - name: y\n    description: \"{{ var('mixed', 2) }}\"\n",
+        "models/x.sql": "{% if var('start_year', 'NOT_SET') == 'NOT_SET' %}select 1{% else %}select 2{% endif %}",
+        "dbt_project.yml": "name: p\nvars:\n  pkg:\n    flag: false\n",
+    })
+    use = VarUse.scan(project, set())
+    assert use is not None
+    # `flag` is defined in a vars: block (scoped to a package), `mixed` read with two defaults, `tag` with none.
+    assert use.parse_time_defaults == {"start_year": repr(2025)}
+    sql = {(project / "models/x.sql").resolve()}
+    assert use.reparse_for({}, {"start_year": 2025}) == sql
+    assert use.reparse_for({"start_year": repr(2025)}, {}) == sql
+    assert use.reparse_for({}, {"start_year": 2026}) is None  # the where renders otherwise
+    assert use.reparse_for({}, {"start_year": "2025"}) is None  # a string: not sure it renders alike
+    assert use.reparse_for({}, {"flag": True}) is None
+    assert use.reparse_for({}, {"mixed": 1}) is None
+
+
 @pytest.mark.parametrize("core", [(1, 10, 23), (1, 11, 16), (1, 12, 0)])
 def test_vars_hash_is_dbts_formula_for_each_version(core, monkeypatch) -> None:
     """1.10 and 1.11 hash --profile / --target as given; 1.12 the resolved names and vars.yml's vars."""

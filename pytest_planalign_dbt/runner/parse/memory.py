@@ -15,7 +15,7 @@ from typing import Any
 
 from ..versions import effective_vars
 from .cache import base_key
-from .unseen_vars import VarUse, changed_vars, defined_vars
+from .unseen_vars import VarUse, defined_vars
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class ManifestMemory:
             return None
         defined = defined_vars(project_dir, effective_vars(project_dir, cli_vars or {}), use.project_names)
         for manifest, vars_reprs in candidates:
-            if use.reparse(changed_vars(vars_reprs, cli_vars or {}, use.defaults), defined) == set():
+            if use.reparse_for(vars_reprs, cli_vars or {}, defined) == set():
                 log.info("no file reads the vars that changed: the parse in memory is theirs")
                 return manifest
         return None

@@ -31,6 +31,7 @@ from .yaml_vars import (
     UnseenName,
     YamlVarUse,
     docs_blocks,
+    ReadDefaults,
     jinja_code,
     reads_any,
     var_names,
@@ -84,6 +85,18 @@ def project_var_names(project_dir: Path) -> frozenset[str]:
     return frozenset(str(k) for k, v in root_vars.items() if not isinstance(v, dict))
 
 
+def vars_defined(project_dir: Path) -> set[str]:
+    """Every name a ``vars:`` block gives a value: the root project's (top level and scoped to a
+    package) and each package's own."""
+    names: set[str] = set()
+    layout = ProjectLayout.read(project_dir)
+    for root in [project_dir, *(package.root for package in layout.packages())]:
+        block = load_yaml(root / "dbt_project.yml").get("vars")
+        if isinstance(block, dict):
+            names |= {str(k) for k in block} | {str(k) for v in block.values() if isinstance(v, dict) for k in v}
+    return names
+
+
 def defined_vars(project_dir: Path, effective: Mapping[str, Any],
                  project_names: frozenset[str] | None = None) -> set[str]:
     """The names a var() call resolves without its default: the given vars and the root
@@ -113,6 +126,8 @@ class VarUse:
         # files: the scan is kept for the project's fingerprint, so they are read once with it.
         self.defaults: dict[str, str] = {}
         self.project_names: frozenset[str] = frozenset()
+        # For names of ``other``: the literal default all reads outside SQL and Python share.
+        self.parse_time_defaults: dict[str, str] = {}
         # Names read at parse time anywhere else (YAML, docs, dbt_project.yml): dbt compares those
         # files by their text, so it would not render them again. Vars read only in generic tests'
         # arguments are not among them (runner/parse/yaml_vars.py): they shape no parse.
@@ -124,6 +139,7 @@ class VarUse:
         code: dict[Path, set[str]] = {}
         other: set[str] = set()
         bare: dict[Path, SqlVarUse] = {}
+        defaults = ReadDefaults()
         for path in text_files(project_dir, skip):
             try:
                 text = path.read_text(encoding="utf-8")
@@ -136,11 +152,13 @@ class VarUse:
                 except UnseenName:
                     log.debug("%s reads a var by a name we cannot see: full parse", path)
                     return None
+                defaults.merge(yaml_use.defaults)
                 continue
             try:  # var() can only be called in Jinja (outside Python models); comments never run
                 if path.suffix == ".md":
                     text = docs_blocks(text)
-                names = var_names(text if path.suffix == ".py" else jinja_code(text))
+                code_text = text if path.suffix == ".py" else jinja_code(text)
+                names = var_names(code_text)
             except UnseenName:
                 log.debug("%s reads a var by a name we cannot see: full parse", path)
                 return None
@@ -152,14 +170,26 @@ class VarUse:
                 code[path.resolve()] = names
             else:
                 other |= names
+                defaults.add(code_text, names)
         use = cls(code, other, bare)
         use.defaults, use.project_names = project_var_defaults(project_dir), project_var_names(project_dir)
+        use.parse_time_defaults = defaults.shared(vars_defined(project_dir))
         return use
 
-    def reparse(self, changed: set[str], defined: set[str] | None = None) -> set[Path] | None:
+    def reparse_for(self, old: Mapping[str, str], new: Mapping[str, Any],
+                    defined: set[str] | None = None) -> set[Path] | None:
+        """``reparse`` for a parse of vars ``old`` (reprs) and one of ``new``."""
+        changed = changed_vars(old, new, self.defaults)
+        at_parse = changed & changed_vars(old, new, {**self.parse_time_defaults, **self.defaults})
+        return self.reparse(changed, defined, at_parse)
+
+    def reparse(self, changed: set[str], defined: set[str] | None = None,
+                at_parse: set[str] | None = None) -> set[Path] | None:
         """The SQL and Python files whose parse a changed var may shape; None when a full parse
-        is needed. ``defined``: the names the new vars resolve (None: every name, as before)."""
-        if reads_any(self.other, changed):
+        is needed. ``defined``: the names the new vars resolve (None: every name, as before).
+        ``at_parse``: of ``changed``, those whose value read in YAML changes (a name given on one
+        side only, the other reading the default those reads share, is the same there)."""
+        if reads_any(self.other, changed if at_parse is None else at_parse):
             log.debug("a changed var is read at parse time outside SQL and Python (among %s): full parse",
                       ", ".join(sorted(changed)[:5]))
             return None
@@ -233,7 +263,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
         defined = defined_vars(project_dir, now, use.project_names)
         for base, old_vars in bases:
             changed = changed_vars(old_vars, now, use.defaults)
-            reparse = use.reparse(changed, defined)
+            reparse = use.reparse_for(old_vars, now, defined)
             if reparse is not None and (best is None or len(reparse) < len(best[2])):
                 best = (base, changed, reparse)
         if best is None:

@@ -34,6 +34,9 @@ SET_LITERAL = re.compile(r"\bset\s+([A-Za-z_]\w*)\s*=\s*(['\"])([A-Za-z_][\w.-]*
 SET_ANY = re.compile(r"\bset\s+([A-Za-z_]\w*)\s*=")
 VAR_PREFIX = re.compile(r"\bvar\s*\(\s*(['\"])([^'\"]+)\1\s*~")
 EDGES = re.compile(r"\b(ref|source)\s*\(")
+# A read by a literal name, its default if that is a literal (then the closing parenthesis).
+LITERAL = r"-?\d+(?:\.\d+)?|'[^'\\]*'|\"[^\"\\]*\"|[Tt]rue|[Ff]alse"
+VAR_READ = re.compile(rf"\bvar\s*\(\s*(['\"])([^'\"]+)\1\s*(?:,\s*({LITERAL})\s*)?(\))?")
 
 
 class UnseenName(Exception):
@@ -74,6 +77,25 @@ def var_names(code: str) -> set[str]:
     return names
 
 
+def read_defaults(code: str) -> dict[str, set[str | None]]:
+    """What each ``var('name', default)`` read of a piece of code falls back on, by name: the
+    repr of a literal default (``2025``, ``'x'``, ``true``), None for a read without one or with
+    a default that is no literal. Names read otherwise (``var(x)``) are var_names' business."""
+    found: dict[str, set[str | None]] = {}
+    for m in VAR_READ.finditer(code):
+        literal = m.group(3) if m.group(4) else None
+        found.setdefault(m.group(2), set()).add(None if literal is None else repr(_literal(literal)))
+    return found
+
+
+def _literal(text: str) -> Any:
+    if text in ("true", "True", "false", "False"):
+        return text.lower() == "true"
+    if text[0] in "'\"":
+        return text[1:-1]
+    return float(text) if "." in text else int(text)
+
+
 def reads_any(names: set[str], changed: set[str]) -> bool:
     """True when ``names`` (``prefix*`` patterns among them) read one of ``changed``."""
     if names & changed:
@@ -82,12 +104,51 @@ def reads_any(names: set[str], changed: set[str]) -> bool:
     return any(c.startswith(p) for p in patterns for c in changed)
 
 
+class ReadDefaults:
+    """The one literal default every read of a var falls back on, over the files read at parse
+    time other than SQL and Python (schema YAML, dbt_project.yml, docs).
+
+    A var given on one side only is then the same there when the other side's value is that
+    default: every such read of it resolves alike (PlanAlign's ``where: "simulation_year = {{ var('start_year',
+    2025) }}"`` and a call giving ``start_year: 2025``). Not for a name some ``vars:`` block
+    defines (it resolves there first), nor one that any read names otherwise (``var(x)``,
+    ``var('prefix' ~ x)``) or reads without a default, or with another.
+    """
+
+    def __init__(self) -> None:
+        self.reads: dict[str, set[str | None]] = {}
+        self.prefixes: set[str] = set()
+
+    def add(self, code: str, names: set[str]) -> None:
+        """One file's code (Jinja, or a Python model) and the names var_names found in it."""
+        found = read_defaults(code)
+        for name, values in found.items():
+            self.reads.setdefault(name, set()).update(values)
+        for name in names:
+            if name.endswith("*"):
+                self.prefixes.add(name[:-1])
+            elif name not in found:  # read through a variable: its default is unknown
+                self.reads.setdefault(name, set()).add(None)
+
+    def merge(self, other: ReadDefaults) -> None:
+        for name, values in other.reads.items():
+            self.reads.setdefault(name, set()).update(values)
+        self.prefixes |= other.prefixes
+
+    def shared(self, defined: set[str]) -> dict[str, str]:
+        """Name -> the repr of the one literal default all its reads share."""
+        return {name: next(iter(values)) for name, values in self.reads.items()
+                if len(values) == 1 and None not in values and name not in defined
+                and not any(name.startswith(prefix) for prefix in self.prefixes)}
+
+
 class YamlVarUse:
     """The vars one schema file reads at parse time, and those read only when a test compiles."""
 
     def __init__(self) -> None:
         self.at_parse: set[str] = set()
         self.at_compile: set[str] = set()
+        self.defaults = ReadDefaults()  # of every read, wherever it is
 
     @classmethod
     def of(cls, text: str) -> YamlVarUse:
@@ -97,14 +158,19 @@ class YamlVarUse:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError:
-            use.at_parse |= var_names(jinja_code(text))
+            code = jinja_code(text)
+            names = var_names(code)
+            use.at_parse |= names
+            use.defaults.add(code, names)
             return use
         use._walk(data, at_compile=False)
         return use
 
     def _walk(self, node: Any, at_compile: bool) -> None:
         if isinstance(node, str):
-            names = var_names(jinja_code(node))
+            code = jinja_code(node)
+            names = var_names(code)
+            self.defaults.add(code, names)
             (self.at_compile if at_compile and not EDGES.search(node) else self.at_parse).update(names)
         elif isinstance(node, list):
             for value in node:
