@@ -30,6 +30,7 @@ from .runner import DbtError, DbtRunner
 from .runner.versions import wildcard_hint
 from .session import envguard
 from .session.build import SessionBuild
+from .session.lines import NodeLines
 from .session.nodes import NodeOutcome, NodeSpec, topological
 from .session.share import SharedOutcomes
 from .session.slim import slim_exit_status
@@ -96,7 +97,9 @@ class DbtCollection:
             raise pytest.UsageError(self._nothing_selected())
         specs = _with_parent_tags(specs)
         info = self._runner().info
-        hooks = [NodeSpec.hook(p, t, i, info.name) for p, t, i in info.hooks()]
+        node_lines = NodeLines()
+        hooks = [NodeSpec.hook(p, t, i, info.name, node_lines.hook(info.node_file(p, "dbt_project.yml"), t, i))
+                 for p, t, i in info.hooks()]
         for spec in [*specs, *hooks]:
             self.files.setdefault(self.path_of(spec), []).append(spec)
         for tag in sorted({t for s in specs for t in s.tags}):
@@ -123,9 +126,7 @@ class DbtCollection:
 
     def path_of(self, spec: NodeSpec) -> Path:
         """The file that defines a node, in the user's tree (packages under dbt_packages/)."""
-        info = self._runner().info
-        base = info.package_dir(spec.package_name) if spec.package_name else self.project_dir
-        return base / spec.original_file_path.lstrip("./")
+        return self._runner().info.node_file(spec.package_name, spec.original_file_path)
 
     # -- pytest's collection -----------------------------------------------------------------
 

@@ -131,4 +131,4 @@ class DbtItem(pytest.Item):
         return str(super().repr_failure(excinfo, style=style))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"dbt {self.spec.kind_name} {self.spec.name}"
+        return self.path, self.spec.line, f"dbt {self.spec.kind_name} {self.spec.name}"

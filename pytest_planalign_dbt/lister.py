@@ -27,6 +27,7 @@ from .session.listing import (
     specs_from_json,
     specs_to_json,
 )
+from .session.lines import NodeLines
 from .session.nodes import NodeSpec
 from .session.share import SharedOutcomes
 from .session.slim import (
@@ -163,7 +164,8 @@ class NodeLister:
             self.settings.select, self.settings.exclude, self.settings.selector,
             dbt_vars=self.settings.merged_vars(),
         )
-        specs = [NodeSpec.from_ls(n, runner.info.name) for n in nodes]
+        lines = NodeLines()
+        specs = [NodeSpec.from_ls(n, runner.info.name, lines.line(runner.info.node_file(n.get("package_name") or "", n.get("original_file_path") or ""), n)) for n in nodes]
         self.listed = len(specs)
         if cache is not None and key is not None:
             skip = {p for p in (runner.artifacts_path, runner.log_path) if p is not None}

@@ -60,6 +60,11 @@ class ProjectInfo:
     def package_dir(self, package: str) -> Path:
         return self.project_dir if package == self.name else self.packages_dir / package
 
+    def node_file(self, package: str, original_file_path: str) -> Path:
+        """The file that defines a node of ``package`` (packages under packages-install-path)."""
+        base = self.package_dir(package) if package else self.project_dir
+        return base / original_file_path.lstrip("./")
+
     def hooks(self) -> list[tuple[str, str, int]]:
         """(package, "on-run-start" | "on-run-end", index) of every hook dbt will run.
 

@@ -18,6 +18,8 @@ NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
 LIST_KEYS = (
     "unique_id", "name", "resource_type", "original_file_path", "package_name", "tags", "fqn",
     "depends_on", "config",
+    # Where a generic test is written in its YAML (the plugin's item lines).
+    "test_metadata", "column_name", "file_key_name",
 )
 # What ref() accepts as a name: dbt allows '-' and other characters in file names; quotes,
 # braces and whitespace could break out of the generated ref() call.

@@ -31,7 +31,7 @@ from .nodes import NodeSpec
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: NodeSpec.golden
+FORMAT = 3  # 2: NodeSpec.golden; 3: NodeSpec.line
 ENV_VAR_CALL = re.compile(r"\benv_var\s*\(\s*(['\"])([^'\"]+)\1\s*[,)]")
 ANY_ENV_VAR = re.compile(r"\benv_var\b")
 

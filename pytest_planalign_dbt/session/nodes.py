@@ -29,9 +29,11 @@ class NodeSpec:
     root_package: str = ""
     # The key columns of the node's golden file (``meta: {golden: {key: [...]}}``), opt-in.
     golden: tuple[str, ...] = ()
+    # Where in its file the node is written, 0-based (session/lines.py); None: the file itself.
+    line: int | None = None
 
     @classmethod
-    def from_ls(cls, data: Mapping[str, Any], root_package: str = "") -> NodeSpec:
+    def from_ls(cls, data: Mapping[str, Any], root_package: str = "", line: int | None = None) -> NodeSpec:
         depends = data.get("depends_on") or {}
         config = data.get("config") or {}
         return cls(
@@ -46,14 +48,16 @@ class NodeSpec:
             materialized=config.get("materialized") if isinstance(config, Mapping) else None,
             root_package=root_package,
             golden=_golden_key(config.get("meta") if isinstance(config, Mapping) else None),
+            line=line,
         )
 
     @classmethod
-    def hook(cls, package: str, hook_type: str, index: int, root_package: str = "") -> NodeSpec:
+    def hook(cls, package: str, hook_type: str, index: int, root_package: str = "",
+             line: int | None = None) -> NodeSpec:
         """An on-run-start / on-run-end hook of ``package`` (dbt's operation node)."""
         name = f"{package}-{hook_type}-{index}"
         return cls(f"operation.{package}.{name}", name, "operation", "dbt_project.yml", package,
-                   root_package=root_package)
+                   root_package=root_package, line=line)
 
     @property
     def item_name(self) -> str:

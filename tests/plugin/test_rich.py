@@ -6,6 +6,7 @@ skip reasons, fix lines, the store_failures table, JUnit, collection by path.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -162,6 +163,54 @@ def test_ids_can_be_given_back_by_file_dir_and_name(rich, run, monkeypatch) -> N
     ran_ids = {m[1] for m in re.finditer(r"^(rich/\S+::\S+) (?:PASSED|FAILED|ERROR|SKIPPED|DQ_FAILED)",
                                           result.stdout, re.M)}
     assert spaced_ids == ran_ids and len(ran_ids) > 35
+
+
+# Written by the collect-only run below: what an editor's test explorer reads of each item.
+LOCATIONS_PROBE = """
+import json
+
+def pytest_collection_finish(session):
+    with open("locations.json", "w") as f:
+        json.dump([[item.nodeid, *item.location[:2], getattr(item, "spec", None) and item.spec.resource_type]
+                   for item in session.items], f)
+"""
+
+
+def test_each_item_points_at_the_line_of_its_entry_and_runs_alone_by_its_id(rich, run, monkeypatch,
+                                                                              pytester) -> None:
+    """As an editor does: collect, read each item's location, run one item by its id."""
+    root, _ = rich
+    monkeypatch.chdir(root)
+    (root / "conftest.py").write_text(LOCATIONS_PROBE)
+    try:
+        assert run("--dbt-project-dir=rich", "--dbt-select=*", "--collect-only", "-q").ret == 0
+    finally:
+        (root / "conftest.py").unlink()
+    located = json.loads((root / "locations.json").read_text())
+    assert len(located) > 35
+    for nodeid, path, line, kind in located:
+        text = (root / path).read_text().splitlines()
+        assert line is not None, nodeid
+        name = nodeid.split("::")[-1].removeprefix("source_")  # dbt's prefix for a source's tests
+        if kind == "test" and path.endswith(".yml"):  # a generic test: its entry names the test
+            written = re.findall(r"[A-Za-z_]\w*", text[line])
+            assert any(name.startswith(w) for w in written if w not in ("name", "data_tests", "tests")), \
+                (nodeid, text[line])
+        elif kind == "unit_test":
+            assert f"name: {name}" in text[line], (nodeid, text[line])
+        elif kind == "operation":
+            assert text[line].lstrip().startswith("- "), (nodeid, text[line])
+        else:
+            assert line == 0, nodeid
+    assert any("dbt_packages/" in path and kind == "test" for _, path, _, kind in located)  # a package's too
+    # One data test by its id, its parents built by the module's run; JUnit's xunit1 family
+    # carries the file and the line (pytest's default xunit2 has no such attributes).
+    nodeid, path, line, _ = next(entry for entry in located if entry[3] == "test" and entry[1].endswith(".yml"))
+    alone = run("--dbt-project-dir=rich", "--dbt-select=*", nodeid, "--junitxml=alone.xml", "-o", "junit_family=xunit1")
+    assert alone.parseoutcomes().get("passed", 0) + alone.parseoutcomes().get("failed", 0) >= 1
+    cases = [c for c in ET.parse(root / "alone.xml").getroot().iter("testcase")
+             if "dbt_project.yml" not in c.get("file", "")]
+    assert [(c.get("file"), c.get("line")) for c in cases] == [(path, str(line))]
 
 
 def test_markers_follow_dbts_tag_selection(rich, run, monkeypatch) -> None:

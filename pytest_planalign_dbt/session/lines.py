@@ -1,0 +1,172 @@
+"""The line a dbt node is written at: for an editor's test tree, CI annotations and reports.
+
+dbt knows a node's file (``original_file_path``), not its line; here the line is found in the
+file itself, 0-based as pytest's ``item.location`` holds it:
+
+- a generic data test: its entry in the schema YAML (``- unique``, ``- not_null:``,
+  ``- dbt_utils.expression_is_true:``) under its column, model, seed, snapshot or source table;
+  of two entries of the same test there, the one whose arguments are the node's;
+- a unit test: its ``- name:`` entry under ``unit_tests:``; a snapshot or model written in YAML:
+  its entry;
+- a model, seed, snapshot or singular test in a file of its own (SQL, CSV, Python): line 1;
+- a hook: its entry of ``on-run-start`` / ``on-run-end`` in its ``dbt_project.yml``.
+
+The YAML is composed (not just loaded) so every entry keeps its position: flow style
+(``data_tests: [unique, not_null]``) and anchors resolve to where the text is written. Where no
+entry is found (a file that does not parse, a test written by a macro), the line is None and
+the item points at the file, as before. Pure: no pytest here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..runner.parse.yaml_vars import NOT_ARGUMENTS
+
+YAML_SUFFIXES = frozenset({".yml", ".yaml"})
+TEST_LISTS = ("data_tests", "tests")
+RESOURCE_SECTIONS = {"model": "models", "seed": "seeds", "snapshot": "snapshots", "unit_test": "unit_tests"}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class NodeLines:
+    """Lines of the nodes of one listing; each YAML file is composed once."""
+
+    def __init__(self) -> None:
+        self._composed: dict[Path, yaml.Node | None] = {}
+
+    def line(self, path: Path, node: Mapping[str, Any]) -> int | None:
+        """The 0-based line of ``node`` (a ``dbt ls`` JSON entry) in ``path``, its file."""
+        if path.suffix not in YAML_SUFFIXES:
+            return 0
+        root = self.compose(path)
+        if root is None:
+            return None
+        if node.get("resource_type") == "test":
+            return _generic_test(root, node)
+        section = RESOURCE_SECTIONS.get(str(node.get("resource_type")))
+        found = _named(_key(root, section), str(node.get("name"))) if section else None
+        return None if found is None else found.start_mark.line
+
+    def hook(self, path: Path, hook_type: str, index: int) -> int | None:
+        """The line of the ``index``-th entry of ``hook_type`` in a ``dbt_project.yml``."""
+        root = self.compose(path)
+        entries = _key(root, hook_type) or _key(root, hook_type.replace("-", "_"))
+        if isinstance(entries, yaml.SequenceNode):
+            return entries.value[index].start_mark.line if index < len(entries.value) else None
+        return entries.start_mark.line if isinstance(entries, yaml.ScalarNode) and index == 0 else None
+
+    def compose(self, path: Path) -> yaml.Node | None:
+        if path not in self._composed:
+            try:
+                self._composed[path] = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                self._composed[path] = None
+        return self._composed[path]
+
+
+def _key(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value of ``key`` in a mapping node (merge keys ``<<`` followed)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == "<<":
+            for merged in (v.value if isinstance(v, yaml.SequenceNode) else [v]):
+                found = _key(merged, key)
+                if found is not None:
+                    return found
+    return None
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _named(entries: yaml.Node | None, name: str) -> yaml.Node | None:
+    """The entry of a list of mappings whose ``name`` is ``name`` (then by case, as dbt's
+    column names may be quoted either way)."""
+    if not isinstance(entries, yaml.SequenceNode):
+        return None
+    mappings = [e for e in entries.value if isinstance(e, yaml.MappingNode)]
+    for entry in mappings:
+        if _scalar(_key(entry, "name")) == name:
+            return entry
+    for entry in mappings:
+        if (_scalar(_key(entry, "name")) or "").casefold() == name.casefold():
+            return entry
+    return None
+
+
+def _owner(root: yaml.Node, node: Mapping[str, Any]) -> yaml.Node | None:
+    """The model, seed, snapshot or source table entry a generic test is written under."""
+    section, _, owner = str(node.get("file_key_name") or "").partition(".")
+    entry = _named(_key(root, section), owner)
+    if entry is None or section != "sources":
+        return entry
+    parents = (node.get("depends_on") or {}).get("nodes") or []
+    tables = [p.split(".")[-1] for p in parents if p.startswith("source.")]
+    return _named(_key(entry, "tables"), tables[0]) if len(tables) == 1 else None
+
+
+def _generic_test(root: yaml.Node, node: Mapping[str, Any]) -> int | None:
+    owner = _owner(root, node)
+    column = node.get("column_name")
+    if owner is not None and column:
+        owner = _named(_key(owner, "columns"), str(column))
+    if owner is None:
+        return None
+    metadata = node.get("test_metadata") or {}
+    candidates = [entry for key in TEST_LISTS for entry in _entries(_key(owner, key))
+                  if _names_test(entry, metadata)]
+    if len(candidates) > 1:
+        kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")}
+        matching = [c for c in candidates if _arguments(c) == kwargs]
+        candidates = matching or candidates
+    return candidates[0].start_mark.line if candidates else None
+
+
+def _entries(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _test_name(entry: yaml.Node) -> tuple[str | None, yaml.Node | None]:
+    """A test entry's written name (``unique``, ``dbt_utils.expression_is_true``) and its body."""
+    if isinstance(entry, yaml.ScalarNode):
+        return entry.value, None
+    if not isinstance(entry, yaml.MappingNode):
+        return None, None
+    written = _scalar(_key(entry, "test_name"))
+    if written is not None:
+        return written, entry
+    if len(entry.value) == 1:
+        key, body = entry.value[0]
+        return _scalar(key), body
+    return None, None
+
+
+def _names_test(entry: yaml.Node, metadata: Mapping[str, Any]) -> bool:
+    written, _ = _test_name(entry)
+    if not written or not metadata.get("name"):
+        return False
+    namespace, _, name = written.rpartition(".")
+    return name == metadata["name"] and (not namespace or namespace == metadata.get("namespace"))
+
+
+def _arguments(entry: yaml.Node) -> dict[str, Any]:
+    """The arguments written for a test entry (under ``arguments:`` or beside its configs)."""
+    _, body = _test_name(entry)
+    if not isinstance(body, yaml.MappingNode):
+        return {}
+    value = _Loader("").construct_document(body)
+    if not isinstance(value, dict):
+        return {}
+    if isinstance(value.get("arguments"), dict):
+        return value["arguments"]
+    return {k: v for k, v in value.items() if k not in NOT_ARGUMENTS}
