@@ -111,10 +111,10 @@ class DbtItem(pytest.Item):
             message = (result.message if result else None) or (
                 f"Got {outcome.failures} result(s), configured to warn"
             )
-            # Attributed to the node's file (line 0: no source line to quote).
+            # Attributed to the node's line in its file (1-based, as warnings count; 0: the file).
             warnings.warn_explicit(
                 DbtTestWarning(f"dbt {self.spec.kind_name} {self.spec.name}: {message}"),
-                DbtTestWarning, str(self.path), 0,
+                DbtTestWarning, str(self.path), 0 if self.spec.line is None else self.spec.line + 1,
             )
         elif outcome.status in (Status.ERROR, Status.FAIL):
             raise DbtNodeFailure(self, outcome)

@@ -140,15 +140,13 @@ def _test_name(entry: yaml.Node) -> tuple[str | None, yaml.Node | None]:
     """A test entry's written name (``unique``, ``dbt_utils.expression_is_true``) and its body."""
     if isinstance(entry, yaml.ScalarNode):
         return entry.value, None
-    if not isinstance(entry, yaml.MappingNode):
-        return None, None
     written = _scalar(_key(entry, "test_name"))
     if written is not None:
         return written, entry
-    if len(entry.value) == 1:
+    if isinstance(entry, yaml.MappingNode) and len(entry.value) == 1:
         key, body = entry.value[0]
         return _scalar(key), body
-    return None, None
+    return None, None  # no test dbt would read
 
 
 def _names_test(entry: yaml.Node, metadata: Mapping[str, Any]) -> bool:
@@ -164,9 +162,7 @@ def _arguments(entry: yaml.Node) -> dict[str, Any]:
     _, body = _test_name(entry)
     if not isinstance(body, yaml.MappingNode):
         return {}
-    value = _Loader("").construct_document(body)
-    if not isinstance(value, dict):
-        return {}
+    value = _Loader("").construct_document(body)  # a mapping node: a dict
     if isinstance(value.get("arguments"), dict):
         return value["arguments"]
     return {k: v for k, v in value.items() if k not in NOT_ARGUMENTS}

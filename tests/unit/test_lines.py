@@ -10,7 +10,18 @@ SCHEMA = """\
 version: 2
 x-common: &common_tests
   - not_null
+x-base: &base
+  columns:
+    - name: id
+      data_tests:
+        - relationships:
+            arguments: {to: "ref('orders')", field: id}
+        - relationships:
+            arguments: {to: "ref('customers')", field: id}
+        - {unique: {}, extra: 1}
 models:
+  - name: customers
+    <<: *base
   - name: orders
     data_tests:
       - dbt_utils.expression_is_true:
@@ -78,6 +89,12 @@ def test_each_generic_test_points_at_its_entry(tmp_path: Path) -> None:
     assert lines.line(path, generic("not_null", "amount")) == line_of(SCHEMA, "  - not_null")
     # test_name: with a name of its own, under the legacy tests: key.
     assert lines.line(path, generic("accepted_values", "kind", values=["x"])) == line_of(SCHEMA, "- name: kind_is_known")
+    # A merge key (<<: *base): the entry where the anchor's text is; of two, the node's arguments.
+    customers = {"owner": "models.customers", "field": "id"}
+    assert lines.line(path, generic("relationships", "id", to="ref('customers')", **customers)) == \
+        line_of(SCHEMA, "- relationships:", 1)
+    assert lines.line(path, generic("relationships", "id", to="ref('nowhere')", **customers)) == \
+        line_of(SCHEMA, "- relationships:")  # none has the node's arguments: the first
     source_test = generic("unique", "id", owner="sources.raw", parents=("source.p.raw.events",))
     assert lines.line(path, source_test) == line_of(SCHEMA, "- unique")
     assert lines.line(path, {"resource_type": "unit_test", "name": "orders_add_up"}) == line_of(SCHEMA, "orders_add_up")
@@ -91,6 +108,8 @@ def test_what_cannot_be_found_points_at_the_file(tmp_path: Path) -> None:
     assert lines.line(path, generic("unique", "nowhere")) is None
     assert lines.line(path, generic("relationships", "id")) is None  # written by no entry here
     assert lines.line(path, generic("unique", owner="models.other")) is None
+    assert lines.line(path, generic("unique", "id", owner="seeds.nothing")) is None  # no seeds: here
+    assert lines.line(path, generic("unique", "id", owner="models.customers")) is None  # {unique:, extra:}
     assert lines.line(path, generic("unique", "id", owner="sources.raw")) is None  # which table?
     assert lines.line(path, {"resource_type": "unit_test", "name": "missing"}) is None
     broken = tmp_path / "broken.yml"
