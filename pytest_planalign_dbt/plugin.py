@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import exit_heap
+from . import exit_heap, html_report
 from . import report as reporting
 from .collection import COLLECTION_KEY, DbtCollection
 from .fixtures import (  # noqa: F401  (fixtures)
@@ -68,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist") and getattr(config, "workerinput", None) is None:
         config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:
+        html_report.register(config)
         collection = DbtCollection(config, settings)
         config.stash[COLLECTION_KEY] = collection
         config.pluginmanager.register(CollectionHooks(collection), "planalign-dbt-collection")

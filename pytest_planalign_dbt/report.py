@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +26,7 @@ from .xdist import BUILD_SECONDS_KEY
 if TYPE_CHECKING:
     from .collection import DbtCollection
     from .session.build import SessionBuild
+    from .session.nodes import NodeOutcome
 
 # How many vars the header lists before it summarises (all of them under -v).
 HEADER_VARS = 5
@@ -39,6 +41,14 @@ class ReportInfo:
     hook: bool
     attempts: int
     head: str | None = None
+    # For pictures and the HTML report (html_report.py): the node, its direct parents, its time;
+    # when it did not pass, dbt's message, its compiled SQL and the failing rows dbt sampled.
+    unique_id: str = ""
+    parents: tuple[str, ...] | list[str] = ()
+    seconds: float = 0.0
+    message: str | None = None
+    sql: str | None = None
+    rows: list[dict[str, Any]] | None = None
 
     ATTRIBUTE = "dbt"
 
@@ -95,12 +105,17 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
     rep.duration = outcome.execution_time if decisive else 0.0
     regression = call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure)
     if decisive:  # one report per node carries it (xdist ships every report to the controller)
+        failed = not rep.passed
         ReportInfo(
             status=str(outcome.status),
             # "regression": built, but not the golden rows
             kind="regression" if regression else (str(outcome.kind) if outcome.kind else None),
             hook=item.spec.is_hook, attempts=outcome.attempts,
-            head=None if rep.passed else headline(item.spec, outcome),
+            head=headline(item.spec, outcome) if failed else None,
+            unique_id=item.spec.unique_id, parents=list(item.spec.parents), seconds=outcome.execution_time,
+            message=(outcome.message or None) if failed else None,
+            sql=compiled_sql(outcome) if failed else None,
+            rows=[{k: json_safe(v) for k, v in row.items()} for row in outcome.samples] if failed else None,
         ).put(rep)
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
         # Setup errors bypass repr_failure: render them the same short way.
@@ -108,6 +123,27 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
     elif rep.skipped and isinstance(rep.longrepr, tuple):
         # Point at the node's file, not at the plugin line that called pytest.skip.
         rep.longrepr = (rep.location[0], None, rep.longrepr[2])  # type: ignore[assignment]
+
+
+# The compiled SQL a report carries, at most (a generated query can be long).
+SQL_CHARS = 20_000
+
+
+def compiled_sql(outcome: NodeOutcome) -> str | None:
+    """The node's compiled SQL, as dbt wrote it (None when it wrote none: a compile error)."""
+    path = outcome.result.compiled_path if outcome.result is not None else None
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return text if len(text) <= SQL_CHARS else text[:SQL_CHARS] + "\n-- (cut)"
+
+
+def json_safe(value: Any) -> Any:
+    """A sampled row's value as xdist and the HTML report can carry it."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def teststatus(rep: pytest.TestReport) -> Any:

@@ -1,0 +1,137 @@
+"""With pytest-html: each dbt item's row shows the failure, and the summary a picture of it.
+
+A failing item's row gets dbt's message, its compiled SQL (collapsed), the failing rows dbt
+sampled (a table) and the node's time; the summary gets the part of the DAG around what went
+wrong: the nodes that failed or errored, what dbt skipped because of them, and their direct
+parents, coloured by outcome, drawn here as an SVG (nothing fetched when the report is viewed).
+Everything comes from the reports' ``rep.dbt`` (report.ReportInfo), so it reads the same
+serially and under xdist. Registered only when pytest-html writes a report (``--html``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pytest
+
+from .report import ReportInfo
+from .runner.failures.kinds import FAILED, Status
+
+WENT_WRONG = FAILED | {Status.MISSING}
+COLOURS = {"failed": "#d9534f", "skipped": "#f0ad4e", "passed": "#5cb85c", "other": "#9e9e9e"}
+LEGEND = ("red: failed or errored; orange: skipped by dbt because of them; green: their direct "
+          "parents that passed; grey: a parent that is no item (an ephemeral model). Hover a box for its id.")
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 230, 26, 60, 10, 12
+
+
+class HtmlHooks:
+    """pytest-html's hooks, fed by every dbt item's decisive report."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, ReportInfo] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = ReportInfo.of(report)
+        if info is not None and info.unique_id:
+            self.nodes[info.unique_id] = info
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        info = ReportInfo.of(report)
+        if info is not None and info.head and report.failed:  # a skip says why in its own row
+            data.insert(0, failure_html(info))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        picture = dag_svg(self.nodes)
+        if picture:
+            postfix.append(f"<h2>dbt: what went wrong</h2><p>{LEGEND}</p>"
+                           f'<div class="dbt-dag">{picture}</div>')
+
+
+def failure_html(info: ReportInfo) -> str:
+    """A failing node's block: headline, message, time, compiled SQL (collapsed), failing rows."""
+    parts = [f'<div class="dbt-failure"><p><b>{escape(info.head or "")}</b> ({info.seconds:.2f} s)</p>']
+    if info.message:
+        parts.append(f"<pre>{escape(info.message)}</pre>")
+    if info.rows:
+        columns = list(info.rows[0])
+        head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{escape(str(row.get(c)))}</td>" for c in columns) + "</tr>"
+                       for row in info.rows)
+        parts.append(f'<p>failing rows (first {len(info.rows)}):</p><table class="dbt-rows"><tr>{head}</tr>'
+                     f"{body}</table>")
+    if info.sql:
+        parts.append(f"<details><summary>compiled SQL</summary><pre>{escape(info.sql)}</pre></details>")
+    return "".join(parts) + "</div>"
+
+
+def _state(info: ReportInfo | None) -> str:
+    if info is None:
+        return "other"
+    if info.status in WENT_WRONG:
+        return "failed"
+    return "skipped" if info.status == Status.SKIPPED else "passed"
+
+
+def picture_nodes(nodes: dict[str, ReportInfo]) -> set[str]:
+    """The failed and errored nodes, what dbt skipped, and the direct parents of both."""
+    wrong = {u for u, info in nodes.items() if _state(info) in ("failed", "skipped")}
+    return wrong | {p for u in wrong for p in nodes[u].parents}
+
+
+def _layers(shown: set[str], nodes: dict[str, ReportInfo]) -> list[list[str]]:
+    """Columns left to right: a node one column right of its deepest shown parent."""
+    depth: dict[str, int] = {}
+
+    def of(uid: str, seen: frozenset[str] = frozenset()) -> int:
+        if uid not in depth:
+            parents = [p for p in (nodes[uid].parents if uid in nodes else ()) if p in shown and p not in seen]
+            depth[uid] = 1 + max((of(p, seen | {uid}) for p in parents), default=-1)
+        return depth[uid]
+
+    columns: list[list[str]] = []
+    for uid in sorted(shown):
+        d = of(uid)
+        columns.extend([] for _ in range(d + 1 - len(columns)))
+        columns[d].append(uid)
+    return columns
+
+
+def dag_svg(nodes: dict[str, ReportInfo]) -> str:
+    """The picture as inline SVG ('' when nothing went wrong)."""
+    shown = picture_nodes(nodes)
+    if not any(_state(nodes.get(u)) in ("failed", "skipped") for u in shown):
+        return ""
+    columns = _layers(shown, nodes)
+    where = {uid: (PAD + c * (BOX_W + GAP_X), PAD + r * (BOX_H + GAP_Y))
+             for c, column in enumerate(columns) for r, uid in enumerate(column)}
+    width = PAD * 2 + len(columns) * (BOX_W + GAP_X) - GAP_X
+    height = PAD * 2 + max(len(c) for c in columns) * (BOX_H + GAP_Y) - GAP_Y
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">']
+    for uid in sorted(shown):
+        x, y = where[uid]
+        for parent in (nodes[uid].parents if uid in nodes else ()):
+            if parent in where:
+                px, py = where[parent]
+                out.append(f'<line x1="{px + BOX_W}" y1="{py + BOX_H / 2}" x2="{x}" y2="{y + BOX_H / 2}" '
+                           'stroke="#777" stroke-width="1"/>')
+    for uid in sorted(shown):
+        x, y = where[uid]
+        state = _state(nodes.get(uid))
+        name = uid.split(".", 2)[-1]
+        label = name if len(name) <= 32 else name[:31] + "…"
+        out.append(f'<g><title>{escape(uid)}: {state}</title>'
+                   f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="4" fill="{COLOURS[state]}"/>'
+                   f'<text x="{x + 6}" y="{y + 17}" fill="#fff">{escape(label)}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def register(config: pytest.Config) -> None:
+    """Our hooks, when pytest-html is installed and writes a report."""
+    if config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
+        config.pluginmanager.register(HtmlHooks(), "planalign-dbt-html")

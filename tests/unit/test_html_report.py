@@ -1,0 +1,43 @@
+"""The HTML report's pieces (html_report.py) from canned report infos."""
+
+from __future__ import annotations
+
+import re
+
+from pytest_planalign_dbt.html_report import dag_svg, failure_html
+from pytest_planalign_dbt.report import ReportInfo
+
+
+def info(uid: str, status: str, parents: tuple[str, ...] = (), **kw: object) -> ReportInfo:
+    return ReportInfo(status=status, kind=None, hook=False, attempts=1, unique_id=uid, parents=parents, **kw)
+
+
+def test_the_picture_holds_what_went_wrong_and_its_direct_parents_only() -> None:
+    long_name = "model.p." + "x" * 40
+    nodes = {u.unique_id: u for u in [
+        info("seed.p.raw", "success"),
+        info("model.p.ok", "success", ("seed.p.raw",)),
+        info("model.p.bad", "error", ("model.p.ok", "model.p.eph")),
+        info("test.p.t", "fail", ("model.p.ok",)),
+        info(long_name, "skipped", ("model.p.bad",)),
+        info("model.p.far", "success", (long_name,)),
+    ]}
+    svg = dag_svg(nodes)
+    boxes = dict(re.findall(r"<title>([^<]+): (\w+)</title>", svg))
+    assert boxes == {"model.p.ok": "passed", "model.p.bad": "failed", "test.p.t": "failed",
+                     long_name: "skipped", "model.p.eph": "other"}  # not seed.p.raw, not model.p.far
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "x" * 31 + "…" in labels and not any("x" * 40 in label for label in labels)  # cut to 32
+    xs = {uid: int(x) for uid, x in re.findall(r"<title>([^:<]+): \w+</title><rect x=\"(\d+)\"", svg)}
+    assert xs["model.p.ok"] < xs["model.p.bad"] < xs[long_name]  # parents left of their children
+    assert dag_svg({u: info(u, "success") for u in ("model.p.a", "model.p.b")}) == ""
+
+
+def test_a_failure_block_escapes_what_dbt_said() -> None:
+    block = failure_html(info("model.p.bad", "error", head="dbt execution error: model bad <x>", seconds=1.5,
+                              message="Conversion Error: '<abc>'", sql="select '<abc>'::int",
+                              rows=[{"id": 1, "v": "<b>"}]))
+    assert "<x>" not in block and "&lt;x&gt;" in block and "(1.50 s)" in block
+    assert "<details><summary>compiled SQL</summary><pre>select &#x27;&lt;abc&gt;&#x27;::int</pre></details>" in block
+    assert "<th>id</th><th>v</th>" in block and "<td>&lt;b&gt;</td>" in block
+    assert "failing rows" not in failure_html(info("model.p.bad", "error", head="h"))
