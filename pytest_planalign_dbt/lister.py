@@ -125,8 +125,11 @@ class NodeLister:
         return kept
 
     def keep_reference(self, build: SessionBuild | None) -> None:
-        """After a green run of every selected node, its manifest becomes the next reference."""
-        if not self.settings.changed or build is None or not build.all_passed():
+        """After a green run of every selected node, its manifest becomes the next reference:
+        with ``--dbt-changed`` always, without it when that costs a file copy (the manifest.json
+        on disk is the build's own), so a first ``--dbt-changed`` run after a green one starts
+        from it."""
+        if build is None or not build.all_passed():
             return
         store = self._reference_store()
         runner = self._runner()
@@ -134,6 +137,10 @@ class NodeLister:
             return
         manifest = runner.artifacts_path / "manifest.json"
         written = runner.executor.manifest()
+        if written is not None and runner.executor.manifest_on_disk(written, runner.artifacts_path):
+            written = None  # the file dbt's artifacts hold is this build's: copied as it is
+        elif written is not None and not self.settings.changed:
+            return  # writing the whole manifest is for runs that asked for Slim CI
         if written is not None:  # in-process: the build's own manifest (a fixture may write others)
             manifest = store.dir / "manifest.pending.json"
             store.dir.mkdir(parents=True, exist_ok=True)

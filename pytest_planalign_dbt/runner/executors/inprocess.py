@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from ..command import DbtCommand
@@ -119,6 +120,10 @@ class InProcessExecutor:
     def manifest(self) -> Any:
         """The manifest of the latest parse used (None before the first parse)."""
         return self.reuse.memory.latest
+
+    def manifest_on_disk(self, manifest: Any, target_path: Path) -> bool:
+        """True when ``target_path``'s manifest.json was written from ``manifest`` and is unchanged."""
+        return self.artifacts.is_current(manifest, target_path)
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         cancel = threading.Event()

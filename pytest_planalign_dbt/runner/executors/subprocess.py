@@ -62,6 +62,10 @@ class SubprocessExecutor:
         """No parsed manifest lives in this process."""
         return None
 
+    def manifest_on_disk(self, manifest: Any, target_path: Path) -> bool:
+        """dbt wrote the artifacts itself: what is on disk is its own (never asked: no manifest here)."""
+        return True  # pragma: no cover - manifest() is always None
+
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         argv = [
             self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors",
