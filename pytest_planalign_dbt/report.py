@@ -121,8 +121,10 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         # Setup errors bypass repr_failure: render them the same short way.
         rep.longrepr = call.excinfo.value.render()
     elif rep.skipped and isinstance(rep.longrepr, tuple):
-        # Point at the node's file, not at the plugin line that called pytest.skip.
-        rep.longrepr = (rep.location[0], None, rep.longrepr[2])  # type: ignore[assignment]
+        # Point at the node's line in its file, not at the plugin line that called pytest.skip
+        # (pytest keeps that line 1-based: `-rs` prints it as it is).
+        line = item.spec.line
+        rep.longrepr = (rep.location[0], None if line is None else line + 1, rep.longrepr[2])  # type: ignore[assignment]
 
 
 # The compiled SQL a report carries, at most (a generated query can be long).

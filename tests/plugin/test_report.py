@@ -59,7 +59,7 @@ def test_holdout_outcomes_summary_and_exit_code(holdout) -> None:
         "DQ_FAILED holdout/tests/assert_no_grace.sql::assert_no_grace - dbt data quality failure*",
         "*slowest durations*",
         "PASSED holdout/seeds/people.csv::people",
-        "SKIPPED [1] holdout/models/child_of_error.sql: skipped by dbt: upstream model runtime_error_model (execution) failed",
+        "SKIPPED [1] holdout/models/child_of_error.sql:1: skipped by dbt: upstream model runtime_error_model (execution) failed",
         "ERROR holdout/models/compile_error_model.sql::compile_error_model - dbt compilation error*",
         "FAILED holdout/models/runtime_error_model.sql::runtime_error_model - dbt execution error*",
     ])
