@@ -41,3 +41,20 @@ def test_a_failure_block_escapes_what_dbt_said() -> None:
     assert "<details><summary>compiled SQL</summary><pre>select &#x27;&lt;abc&gt;&#x27;::int</pre></details>" in block
     assert "<th>id</th><th>v</th>" in block and "<td>&lt;b&gt;</td>" in block
     assert "failing rows" not in failure_html(info("model.p.bad", "error", head="h"))
+
+
+def test_twenty_failures_make_a_picture_of_separate_readable_boxes() -> None:
+    nodes = {}
+    for i in range(20):
+        nodes[f"seed.p.s{i}"] = info(f"seed.p.s{i}", "success")
+        nodes[f"model.p.m{i}"] = info(f"model.p.m{i}", "error", (f"seed.p.s{i}",))
+        nodes[f"model.p.c{i}"] = info(f"model.p.c{i}", "skipped", (f"model.p.m{i}",))
+    svg = dag_svg(nodes)
+    boxes = [tuple(map(float, b)) for b in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+                                                      r'height="([\d.]+)"', svg)]
+    assert len(boxes) == 60
+    for i, (x, y, w, h) in enumerate(boxes):  # no two boxes overlap
+        for x2, y2, w2, h2 in boxes[i + 1:]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
+    width, height = map(int, re.search(r'width="(\d+)" height="(\d+)"', svg).groups())
+    assert width < 1000 and height < 20 * 40  # three columns, twenty rows of 12-px text
