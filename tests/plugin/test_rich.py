@@ -196,6 +196,11 @@ def test_each_item_points_at_the_line_of_its_entry_and_runs_alone_by_its_id(rich
             written = re.findall(r"[A-Za-z_]\w*", text[line])
             assert any(name.startswith(w) for w in written if w not in ("name", "data_tests", "tests")), \
                 (nodeid, text[line])
+            # ... and lies under its column or model: the nearest `- name:` above, less indented.
+            indent = len(text[line]) - len(text[line].lstrip())
+            owner = next(m.group(2) for above in reversed(text[:line])
+                         if (m := re.match(r"(\s*)- name: *['\"]?([\w-]+)", above)) and len(m.group(1)) < indent)
+            assert owner.lower() in name.lower(), (nodeid, owner)
         elif kind == "unit_test":
             assert f"name: {name}" in text[line], (nodeid, text[line])
         elif kind == "operation":
