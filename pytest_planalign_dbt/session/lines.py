@@ -38,6 +38,7 @@ class NodeLines:
 
     def __init__(self) -> None:
         self._composed: dict[Path, yaml.Node | None] = {}
+        self._index: Index = {}  # by id() of a list node of a composed file (kept alive above)
 
     def line(self, path: Path, node: Mapping[str, Any]) -> int | None:
         """The 0-based line of ``node`` (a ``dbt ls`` JSON entry) in ``path``, its file."""
@@ -47,9 +48,9 @@ class NodeLines:
         if root is None:
             return None
         if node.get("resource_type") == "test":
-            return _generic_test(root, node)
+            return _generic_test(root, node, self._index)
         section = RESOURCE_SECTIONS.get(str(node.get("resource_type")))
-        found = _named(_key(root, section), str(node.get("name"))) if section else None
+        found = _named(_key(root, section), str(node.get("name")), self._index) if section else None
         return None if found is None else found.start_mark.line
 
     def hook(self, path: Path, hook_type: str, index: int) -> int | None:
@@ -89,37 +90,44 @@ def _scalar(node: yaml.Node | None) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _named(entries: yaml.Node | None, name: str) -> yaml.Node | None:
+Index = dict[int, tuple[dict[str, yaml.Node], dict[str, yaml.Node]]]
+
+
+def _named(entries: yaml.Node | None, name: str, index: Index) -> yaml.Node | None:
     """The entry of a list of mappings whose ``name`` is ``name`` (then by case, as dbt's
-    column names may be quoted either way)."""
+    column names may be quoted either way). ``index``: each list's entries by name, made once
+    (a schema file of 700 models is searched 1,400 times)."""
     if not isinstance(entries, yaml.SequenceNode):
         return None
-    mappings = [e for e in entries.value if isinstance(e, yaml.MappingNode)]
-    for entry in mappings:
-        if _scalar(_key(entry, "name")) == name:
-            return entry
-    for entry in mappings:
-        if (_scalar(_key(entry, "name")) or "").casefold() == name.casefold():
-            return entry
-    return None
+    if id(entries) not in index:
+        exact: dict[str, yaml.Node] = {}
+        folded: dict[str, yaml.Node] = {}
+        for entry in entries.value:
+            written = _scalar(_key(entry, "name")) if isinstance(entry, yaml.MappingNode) else None
+            if written is not None:
+                exact.setdefault(written, entry)
+                folded.setdefault(written.casefold(), entry)
+        index[id(entries)] = (exact, folded)
+    exact, folded = index[id(entries)]
+    return exact.get(name) or folded.get(name.casefold())
 
 
-def _owner(root: yaml.Node, node: Mapping[str, Any]) -> yaml.Node | None:
+def _owner(root: yaml.Node, node: Mapping[str, Any], index: Index) -> yaml.Node | None:
     """The model, seed, snapshot or source table entry a generic test is written under."""
     section, _, owner = str(node.get("file_key_name") or "").partition(".")
-    entry = _named(_key(root, section), owner)
+    entry = _named(_key(root, section), owner, index)
     if entry is None or section != "sources":
         return entry
     parents = (node.get("depends_on") or {}).get("nodes") or []
     tables = [p.split(".")[-1] for p in parents if p.startswith("source.")]
-    return _named(_key(entry, "tables"), tables[0]) if len(tables) == 1 else None
+    return _named(_key(entry, "tables"), tables[0], index) if len(tables) == 1 else None
 
 
-def _generic_test(root: yaml.Node, node: Mapping[str, Any]) -> int | None:
-    owner = _owner(root, node)
+def _generic_test(root: yaml.Node, node: Mapping[str, Any], index: Index) -> int | None:
+    owner = _owner(root, node, index)
     column = node.get("column_name")
     if owner is not None and column:
-        owner = _named(_key(owner, "columns"), str(column))
+        owner = _named(_key(owner, "columns"), str(column), index)
     if owner is None:
         return None
     metadata = node.get("test_metadata") or {}
