@@ -137,17 +137,29 @@ def _keep_library_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     patch.undo()
 
 
+# Reporting plugins the dev extra installs for the tests that use them (pytest-html, its
+# pytest-metadata, the GitHub annotations): kept out of every other pytest the tests start, as a
+# user without them runs it. A test that needs them says so with @pytest.mark.reporting_plugins.
+NO_REPORTING_PLUGINS = ("-p", "no:html", "-p", "no:metadata", "-p", "no:github-actions-annotate-failures")
+
+
+def _plugin_args(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    return () if request.node.get_closest_marker("reporting_plugins") else NO_REPORTING_PLUGINS
+
+
 @pytest.fixture
-def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., pytest.RunResult]:
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> Callable[..., pytest.RunResult]:
     """pytest with the plugin, in this process (no new interpreter, dbt already imported),
     with a clean dbt env. The plugin's in-process runners reset dbt's process-global state
     before each invocation, as they do between calls in one user session."""
     for name in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET", "DBT_THREADS", "DBT_FULL_REFRESH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+    plugins = _plugin_args(request)
 
     def go(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_inprocess("-p", "no:randomly", *args)
+        return pytester.runpytest_inprocess("-p", "no:randomly", *plugins, *args)
 
     return go
 
@@ -158,7 +170,7 @@ def run_subprocess(run: Callable[..., pytest.RunResult], pytester: pytest.Pytest
     ``run`` is requested for the clean dbt env it sets up."""
 
     def go(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_subprocess("-p", "no:randomly", *args)
+        return pytester.runpytest_subprocess("-p", "no:randomly", *NO_REPORTING_PLUGINS, *args)
 
     return go
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.reporting_plugins]
 
 FAILING = """          - accepted_values:
               arguments:
