@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - a pytest without it: assume it collect
 FROZEN_KEY = pytest.StashKey[bool]()
 
 
-def pytest_collections_at_exit(config: pytest.Config) -> int:
+def _exit_collections(config: pytest.Config) -> int:
     """How many collections pytest runs as it ends (1 on CPython, 0 under pytester inline)."""
     if gc_collect_iterations_key is None:  # pragma: no cover - see the import
         return 1
@@ -39,7 +39,7 @@ def pytest_collections_at_exit(config: pytest.Config) -> int:
 def freeze_for_exit(config: pytest.Config) -> bool:
     """Collect once, then freeze what is alive until ``thaw``; whether it did."""
     if ("dbt.cli.main" not in sys.modules or not gc.isenabled() or gc.get_freeze_count()
-            or pytest_collections_at_exit(config) < 1):
+            or _exit_collections(config) < 1):
         return False
     gc.collect()
     gc.freeze()

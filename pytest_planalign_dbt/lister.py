@@ -9,7 +9,7 @@ and after a green run its manifest becomes the next reference (session/slim.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from .options import DbtSettings
 from .runner import DbtRunner
 from .runner.dbt_internals import write_manifest
+from .runner.project import ProjectInfo
 from .runner.versions import effective_vars
 from .session.build import SessionBuild
 from .session.listing import (
@@ -171,8 +172,8 @@ class NodeLister:
             self.settings.select, self.settings.exclude, self.settings.selector,
             dbt_vars=self.settings.merged_vars(),
         )
-        lines = NodeLines()
-        specs = [NodeSpec.from_ls(n, runner.info.name, lines.line(runner.info.node_file(n.get("package_name") or "", n.get("original_file_path") or ""), n)) for n in nodes]
+        lines, info = NodeLines(), runner.info
+        specs = [NodeSpec.from_ls(n, info.name, lines.line(node_file(info, n), n)) for n in nodes]
         self.listed = len(specs)
         if cache is not None and key is not None:
             skip = {p for p in (runner.artifacts_path, runner.log_path) if p is not None}
@@ -195,3 +196,8 @@ class NodeLister:
                     "(the project is unchanged since; dbt was not started to list them)", *slim]
         kept = "; kept in pytest's cache for the next run" if self.kept else ""
         return [f"dbt: {self.listed} selected node(s){inlined} listed by dbt ls{kept}", *slim]
+
+
+def node_file(info: ProjectInfo, node: Mapping[str, Any]) -> Path:
+    """The file of a ``dbt ls`` entry, in the user's tree."""
+    return info.node_file(node.get("package_name") or "", node.get("original_file_path") or "")

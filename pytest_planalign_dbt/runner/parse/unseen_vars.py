@@ -61,20 +61,23 @@ def project_var_defaults(project_dir: Path) -> dict[str, str]:
     reprs: plain values at its top level only. Not a name any package's ``vars:`` holds (the
     root's ``vars: {package: {...}}`` or a package's own dbt_project.yml: within that package
     the name can resolve otherwise), nor a value written with Jinja."""
-    layout = ProjectLayout.read(project_dir)
     root_vars = load_yaml(project_dir / "dbt_project.yml").get("vars")
     if not isinstance(root_vars, dict):
         return {}
-    scoped: set[str] = set()
-    for value in root_vars.values():
-        if isinstance(value, dict):
-            scoped |= set(value)
-    for package in layout.packages():
-        package_vars = load_yaml(package.root / "dbt_project.yml").get("vars")
-        if isinstance(package_vars, dict):
-            scoped |= set(package_vars) | {k for v in package_vars.values() if isinstance(v, dict) for k in v}
+    scoped = _package_scoped(project_dir, root_vars)
     return {str(k): repr(v) for k, v in root_vars.items()
-            if not isinstance(v, (dict, list)) and k not in scoped and not (isinstance(v, str) and "{" in v)}
+            if not isinstance(v, (dict, list)) and str(k) not in scoped and not (isinstance(v, str) and "{" in v)}
+
+
+def _package_scoped(project_dir: Path, root_vars: Mapping[str, Any]) -> set[str]:
+    """The names a package's vars hold: the root's ``vars: {package: {...}}`` and each installed
+    package's own ``vars:`` block (its top level and its own package scopes)."""
+    scoped = {str(k) for v in root_vars.values() if isinstance(v, dict) for k in v}
+    for package in ProjectLayout.read(project_dir).packages():
+        block = load_yaml(package.root / "dbt_project.yml").get("vars")
+        if isinstance(block, dict):
+            scoped |= {str(k) for k in block} | {str(k) for v in block.values() if isinstance(v, dict) for k in v}
+    return scoped
 
 
 def project_var_names(project_dir: Path) -> frozenset[str]:
@@ -88,13 +91,9 @@ def project_var_names(project_dir: Path) -> frozenset[str]:
 def vars_defined(project_dir: Path) -> set[str]:
     """Every name a ``vars:`` block gives a value: the root project's (top level and scoped to a
     package) and each package's own."""
-    names: set[str] = set()
-    layout = ProjectLayout.read(project_dir)
-    for root in [project_dir, *(package.root for package in layout.packages())]:
-        block = load_yaml(root / "dbt_project.yml").get("vars")
-        if isinstance(block, dict):
-            names |= {str(k) for k in block} | {str(k) for v in block.values() if isinstance(v, dict) for k in v}
-    return names
+    root_vars = load_yaml(project_dir / "dbt_project.yml").get("vars")
+    root_vars = root_vars if isinstance(root_vars, dict) else {}
+    return {str(k) for k in root_vars} | _package_scoped(project_dir, root_vars)
 
 
 def defined_vars(project_dir: Path, effective: Mapping[str, Any],
