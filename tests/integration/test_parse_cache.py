@@ -44,7 +44,8 @@ SEQUENCES = {
     "yamlvars": [{"year": 2025, "start_year": 2025}, {"year": 2026, "start_year": 2025},
                  {"year": 2026, "start_year": 2026}, {"year": 2026, "start_year": 2026, "floor_year": 2000},
                  {"year": 2026, "start_year": 2026, "floor_year": 2020},
-                 {"year": 2026, "start_year": 2026, "floor_year": 2020, "with_extra": False}],
+                 {"year": 2026, "start_year": 2026, "floor_year": 2020, "with_extra": False},
+                 {"year": 2026, "start_year": 2026, "floor_year": 2020, "with_extra": False, "scope": "one"}],
 }
 
 

@@ -26,6 +26,7 @@ from ..layout import CONFIG_FILES, ProjectLayout, load_yaml
 from ..project import load_project
 from ..versions import effective_vars, var_name, vars_from_file
 from .cache import ParseStore, base_key, option_value
+from .disabled_tests import files_to_parse_again
 from .sql_vars import SqlVarUse, value_only_reads
 from .yaml_vars import (
     UnseenName,
@@ -220,19 +221,21 @@ def hash_inputs(project_dir: Path, parse_argv: Sequence[str]) -> VarsHashInputs:
 def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: VarsHashInputs,
            reparse: set[Path]) -> int:
     """Write ``base`` (a kept parse, or one loaded) to ``dest`` as dbt's parse for ``cli_vars``
-    with the files in ``reparse`` marked changed; return how many were marked."""
+    with the files in ``reparse`` marked changed (and, when there are any, the files that keep
+    disabled tests where a full parse puts them: disabled_tests.py); return how many were marked."""
     from ..dbt_internals import load_parse, new_file_hash, save_parse
 
     manifest = load_parse(base) if isinstance(base, Path) else base
     manifest.state_check.vars_hash = new_file_hash(inputs.of(cli_vars))
-    marked = 0
-    for source_file in manifest.files.values():
-        full = getattr(source_file.path, "full_path", None)
-        if full is not None and Path(full).resolve() in reparse:
-            source_file.checksum = new_file_hash("0" * 64)  # never a real file's sha256
-            marked += 1
+    marked = {file_id for file_id, source_file in manifest.files.items()
+              if (full := getattr(source_file.path, "full_path", None)) is not None
+              and Path(full).resolve() in reparse}
+    if marked:  # a partial parse of anything moves disabled tests that it does not parse again
+        marked |= files_to_parse_again(manifest) & manifest.files.keys()
+    for file_id in marked:
+        manifest.files[file_id].checksum = new_file_hash("0" * 64)  # never a real file's sha256
     save_parse(manifest, dest)
-    return marked
+    return len(marked)
 
 
 def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target_path: Path,
