@@ -109,9 +109,29 @@ class BoundDbt:
         return self.runner.rows(model, where=where, limit=limit, dbt_vars=self._vars(dbt_vars))
 
 
+    def render(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None) -> str:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
+        return self.runner.render(jinja_sql, vars=self._vars(vars))
+
+    def query(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None,
+              limit: int | None = None) -> list[dict[str, Any]]:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
+        return self.runner.query(jinja_sql, vars=self._vars(vars), limit=limit)
+
+    def macro(self, name: str, *args: Any, **kwargs: Any) -> str:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
+        return self.runner.render_macro(name, args, kwargs, vars=self._vars(None))
+
+    def run_operation(self, name: str, args: Mapping[str, Any] | None = None, *,
+                      vars: Mapping[str, Any] | None = None) -> DbtResult:
+        __tracebackhide__ = True  # the user's line and dbt's error, not ours
+        return self.runner.run_operation(name, args, vars=self._vars(vars))
+
+
 @pytest.fixture
 def dbt(dbt_runner: DbtRunner, dbt_vars: dict[str, Any]) -> BoundDbt:
-    """Run dbt and read relations by model name, with this test's vars."""
+    """Run dbt, read relations by model name, render and query Jinja SQL and macros, with this
+    test's vars."""
     return BoundDbt(dbt_runner, dbt_vars)
 
 

@@ -18,6 +18,7 @@ from .failures.errors import (
     DbtUnitTestError,
 )
 from .failures.kinds import Kind, Status
+from .macros import Jinja
 from .results import DbtResult, NodeResult
 from .retry import RetryPolicy, retry_with_backoff
 from .runner import DbtRunner
@@ -25,6 +26,6 @@ from .runner import DbtRunner
 __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
     "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtSelectionError", "DbtTimeoutError",
-    "DbtTransientError", "DbtUnitTestError", "Kind", "NodeResult", "ProgressEvent", "RetryPolicy", "Status",
+    "DbtTransientError", "DbtUnitTestError", "Jinja", "Kind", "NodeResult", "ProgressEvent", "RetryPolicy", "Status",
     "classify_dbt_error", "make_command", "retry_with_backoff",
 ]

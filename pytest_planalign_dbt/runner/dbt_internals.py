@@ -132,6 +132,17 @@ def stale_manifest(res: Any) -> bool:
     return any(STALE_MANIFEST in str(getattr(r, "message", "") or "") for r in results)
 
 
+def drop_inline_nodes(manifest: Any) -> None:
+    """Remove what an inline ``compile``/``show`` left in a reused manifest: dbt adds the query as
+    ``sql_operation.<project>.inline_query`` and removes it only when the task ends well, so after
+    a failed one every later inline call fails ("dbt found two sql_operations with the name
+    inline_query")."""
+    nodes = getattr(manifest, "nodes", None)
+    if nodes:
+        for unique_id in [u for u in nodes if u.startswith("sql_operation.")]:
+            nodes.pop(unique_id, None)
+
+
 def event_to_dict(msg: Any) -> dict[str, Any]:
     """An in-process callback's EventMsg as the dict ``--log-format json`` prints.
 

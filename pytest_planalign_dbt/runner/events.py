@@ -140,9 +140,12 @@ class EventSink:
         self.no_nodes_selected = False
         # Why dbt parsed the whole project, once per full parse (dbt's UnableToPartialParse).
         self.full_parses: list[str] = []
-        # Command output: `dbt ls` lines (PrintEvent in a subprocess) and `dbt show` previews.
+        # Command output: `dbt ls` lines (PrintEvent in a subprocess), `dbt show` previews and
+        # `dbt compile --inline`'s compiled SQL.
         self.printed: list[str] = []
         self.previews: list[str] = []
+        # Why dbt could not parse an inline query (it then says only "Error parsing inline query").
+        self.inline_error: str | None = None
         self._lock = threading.Lock()
 
     def feed(self, event: Mapping[str, Any]) -> None:
@@ -163,7 +166,11 @@ class EventSink:
         """What an event of one of the names we read says."""
         data = event.get("data", {})
         if name == "MainEncounteredError":
-            self.fatal = str(data.get("exc") or info.get("msg") or "")
+            self.fatal = self.explained(str(data.get("exc") or info.get("msg") or ""))
+        elif name == "ParseInlineNodeError":
+            self.inline_error = str(data.get("exc") or "")
+        elif name == "CompiledNode" and data.get("is_inline"):
+            self.previews.append(str(data.get("compiled", "")))
         elif name == "NoNodesForSelectionCriteria":
             self.no_nodes_selected = True
         elif name == "PrintEvent":
@@ -172,6 +179,12 @@ class EventSink:
             self.previews.append(str(data.get("preview", "")))
         elif name in FULL_PARSE_EVENTS:
             self.full_parses.append(str(data.get("reason") or data.get("exc") or name))
+
+    def explained(self, fatal: str) -> str:
+        """dbt's fatal message, with the reason when it says only "Error parsing inline query"."""
+        if self.inline_error and "parsing inline query" in fatal:
+            return f"Compilation Error in inline query\n  {self.inline_error}"
+        return fatal
 
     def feed_raw_line(self, line: str) -> None:
         """A stdout line that is not a JSON event (e.g. a Python warning)."""

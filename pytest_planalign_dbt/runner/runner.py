@@ -29,6 +29,7 @@ from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
 from .failures.errors import DbtCommandError, DbtConfigError
 from .failures.verdict import split_result
+from .macros import RunnerMacros
 from .profiles import ProfilesCopy, require_profiles, resolve_profiles_dir
 from .project import ProjectInfo, find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
@@ -40,7 +41,7 @@ from .versions import check_engine, effective_environ
 log = logging.getLogger(__name__)
 
 
-class DbtRunner(RunnerQueries):
+class DbtRunner(RunnerQueries, RunnerMacros):
     """Runs dbt commands against one project: validated, classified, retried, thread-safe.
 
     Args:

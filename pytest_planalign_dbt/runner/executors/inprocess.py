@@ -19,6 +19,7 @@ from ..dbt_internals import (
     FULL_PARSE_EVENTS,
     STALE_MANIFEST,
     cancel_open_queries,
+    drop_inline_nodes,
     event_to_dict,
     release_connections,
     stale_manifest,
@@ -87,7 +88,7 @@ def _callback(sink: EventSink, cancel: threading.Event) -> Any:
 def _fatal_of(res: Any, nodes: list[NodeResult], sink: EventSink) -> str | None:
     """Why an in-process run failed as a whole (an exception, or dbt's MainEncounteredError)."""
     if res.exception is not None:
-        return str(res.exception) or type(res.exception).__name__
+        return sink.explained(str(res.exception) or type(res.exception).__name__)
     return sink.fatal if not res.success and not nodes else None
 
 
@@ -166,6 +167,7 @@ class InProcessExecutor:
             heap.freeze_new()
         res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv, ctx.timeout,
                                       cancel, ctx.cancel)
+        drop_inline_nodes(manifest)
         if reused and (stale_manifest(res) or any(STALE_MANIFEST in line for line in sink.lines)):
             # The reused parse no longer fits (e.g. vars that shape the DAG changed
             # under reuse_manifest_across_vars): parse again and run once more.
@@ -177,6 +179,7 @@ class InProcessExecutor:
             heap.freeze_new()
             res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv,
                                           ctx.timeout, cancel, ctx.cancel)
+            drop_inline_nodes(manifest)
         return res, timed_out, manifest
 
     @staticmethod

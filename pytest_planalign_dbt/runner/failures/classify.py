@@ -65,7 +65,10 @@ def classify_message(message: str) -> Kind:
     """
     if is_transient_message(message):
         return Kind.TRANSIENT
-    first = message.strip().splitlines()[0] if message.strip() else ""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0] == "Runtime Error":  # dbt's wrapper of a task's own error
+        lines = lines[1:]
+    first = lines[0] if lines else ""
     return _named_kind(first) or _named_kind(message) or Kind.UNKNOWN
 
 
