@@ -88,3 +88,16 @@ def test_collected_items_are_built_before_fixture_tests_change_the_database(dbt_
     # The user's failing call shows dbt's error and the user's line, not our source.
     assert "the selection --select no_model_is_called_this matches no enabled dbt node" in text
     assert "def execute_command" not in text and "pytest_planalign_dbt/" not in text
+
+
+def test_the_readme_macro_examples_run_on_example_project(dbt_project, run, pytester) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Testing macros and Jinja SQL", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    dbt_project("example_project")
+    pytester.makepyfile(test_readme_macros=code)
+    result = run("--dbt-project-dir", "example_project", "-v")
+    assert result.parseoutcomes() == {"passed": 6}

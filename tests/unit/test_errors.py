@@ -63,6 +63,11 @@ def test_classify_node() -> None:
 
 
 def test_classify_message_prefers_the_first_line() -> None:
+    # dbt's bare "Runtime Error" wrapping a task's own compilation error (an inline query's).
+    assert classify_message("Runtime Error\n  Compilation Error in sql_operation inline_query\n  'x' is undefined") \
+        == "compilation"
+    assert classify_message("Runtime Error\n  Runtime Error in sql_operation inline_query\n  Binder Error") \
+        == "execution"
     # A Runtime Error whose SQL happens to mention a compilation word stays an execution error.
     assert classify_message("Runtime Error in model a\n  Compilation Error mentioned") == "execution"
     assert classify_message("  \nsee above: Compilation Error") == "compilation"

@@ -128,6 +128,18 @@ def test_event_sink_collects_lines_ids_and_fatal_errors() -> None:
     assert strip_ansi("[32mPASS[0m") == "PASS"
 
 
+def test_event_sink_reads_an_inline_query_s_compiled_sql_and_why_it_could_not_parse() -> None:
+    sink = EventSink(Dispatcher(), None, None)
+    sink.feed(_event("CompiledNode", compiled="select 1 as v", is_inline=True, node_name="inline_query"))
+    sink.feed(_event("CompiledNode", compiled="select 2", is_inline=False, node_name="a_model"))
+    assert sink.previews == ["select 1 as v"]  # the inline query's; a model's compiled SQL is no output
+    assert sink.explained("Error parsing inline query") == "Error parsing inline query"
+    sink.feed(_event("ParseInlineNodeError", level="error", exc="unexpected '}'\n  line 1"))
+    sink.feed(_event("MainEncounteredError", level="error", exc="Error parsing inline query"))
+    assert sink.fatal == "Compilation Error in inline query\n  unexpected '}'\n  line 1"
+    assert sink.explained("Database Error") == "Database Error"
+
+
 def test_a_raising_callback_is_logged_once_and_the_rest_still_run(caplog) -> None:
     dispatcher = Dispatcher()
     calls = []
