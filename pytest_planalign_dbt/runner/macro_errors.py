@@ -49,6 +49,12 @@ class MacroSource:
                    str(data.get("original_file_path") or ""), file,
                    str(data.get("macro_sql") or ""), tuple((data.get("depends_on") or {}).get("macros") or ()))
 
+    def unqualified(self, root: str | None) -> bool:
+        """Called by its bare name: a macro of the root project, of dbt, or of the adapter (a
+        package installed with Python, not by ``dbt deps``)."""
+        installed_with_python = self.file is not None and bool({"site-packages", "dist-packages"} & set(self.file.parts))
+        return self.package in (root, "dbt") or installed_with_python
+
     def line_of(self, needle: str) -> int | None:
         """The line of its file where ``needle`` first appears inside the macro (None: nowhere,
         or the file no longer holds the macro as parsed)."""
@@ -64,13 +70,9 @@ class MacroSource:
 
 
 def macro_names(macros: Mapping[str, MacroSource], root: str | None) -> list[str]:
-    """The names a Jinja call can use: the root project's and dbt's macros by name, every other
-    package's as ``package.name``."""
-    return sorted({m.name if _unqualified(m.package, root) else f"{m.package}.{m.name}" for m in macros.values()})
-
-
-def _unqualified(package: str, root: str | None) -> bool:
-    return package == root or package == "dbt" or package.startswith("dbt_")
+    """The names a Jinja call can use: the root project's and dbt's own macros (dbt's and its
+    adapter's) by name, every installed package's as ``package.name``."""
+    return sorted({m.name if m.unqualified(root) else f"{m.package}.{m.name}" for m in macros.values()})
 
 
 def closest(wanted: str, names: Sequence[str], n: int = 5) -> list[str]:
@@ -92,7 +94,7 @@ def called_macros(sql: str, macros: Mapping[str, MacroSource], root: str | None)
         by_name.setdefault(f"{m.package}.{m.name}", uid)
         if m.package == root:  # the root project's macros win over dbt's of the same name
             by_name[m.name] = uid
-        elif _unqualified(m.package, root):
+        elif m.unqualified(root):
             by_name.setdefault(m.name, uid)
     order = [by_name[name] for name in CALLED.findall(sql) if name in by_name]
     seen: list[str] = []

@@ -55,6 +55,10 @@ def macros(tmp_path: Path) -> dict[str, MacroSource]:
         "macro.p.inner": MacroSource("inner", "p", "macros/m.sql", file, inner),
         "macro.p.helper": MacroSource("helper", "p", "macros/m.sql", file, ""),
         "macro.dbt.concat": MacroSource("concat", "dbt"),
+        "macro.dbt_duckdb.duckdb__concat": MacroSource(
+            "duckdb__concat", "dbt_duckdb", "macros/utils.sql",
+            Path("/venv/lib/python3.11/site-packages/dbt/include/duckdb/macros/utils.sql")),
+        "macro.dbt_utils.star": MacroSource("star", "dbt_utils", "macros/star.sql", tmp_path / "dbt_packages" / "star.sql"),
         "macro.pkg.cents": MacroSource("cents", "pkg"),
         "macro.gone.x": MacroSource("x", "gone", "macros/x.sql", tmp_path / "missing.sql", "{{ helpr() }}"),
     }
@@ -62,7 +66,8 @@ def macros(tmp_path: Path) -> dict[str, MacroSource]:
 
 def test_names_closest_names_and_the_macros_a_query_calls(tmp_path: Path) -> None:
     known = macros(tmp_path)
-    assert macro_names(known, "p") == ["concat", "gone.x", "helper", "inner", "outer", "pkg.cents"]
+    assert macro_names(known, "p") == ["concat", "dbt_utils.star", "duckdb__concat", "gone.x", "helper", "inner",
+                                       "outer", "pkg.cents"]
     assert closest("helpr", macro_names(known, "p"))[0] == "helper"
     assert closest("pkg.cent", macro_names(known, "p"))[0] == "pkg.cents"
     assert closest("zzzz", macro_names(known, "p")) == []
