@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from . import spark
 from .failures.errors import DbtConfigError
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def resolve_profiles_dir(
 
 
 def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
-    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile."""
+    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile
+    (or ``target``)."""
     where = info.profiles_dir or Path.home() / ".dbt"
     if not (where / "profiles.yml").is_file():
         raise DbtConfigError(
@@ -60,6 +62,10 @@ def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
         raise DbtConfigError(
             f"profile {info.profile!r} (dbt_project.yml `profile:`) is not in {where / 'profiles.yml'}; "
             f"it has: {', '.join(names) or 'no profiles'}"
+        )
+    if target is not None and info.targets() and target not in info.targets():
+        raise DbtConfigError(
+            f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
         )
 
 
@@ -137,6 +143,9 @@ def write_cwd_free_profiles(
                 schema = output.get("schema")
                 if suffix and isinstance(schema, str) and schema:
                     output["schema"] = schema + re.sub(r"\W", "_", suffix)
+                    changed = True
+                if spark.is_session(output):  # Spark in this process: a metastore of its own
+                    spark.isolate(output, project_dir, suffix)
                     changed = True
                 continue
             path = output.get("path")

@@ -113,8 +113,13 @@ class ProjectInfo:
                 )
 
     def adapter_type(self, target: str | None) -> str | None:
+        return self.target_output(target).get("type")
+
+    def target_output(self, target: str | None) -> dict[str, Any]:
+        """The profile's output for ``target`` (its default when None); empty when there is none."""
         outputs, default = self._outputs()
-        return (outputs.get(target or default or "") or {}).get("type")
+        output = outputs.get(target or default or "")
+        return output if isinstance(output, dict) else {}
 
     def default_target(self) -> str | None:
         return self._outputs()[1]

@@ -35,6 +35,7 @@ from .project import ProjectInfo, find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
 from .results import DbtResult
 from .retry import RetryPolicy, run_with_retries
+from . import spark
 from .secrets import Redactor, env_secrets, var_secrets
 from .versions import check_engine, effective_environ
 
@@ -386,13 +387,10 @@ def _check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str
     write_json that is not one of its three."""
     if write_json not in (True, False, "always"):
         raise DbtConfigError(f'write_json must be True, False or "always", got {write_json!r}')
-    require_profiles(info)
-    if target is not None and info.targets() and target not in info.targets():
-        raise DbtConfigError(
-            f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
-        )
+    require_profiles(info, target)
     if executor == "inprocess" or dbt_executable is None:
         check_engine(require_core=executor == "inprocess")
+    spark.check_session(info.target_output(target), env)
     if env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
         raise DbtConfigError(
             f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "

@@ -1,0 +1,1 @@
+select raise_error('broken_runtime fails on purpose') as x

@@ -1,0 +1,77 @@
+"""Spark in this process (runner/spark.py): what it needs, and where its metastore goes (no Spark)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pytest_planalign_dbt.runner import spark
+from pytest_planalign_dbt.runner.failures.errors import DbtConfigError
+from pytest_planalign_dbt.runner.profiles import write_cwd_free_profiles
+
+SESSION = {"type": "spark", "method": "session", "host": "NA", "schema": "analytics"}
+
+
+def fake_java(tmp_path: Path) -> Path:
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    java = home / "bin" / "java"
+    java.write_text("#!/bin/sh\n")
+    java.chmod(java.stat().st_mode | stat.S_IXUSR)
+    return home
+
+
+def test_the_java_pyspark_would_start(tmp_path: Path) -> None:
+    home = fake_java(tmp_path)
+    assert spark.java({"JAVA_HOME": str(home)}) == str(home / "bin" / "java")
+    assert spark.java({"JAVA_HOME": str(tmp_path / "nowhere"), "PATH": str(home / "bin")}) is None  # JAVA_HOME wins
+    assert spark.java({"PATH": str(home / "bin")}) == str(home / "bin" / "java")
+    assert spark.java({"PATH": str(tmp_path)}) is None
+
+
+def test_a_session_target_needs_pyspark_and_java(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spark.check_session({"type": "duckdb"}, {})  # nothing asked of other targets
+    spark.check_session({**SESSION, "method": "thrift"}, {})
+    monkeypatch.setattr(spark.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(DbtConfigError, match=r'pip install "pytest-planalign-dbt\[spark\]"'):
+        spark.check_session(SESSION, {"PATH": str(fake_java(tmp_path) / "bin")})
+    monkeypatch.setattr(spark.importlib.util, "find_spec", lambda name: object())
+    with pytest.raises(DbtConfigError, match="needs Java: apt-get install openjdk-17-jre-headless"):
+        spark.check_session(SESSION, {"PATH": str(tmp_path)})
+    spark.check_session(SESSION, {"PATH": str(fake_java(tmp_path / "ok") / "bin")})
+
+
+def test_each_worker_gets_a_metastore_and_warehouse_of_its_own(tmp_path: Path) -> None:
+    output = dict(SESSION, server_side_parameters={"spark.ui.enabled": "false"})
+    spark.isolate(output, tmp_path, "-gw1")
+    params = output["server_side_parameters"]
+    assert params["spark.sql.warehouse.dir"] == str(tmp_path / "target" / "spark-gw1" / "warehouse")
+    assert params["spark.driver.extraJavaOptions"] == f"-Dderby.system.home={tmp_path}/target/spark-gw1/metastore"
+    assert params["spark.ui.enabled"] == "false"
+
+
+def test_the_user_s_own_directories_are_kept_absolute_and_suffixed(tmp_path: Path) -> None:
+    output = dict(SESSION, server_side_parameters={
+        "spark.sql.warehouse.dir": "wh", "spark.driver.extraJavaOptions": "-Xmx2g -Dderby.system.home=/srv/derby"})
+    spark.isolate(output, tmp_path, "-gw0")
+    params = output["server_side_parameters"]
+    assert params["spark.sql.warehouse.dir"] == str(tmp_path / "wh") + "-gw0"
+    assert params["spark.driver.extraJavaOptions"] == "-Xmx2g -Dderby.system.home=/srv/derby-gw0"
+
+
+def test_the_private_profiles_copy_isolates_a_session_target(tmp_path: Path) -> None:
+    source, dest, project = tmp_path / "src", tmp_path / "dest", tmp_path / "project"
+    source.mkdir()
+    (source / "profiles.yml").write_text(yaml.safe_dump({"p": {"target": "dev", "outputs": {"dev": SESSION}}}))
+    assert write_cwd_free_profiles(source, project, dest, "-scenario-a")
+    dev = yaml.safe_load((dest / "profiles.yml").read_text())["p"]["outputs"]["dev"]
+    assert dev["schema"] == "analytics_scenario_a"
+    assert dev["server_side_parameters"]["spark.sql.warehouse.dir"] == str(project / "target" / "spark-scenario-a" / "warehouse")
+    # In-process without a suffix (the working directory is shared): still not the working directory's.
+    assert write_cwd_free_profiles(source, project, tmp_path / "plain")
+    plain = yaml.safe_load((tmp_path / "plain" / "profiles.yml").read_text())["p"]["outputs"]["dev"]
+    assert plain["schema"] == "analytics"
+    assert plain["server_side_parameters"]["spark.sql.warehouse.dir"] == str(project / "target" / "spark" / "warehouse")
