@@ -23,14 +23,16 @@ def test_pytest_outcomes_follow_dbt_build_on_spark(pytester, run_subprocess, sha
     project = copy_project(SPARKLY, pytester.path)
     result = run_subprocess(f"--dbt-project-dir={project.name}", "--dbt-select=*", *mode, "--junitxml=report.xml", "-rA")
     assert_follows_dbt(SPARKLY, project, pytester.path / "report.xml", result.ret, shared_dir)
-    assert result.parseoutcomes() == {"failed": 2, "passed": 8, "skipped": 1, "warnings": 1, "errors": 1,
+    assert result.parseoutcomes() == {"failed": 3, "passed": 8, "skipped": 1, "warnings": 1, "errors": 1,
                                       "dq_failed": 1}
     outcomes = {name.rpartition("::")[2]: outcome.split(":")[0]
                 for name, outcome in junit_by_name(pytester.path / "report.xml").items()}
     assert outcomes["compile_error"] == "error" and outcomes["child_of_broken"] == "skipped"
-    assert outcomes["broken_runtime"] == outcomes["unresolved_column"] == "failed"
+    assert outcomes["broken_runtime"] == outcomes["unresolved_column"] == outcomes["missing_table"] == "failed"
     stdout = result.stdout.str()
     assert "broken_runtime fails on purpose" in stdout and "no_such_column" in stdout
+    assert "a column the SQL names is not in its input" in stdout  # the fix line of each analysis error
+    assert "Spark has no such table or view" in stdout
     assert (project / "target" / "spark" / "metastore").is_dir()  # not the working directory's
 
 

@@ -93,6 +93,12 @@ def test_lock_fix_names_the_holder_pid_and_file() -> None:
         ("compilation", "Parsing Error in model x", "dbt parse"),
         ("compilation", "Compilation Error", "dbt compile --select"),
         ("execution", "Runtime Error", "node's SQL"),
+        # Spark's analysis errors and a lost session (dbt-spark's messages)
+        ("execution", "Runtime Error in model m\n  [UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or "
+                      "function parameter with name `no_such_column` cannot be resolved.", "upstream relation's columns"),
+        ("execution", "Runtime Error in model m\n  [TABLE_OR_VIEW_NOT_FOUND] The table or view `x`.`y` cannot be "
+                      "found.", "build the upstream node first"),
+        ("unknown", "Cannot call methods on a stopped SparkContext.", "run again in a new process"),
         ("data_quality", "Got 2 results", "failing rows"),
         ("unknown", "?", "dbt log"),
     ],

@@ -150,6 +150,16 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
              "point the runner at the directory that holds dbt_project.yml", re.S),
     _matches(r"dbt found \d+ package\(s\) specified in packages\.yml|run \W?dbt deps",
              "install the project's packages with `dbt deps` (in the project dir), then run again", re.I),
+    # Spark's analysis errors (AnalysisException), named by its error classes.
+    _matches(r"UNRESOLVED_COLUMN|cannot resolve '?`?\w",
+             "a column the SQL names is not in its input: compare it with the upstream relation's columns "
+             "(`dbt show --select <upstream>`) and fix the model's SQL"),
+    _matches(r"TABLE_OR_VIEW_NOT_FOUND|Table or view not found",
+             "Spark has no such table or view: build the upstream node first (its schema and metastore are "
+             "this run's), or fix the ref()/source() or the relation the SQL names"),
+    _matches(r"SparkContext (was shut down|has been shutdown)|stopped SparkContext|Py4JNetworkError",
+             "the Spark session in this process stopped (its JVM died or was shut down): run again in a "
+             "new process; a JVM that runs out of memory needs more (spark.driver.memory)"),
     _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
     _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
     _hook,
