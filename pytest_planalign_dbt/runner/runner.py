@@ -302,9 +302,11 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         dispatcher = Dispatcher()
         sink = EventSink(dispatcher, on_line, on_progress)
         try:
-            return self.executor.run(command, self._context(command, timeout, cancel), sink)
+            inv = self.executor.run(command, self._context(command, timeout, cancel), sink)
         finally:
             dispatcher.close(self.callback_drain_timeout)
+        spark.explain_lost_jvm(inv, self.info.target_output(self.target))
+        return inv
 
     def _run_with_retries(
         self,

@@ -12,19 +12,25 @@ starts: scenarios of one process share its metastore, each in a schema of its ow
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .failures.classify import classify_node
 from .failures.errors import DbtConfigError
 
 WAREHOUSE = "spark.sql.warehouse.dir"
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 DERBY_HOME = "-Dderby.system.home="
 INSTALL_JAVA = "apt-get install openjdk-17-jre-headless (or set JAVA_HOME to a Java 17 install)"
+# What py4j says when the JVM of this process is gone (killed, out of memory): no server to wait for.
+LOST_JVM = re.compile(r"\[Errno 111\] Connection refused|Py4JNetworkError|Answer from Java side is empty")
+LOST_JVM_WORDS = "Spark's JVM in this process is gone (py4j could not reach it)"
 
 
 def is_session(output: Mapping[str, Any]) -> bool:
@@ -78,3 +84,19 @@ def _own(path: str, project_dir: Path, suffix: str) -> str:
     if not absolute.is_absolute():
         absolute = project_dir / absolute
     return str(absolute) + suffix
+
+
+def explain_lost_jvm(inv: Any, output: Mapping[str, Any]) -> None:
+    """An invocation on a session target (``output``) whose JVM died: py4j's "Connection refused" reads as a
+    busy server, and would be retried in vain; name it (an execution error, not retried). A
+    session that was only stopped needs nothing: dbt-spark starts a new one on the next call."""
+    if not is_session(output):
+        return
+
+    def said(text: str | None) -> str | None:
+        return LOST_JVM.sub(LOST_JVM_WORDS, text) if text else text
+
+    inv.fatal, inv.stderr = said(inv.fatal), said(inv.stderr) or ""
+    inv.nodes = [dataclasses.replace(n, message=said(n.message),
+                                     error_class=classify_node(n.status, said(n.message), n.resource_type))
+                 if n.message and LOST_JVM.search(n.message) else n for n in inv.nodes]

@@ -74,3 +74,41 @@ def test_no_java_is_one_line_and_exit_4_before_anything_is_built(pytester, run, 
     result.stderr.fnmatch_lines(["ERROR: the target runs Spark in this process (method: session), which needs Java: "
                                  "apt-get install openjdk-17-jre-headless*"])
     assert not (project / "target" / "run_results.json").exists()
+
+
+LOST_SESSION = """
+import json, sys
+import psutil
+from pyspark import SparkContext
+from pytest_planalign_dbt import DbtRunner
+
+runner = DbtRunner(sys.argv[1], threads=1)
+run = lambda *args: runner.execute_command(list(args), stream_output=False, raise_on_error=False)
+built = run("build", "--select", "raw_events", "stg_events", "--exclude", "resource_type:test").success
+SparkContext._active_spark_context.stop()  # a session stopped: dbt-spark starts a new one
+after_stop = run("run", "--select", "daily")
+for child in psutil.Process().children(recursive=True):  # the JVM killed: nothing to start again
+    if "java" in child.name():
+        child.kill()
+        child.wait(10)
+after_kill = run("run", "--select", "daily_incremental")
+print(json.dumps([built, after_stop.success, after_kill.success, after_kill.attempts,
+                  type(after_kill.error).__name__, after_kill.error.fix if after_kill.error else None]))
+"""
+
+
+def test_a_stopped_session_starts_again_and_a_dead_jvm_is_named_not_retried(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers.verdicts import cli_env
+
+    project = copy_project(SPARKLY, tmp_path)
+    proc = subprocess.run([sys.executable, "-c", LOST_SESSION, str(project)], capture_output=True, text=True,
+                          env=cli_env(), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    built, after_stop, after_kill, attempts, error, fix = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert built and after_stop and not after_kill
+    assert attempts == 1 and error == "DbtExecutionError"  # not a busy server: no retry
+    assert fix.startswith("start a new process: Spark's JVM cannot be started again in this one")

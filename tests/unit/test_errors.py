@@ -98,7 +98,9 @@ def test_lock_fix_names_the_holder_pid_and_file() -> None:
                       "function parameter with name `no_such_column` cannot be resolved.", "upstream relation's columns"),
         ("execution", "Runtime Error in model m\n  [TABLE_OR_VIEW_NOT_FOUND] The table or view `x`.`y` cannot be "
                       "found.", "build the upstream node first"),
-        ("unknown", "Cannot call methods on a stopped SparkContext.", "run again in a new process"),
+        ("unknown", "Cannot call methods on a stopped SparkContext.", "start a new process"),
+        ("execution", "Runtime Error\n  Spark's JVM in this process is gone (py4j could not reach it)",
+         "spark.driver.memory"),
         ("data_quality", "Got 2 results", "failing rows"),
         ("unknown", "?", "dbt log"),
     ],

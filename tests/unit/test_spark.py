@@ -75,3 +75,24 @@ def test_the_private_profiles_copy_isolates_a_session_target(tmp_path: Path) -> 
     plain = yaml.safe_load((tmp_path / "plain" / "profiles.yml").read_text())["p"]["outputs"]["dev"]
     assert plain["schema"] == "analytics"
     assert plain["server_side_parameters"]["spark.sql.warehouse.dir"] == str(project / "target" / "spark" / "warehouse")
+
+
+def test_a_jvm_that_is_gone_is_an_execution_error_not_a_busy_server() -> None:
+    from pytest_planalign_dbt.runner.executors.base import Invocation
+    from pytest_planalign_dbt.runner.failures.classify import classify_message
+    from pytest_planalign_dbt.runner.results import NodeResult
+
+    def invocation() -> Invocation:
+        lost = "Runtime Error\n  [Errno 111] Connection refused"
+        return Invocation(command=None, argv=["dbt", "run"], return_code=1, lines=[], stderr=lost,  # type: ignore[arg-type]
+                          nodes=[NodeResult("model.p.a", "a", "model", "error", lost, error_class="transient"),
+                                 NodeResult("model.p.b", "b", "model", "success")], fatal=lost,
+                          invocation_id=None, duration=0.1)
+    on_duckdb = invocation()
+    spark.explain_lost_jvm(on_duckdb, {"type": "duckdb"})
+    assert classify_message(on_duckdb.fatal or "") == "transient"  # a server's refusal elsewhere
+    gone = invocation()
+    spark.explain_lost_jvm(gone, SESSION)
+    assert gone.fatal == gone.stderr == "Runtime Error\n  Spark's JVM in this process is gone (py4j could not reach it)"
+    assert classify_message(gone.fatal) == "execution"
+    assert [n.error_class for n in gone.nodes] == ["execution", None] and gone.nodes[1].message is None

@@ -157,9 +157,9 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
     _matches(r"TABLE_OR_VIEW_NOT_FOUND|Table or view not found",
              "Spark has no such table or view: build the upstream node first (its schema and metastore are "
              "this run's), or fix the ref()/source() or the relation the SQL names"),
-    _matches(r"SparkContext (was shut down|has been shutdown)|stopped SparkContext|Py4JNetworkError",
-             "the Spark session in this process stopped (its JVM died or was shut down): run again in a "
-             "new process; a JVM that runs out of memory needs more (spark.driver.memory)"),
+    _matches(r"Spark's JVM in this process is gone|stopped SparkContext|Py4JNetworkError",
+             "start a new process: Spark's JVM cannot be started again in this one (if it ran out of memory, "
+             "raise spark.driver.memory in the profile's server_side_parameters)"),
     _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
     _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
     _hook,
