@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -15,19 +14,15 @@ from pytest_planalign_dbt.runner.failures.errors import (
     DbtConfigError,
     DbtError,
 )
-from tests.helpers.verdicts import copy_project as copy_with_packages
+from tests.helpers.rich import seeded_rich
 
 # One module-scoped build feeds every test here: under xdist, one worker runs them all.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rich_runner")]
-RICH = Path(__file__).parents[1] / "projects" / "rich"
 
 
 @pytest.fixture(scope="module")
 def rich_runner(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
-    project = copy_with_packages(RICH, tmp_path_factory.mktemp("rich"))
-    runner = DbtRunner(project, threads=1)
-    runner.execute_command(["seed"], dbt_vars={"red": False}, stream_output=False)
-    return runner
+    return seeded_rich(tmp_path_factory.mktemp("rich"))
 
 
 def test_hooks_are_results_of_their_own_and_a_failing_one_fails_the_call(rich_runner) -> None:

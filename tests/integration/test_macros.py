@@ -4,26 +4,21 @@ package and dbt's own, rendered and queried through dbt, and each kind of failur
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from pytest_planalign_dbt import DbtCommandError, DbtCompilationError, DbtExecutionError, DbtRunner, Jinja
-from tests.helpers.verdicts import copy_project as copy_with_packages
+from tests.helpers.rich import RICH, seeded_rich
 
 # One module-scoped runner feeds every test here: under xdist, one worker runs them all.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rich_macros")]
-RICH = Path(__file__).parents[1] / "projects" / "rich"
 RAISE_LINE = next(i for i, line in enumerate((RICH / "macros" / "safe_ratio.sql").read_text().splitlines(), 1)
                   if "raise_compiler_error" in line)
 
 
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
-    project = copy_with_packages(RICH, tmp_path_factory.mktemp("rich"))
-    runner = DbtRunner(project, threads=1)
-    runner.execute_command(["seed"], dbt_vars={"red": False}, stream_output=False)
-    return runner
+    return seeded_rich(tmp_path_factory.mktemp("rich"))
 
 
 def test_a_macro_of_the_project_renders_and_its_sql_runs(runner: DbtRunner) -> None:

@@ -48,15 +48,18 @@ def test_dbt_runner_without_a_project_says_what_to_set(run, pytester) -> None:
     assert result.parseoutcomes() == {"errors": 1}
 
 
-def test_the_readme_fixture_examples_run_on_example_project(dbt_project, run, pytester) -> None:
+def readme_example(heading: str) -> str:
+    """The first Python block of the README's section ``heading``."""
     import re
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme.split("### Fixtures", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.S).group(1)
+
+
+def test_the_readme_fixture_examples_run_on_example_project(dbt_project, run, pytester) -> None:
     dbt_project("example_project")
-    pytester.makepyfile(test_readme_fixtures=code)
+    pytester.makepyfile(test_readme_fixtures=readme_example("### Fixtures"))
     result = run("--dbt-project-dir", "example_project", "--dbt-simulation-year", "2025", "-v")
     assert result.parseoutcomes() == {"passed": 4}
 
@@ -91,13 +94,7 @@ def test_collected_items_are_built_before_fixture_tests_change_the_database(dbt_
 
 
 def test_the_readme_macro_examples_run_on_example_project(dbt_project, run, pytester) -> None:
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme.split("### Testing macros and Jinja SQL", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     dbt_project("example_project")
-    pytester.makepyfile(test_readme_macros=code)
+    pytester.makepyfile(test_readme_macros=readme_example("### Testing macros and Jinja SQL"))
     result = run("--dbt-project-dir", "example_project", "-v")
     assert result.parseoutcomes() == {"passed": 6}
