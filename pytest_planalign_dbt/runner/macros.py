@@ -123,7 +123,7 @@ class RunnerMacros:
 
     def run_operation(self, name: str, args: Mapping[str, Any] | None = None, *,
                       vars: Mapping[str, Any] | None = None) -> DbtResult:
-        """``dbt run-operation name --args ...``: its result (``lines`` hold what the macro logged)."""
+        """``dbt run-operation name --args ...``: its result (``stdout`` holds what the macro logged)."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         macro_call(name)  # the name's shape, before dbt starts
         if args is not None and not isinstance(args, Mapping):
