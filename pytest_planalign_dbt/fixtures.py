@@ -108,7 +108,6 @@ class BoundDbt:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.runner.rows(model, where=where, limit=limit, dbt_vars=self._vars(dbt_vars))
 
-
     def render(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None) -> str:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.runner.render(jinja_sql, vars=self._vars(vars))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import spark
 from .command import (
     V2_PARSER_ENV,
     DbtCommand,
@@ -35,7 +36,6 @@ from .project import ProjectInfo, find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
 from .results import DbtResult
 from .retry import RetryPolicy, run_with_retries
-from . import spark
 from .secrets import Redactor, env_secrets, var_secrets
 from .versions import check_engine, effective_environ
 
@@ -305,7 +305,7 @@ class DbtRunner(RunnerQueries, RunnerMacros):
             inv = self.executor.run(command, self._context(command, timeout, cancel), sink)
         finally:
             dispatcher.close(self.callback_drain_timeout)
-        spark.explain_lost_jvm(inv, self.info.target_output(self.target))
+        spark.explain_lost_jvm(inv, self.info, self.target)
         return inv
 
     def _run_with_retries(

@@ -86,11 +86,12 @@ def _own(path: str, project_dir: Path, suffix: str) -> str:
     return str(absolute) + suffix
 
 
-def explain_lost_jvm(inv: Any, output: Mapping[str, Any]) -> None:
-    """An invocation on a session target (``output``) whose JVM died: py4j's "Connection refused" reads as a
-    busy server, and would be retried in vain; name it (an execution error, not retried). A
-    session that was only stopped needs nothing: dbt-spark starts a new one on the next call."""
-    if not is_session(output):
+def explain_lost_jvm(inv: Any, info: Any, target: str | None) -> None:
+    """A failed invocation on a session target (``info``'s ``target``) whose JVM died: py4j's
+    "Connection refused" reads as a busy server, and would be retried in vain; name it (an
+    execution error, not retried). A session that was only stopped needs nothing: dbt-spark starts
+    a new one on the next call. Successes cost nothing (the profile is read on failure only)."""
+    if not inv.return_code or not is_session(info.target_output(target)):
         return
 
     def said(text: str | None) -> str | None:

@@ -88,11 +88,23 @@ def test_a_jvm_that_is_gone_is_an_execution_error_not_a_busy_server() -> None:
                           nodes=[NodeResult("model.p.a", "a", "model", "error", lost, error_class="transient"),
                                  NodeResult("model.p.b", "b", "model", "success")], fatal=lost,
                           invocation_id=None, duration=0.1)
+    class Info:
+        def __init__(self, output: dict) -> None:
+            self.output, self.asked = output, 0
+
+        def target_output(self, target: str | None) -> dict:
+            self.asked += 1
+            return self.output
+
     on_duckdb = invocation()
-    spark.explain_lost_jvm(on_duckdb, {"type": "duckdb"})
+    spark.explain_lost_jvm(on_duckdb, Info({"type": "duckdb"}), None)
     assert classify_message(on_duckdb.fatal or "") == "transient"  # a server's refusal elsewhere
+    passed, info = invocation(), Info(SESSION)
+    passed.return_code = 0
+    spark.explain_lost_jvm(passed, info, None)
+    assert info.asked == 0  # a success never reads the profile
     gone = invocation()
-    spark.explain_lost_jvm(gone, SESSION)
+    spark.explain_lost_jvm(gone, Info(SESSION), "dev")
     assert gone.fatal == gone.stderr == "Runtime Error\n  Spark's JVM in this process is gone (py4j could not reach it)"
     assert classify_message(gone.fatal) == "execution"
     assert [n.error_class for n in gone.nodes] == ["execution", None] and gone.nodes[1].message is None
