@@ -27,7 +27,6 @@ from .lister import NodeLister
 from .options import DbtSettings
 from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner
-from .runner.versions import wildcard_hint
 from .session import envguard
 from .session.build import SessionBuild
 from .session.lines import NodeLines
@@ -119,9 +118,6 @@ class DbtCollection:
         if disabled:
             return (f"{what}: no enabled dbt node matches; {', '.join(disabled[:5])} "
                     "matches but is disabled (`enabled: false` in its config)")
-        hint = wildcard_hint(self.settings.select)
-        if hint:
-            return f"{what}: no dbt node matches; {hint}"
         return f"{what}: no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
 
     def path_of(self, spec: NodeSpec) -> Path:

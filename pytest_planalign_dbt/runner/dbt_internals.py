@@ -17,7 +17,7 @@ import pprint
 from collections.abc import Mapping
 from typing import Any
 
-from . import versions
+from . import versions, wildcards
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +194,20 @@ def release_connections() -> None:
             with contextlib.suppress(Exception):
                 env.close()
             DuckDBConnectionManager._ENV = None
+
+
+def select_bare_wildcards_by_name() -> None:
+    """Make this process's dbt match a bare wildcard (``int_*``) against node names, as
+    dbt-core 1.11.16+ and 1.12.6+ do (runner/wildcards.py); nothing where dbt already does.
+
+    ``dbt.graph.selector_methods.is_selected_node`` is a module function that
+    ``QualifiedNameSelectorMethod.node_is_match`` looks up on every call (dbt 1.10-1.12): wrapping
+    it there changes exactly the fqn method, which every selector without a method goes through.
+    """
+    if not wildcards.needs_leaf_matching():
+        return
+    from dbt.graph import selector_methods
+
+    current = selector_methods.is_selected_node
+    if not getattr(current, "planalign_leaf_matching", False):
+        selector_methods.is_selected_node = wildcards.leaf_matching(current)

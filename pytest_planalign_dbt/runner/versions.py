@@ -97,18 +97,6 @@ def bare_wildcard_matches_name() -> bool:
     return core >= (1, 12, 6) or (1, 11, 16) <= core < (1, 12)
 
 
-def wildcard_hint(selectors: Iterable[str]) -> str | None:
-    """What to write instead, when a selection of bare wildcards matched nothing because this
-    dbt reads them against the whole qualified name."""
-    bare = [s for s in selectors if any(c in s for c in "*?[") and not any(c in s for c in ".:/+@")]
-    if not bare or bare_wildcard_matches_name():
-        return None
-    first = bare[0]
-    return (f"dbt-core {'.'.join(map(str, dbt_core()))} matches {first!r} against whole names such as "
-            f"'my_project.staging.stg_x', not the node's name alone: write '*.{first}' or "
-            f"'folder.{first}' (dbt-core 1.11.16+ and 1.12.6+ match the name alone)")
-
-
 def reads_vars_file() -> bool:
     """dbt-core 1.12 reads vars from ``vars.yml`` beside ``dbt_project.yml``."""
     return at_least(1, 12)

@@ -134,3 +134,18 @@ def test_the_run_artifacts_are_written_as_a_runnable_task_writes_them(tmp_path, 
     (tmp_path / "manifest.json").unlink()
     dbt_internals.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=False)
     assert not (tmp_path / "manifest.json").exists() and (tmp_path / "run_results.json").is_file()
+
+
+def test_the_selector_function_we_wrap_for_bare_wildcards(monkeypatch) -> None:
+    from dbt.graph import selector_methods
+
+    assert list(inspect.signature(selector_methods.is_selected_node).parameters) == [
+        "fqn", "node_selector", "is_versioned"]
+    monkeypatch.setattr(selector_methods, "is_selected_node", selector_methods.is_selected_node)
+    nested = ["proj", "intermediate", "int_hires"]
+    dbt_internals.select_bare_wildcards_by_name()
+    dbt_internals.select_bare_wildcards_by_name()  # once is enough: never wrapped twice
+    wrapped = selector_methods.is_selected_node
+    assert wrapped(nested, "int_*", False)  # the rule, on every dbt of the matrix
+    assert getattr(wrapped, "planalign_leaf_matching", False) is dbt_internals.wildcards.needs_leaf_matching()
+    assert not getattr(getattr(wrapped, "__wrapped__", None), "planalign_leaf_matching", False)

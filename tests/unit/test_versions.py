@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_planalign_dbt import DbtCommandError, DbtRunner
-from pytest_planalign_dbt.runner import make_command, versions
+from pytest_planalign_dbt.runner import make_command, versions, wildcards
 from pytest_planalign_dbt.runner.failures.errors import DbtConfigError
 from pytest_planalign_dbt.runner.failures.messages import failure_block
 from pytest_planalign_dbt.runner.parse.unseen_vars import changed_vars
@@ -64,17 +64,13 @@ def test_the_runner_refuses_the_v2_engine_before_anything_runs(monkeypatch) -> N
         DbtRunner(EXAMPLE)
 
 
-@pytest.mark.parametrize(("core", "hint"), [
+@pytest.mark.parametrize(("core", "needed"), [
     ((1, 10, 23), True), ((1, 11, 15), True), ((1, 11, 16), False), ((1, 12, 0), True),
-    ((1, 12, 5), True), ((1, 12, 6), False),
+    ((1, 12, 5), True), ((1, 12, 6), False), ((), False),
 ])
-def test_a_bare_wildcard_hint_only_where_dbt_reads_it_against_whole_names(monkeypatch, core, hint) -> None:
+def test_leaf_matching_only_where_dbt_reads_a_bare_wildcard_against_whole_names(monkeypatch, core, needed) -> None:
     monkeypatch.setattr(versions, "dbt_core", lambda: core)
-    said = versions.wildcard_hint(["int_*"])
-    assert (said is not None) is hint
-    if hint:
-        assert "'*.int_*'" in said and "'folder.int_*'" in said
-    assert versions.wildcard_hint(["intermediate.int_*", "tag:x", "stg_census"]) is None
+    assert wildcards.needs_leaf_matching() is needed
 
 
 def test_vars_yml_counts_like_vars_and_the_command_line_wins(tmp_path: Path, monkeypatch) -> None:

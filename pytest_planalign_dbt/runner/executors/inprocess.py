@@ -22,6 +22,7 @@ from ..dbt_internals import (
     drop_inline_nodes,
     event_to_dict,
     release_connections,
+    select_bare_wildcards_by_name,
     stale_manifest,
 )
 from ..events import EventSink
@@ -157,6 +158,7 @@ class InProcessExecutor:
         """Parse if needed, invoke; once more after a fresh parse if the reused one was stale."""
         from dbt.cli.main import dbtRunner
 
+        select_bare_wildcards_by_name()
         manifest, reused = None, False
         if command.subcommand in MANIFEST_SUBCOMMANDS:
             parses = self.reuse.parses

@@ -24,6 +24,7 @@ from ..events import EventSink
 from ..failures.errors import DbtError
 from ..graph import DbtGraph
 from ..results import nodes_from_run_results_json, read_run_results
+from ..wildcards import needs_leaf_matching
 from .base import Invocation, RunContext, stopped
 
 # Set by coverage.py's subprocess patch: dbt's own process runs none of our code (nor the
@@ -54,6 +55,11 @@ class SubprocessExecutor:
 
     def __init__(self, dbt_executable: str | None = None) -> None:
         self.dbt_executable = dbt_executable or default_dbt_executable()
+        # The dbt installed here, with the fixes it needs (dbt_cli.py); a dbt the caller named
+        # runs as it is.
+        self.program = [self.dbt_executable]
+        if dbt_executable is None and needs_leaf_matching():
+            self.program = [sys.executable, "-m", "pytest_planalign_dbt.runner.dbt_cli"]
 
     def invalidate(self) -> None:
         """Nothing is cached across subprocess runs."""
@@ -68,7 +74,7 @@ class SubprocessExecutor:
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         argv = [
-            self.dbt_executable, *command.argv, "--log-format", "json", "--no-use-colors",
+            *self.program, *command.argv, "--log-format", "json", "--no-use-colors",
             "--no-send-anonymous-usage-stats",
         ]
         started = time.monotonic()

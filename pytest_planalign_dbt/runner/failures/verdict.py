@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from ..executors.base import Invocation
 from ..results import DbtResult, NodeResult
-from ..versions import wildcard_hint
 from .classify import classify_message, pick_kind
 from .errors import DbtError, DbtSelectionError, DbtTimeoutError, error_for
 from .kinds import Kind
@@ -98,26 +97,9 @@ def _selection_error(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError |
     selection = " ".join(flags) or "(none)"
     return DbtSelectionError(
         f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
-        fix=wildcard_hint(_selected_values(inv.command.argv)) or
-        "check the names and selectors (`dbt ls --select ...` lists what a selection "
+        fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
         "means); a node with `enabled: false` is never selected",
     )
-
-
-def _selected_values(argv: Sequence[str]) -> list[str]:
-    """The values of ``--select`` (and its aliases) in an argv."""
-    out: list[str] = []
-    taking = False
-    for arg in argv:
-        name, _, value = arg.partition("=")
-        if name in ("--select", "-s", "--models", "-m"):
-            out += [value] if value else []
-            taking = not value
-        elif taking and not arg.startswith("-"):
-            out.append(arg)
-        else:
-            taking = False
-    return out
 
 
 def _selection_of(argv: Sequence[str]) -> list[str]:

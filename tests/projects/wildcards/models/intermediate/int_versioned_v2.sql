@@ -1,0 +1,1 @@
+select id, 'b' as code from {{ ref('stg_rates') }}
