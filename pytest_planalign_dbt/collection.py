@@ -24,7 +24,7 @@ from . import exit_heap
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .lister import NodeLister
-from .options import DbtSettings
+from .options import PATH_ARGUMENTS, DbtSettings, in_our_words
 from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner
 from .session import envguard
@@ -76,7 +76,7 @@ class DbtCollection:
             try:
                 self.runner = make_runner(self.settings)
             except ValueError as exc:
-                raise pytest.UsageError(str(exc).splitlines()[0]) from None
+                raise pytest.UsageError(in_our_words(str(exc).splitlines()[0])) from None
         return self.runner
 
     def resolve(self) -> None:
@@ -84,15 +84,16 @@ class DbtCollection:
         try:
             specs = self.list_specs()
         except DbtError as exc:
-            self.list_error = f"dbt could not list the selected nodes\n{exc}"
+            self.list_error = f"dbt could not list the selected nodes\n{in_our_words(str(exc))}"
             return
         except ValueError as exc:
-            raise pytest.UsageError(str(exc).splitlines()[0]) from None
+            raise pytest.UsageError(in_our_words(str(exc).splitlines()[0])) from None
         self.ephemeral = [s for s in specs if s.ephemeral]
         specs = [s for s in specs if not s.ephemeral]
         if not specs:
-            if self.nodes.slim is not None:
-                return  # nothing changed: nothing to collect, and that is a pass
+            if self.nodes.slim is not None or self.from_paths:
+                # Nothing changed (a pass); or path arguments that hold no dbt node (Python tests).
+                return
             raise pytest.UsageError(self._nothing_selected())
         specs = _with_parent_tags(specs)
         info = self._runner().info
@@ -104,9 +105,15 @@ class DbtCollection:
         for tag in sorted({t for s in specs for t in s.tags}):
             self.config.addinivalue_line("markers", f"{tag}: dbt tag {tag}")
 
+    @property
+    def from_paths(self) -> bool:
+        """The selection is what the path arguments hold (``pytest models/staging``)."""
+        return self.settings.sources.get("select") == PATH_ARGUMENTS
+
     def _nothing_selected(self) -> str:
-        what = " ".join(self.selection_args()).replace("--select", "--dbt-select").replace(
-            "--exclude", "--dbt-exclude").replace("--selector", "--dbt-selector")
+        given = [("--dbt-select", self.settings.select), ("--dbt-exclude", self.settings.exclude),
+                 ("--dbt-selector", (self.settings.selector,) if self.settings.selector else ())]
+        what = " ".join(f"{flag} {' '.join(v)}" for flag, v in given if v)
         if self.ephemeral:
             names = ", ".join(s.name for s in self.ephemeral[:5])
             return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "
@@ -174,13 +181,17 @@ class DbtCollection:
     def _add_unvisited(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """Node files pytest's paths did not reach: all of them without path arguments;
         hook files whenever a node is collected (hooks run with every build)."""
-        explicit = self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
+        explicit = (self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
+                    and not self.from_paths)  # dbt's path: selection is exactly what they asked
         hook_files = {p for p, specs in self.files.items() if all(s.is_hook for s in specs)}
+        # pytest makes a collector for every file of a dir on a file argument's way, then keeps
+        # only the argument's: with path arguments, a file is reached when its items were kept.
+        reached = {i.path for i in items if isinstance(i, DbtItem)} if self.from_paths else self.visited
         if not explicit:
-            for path in [p for p in self.files if p not in self.visited and p not in hook_files]:
+            for path in [p for p in self.files if p not in reached and p not in hook_files]:
                 self._add_file(session, items, path, self.files[path])
         if any(isinstance(i, DbtItem) and not i.spec.is_hook for i in items):
-            for path in sorted(hook_files - self.visited):
+            for path in sorted(hook_files - reached):
                 self._add_file(session, items, path, self.files[path])
 
     def _args_are_project(self) -> bool:

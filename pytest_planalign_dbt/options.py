@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import values
+from . import discovery, values
 from .runner.command import (
     parse_vars_text,
     vars_json,
@@ -58,7 +59,8 @@ OPTIONS = (
     Opt("target", "str", "dbt target from profiles.yml (default: the profile's own).", "DBT_TARGET"),
     Opt("select", "selectors",
         "collect these dbt nodes as test items, in dbt's selector syntax, e.g. 'int_*' or "
-        "'tag:nightly +fct_x'. Nothing is collected from dbt without a selection."),
+        "'tag:nightly +fct_x'. Without one, path arguments in the project's node folders select "
+        "what they hold (pytest models/staging)."),
     Opt("exclude", "selectors", "dbt nodes to leave out of the selection (dbt's syntax)."),
     Opt("selector", "str", "a named selector from selectors.yml."),
     Opt("vars", "vars", "dbt vars as a JSON or YAML mapping, e.g. '{simulation_year: 2026}'."),
@@ -162,6 +164,16 @@ class DbtSettings:
 
 
 SETTINGS_KEY: pytest.StashKey[DbtSettings] = pytest.StashKey()
+# The source of a selection made from path arguments inside the project (discovery.py).
+PATH_ARGUMENTS = "path arguments"
+# dbt's own flags, as the runner's messages name them -> the option a pytest user types.
+DBT_FLAG = re.compile(r"(?<![\w-])--(select|selector|exclude|vars|target|threads|profiles-dir|project-dir"
+                      r"|full-refresh|state|defer)(?![\w-])")
+
+
+def in_our_words(text: str) -> str:
+    """A runner message for a pytest user: dbt's ``--select`` is our ``--dbt-select``, and so on."""
+    return DBT_FLAG.sub(lambda m: "--dbt-" + m.group(1), text)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -178,9 +190,11 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(opt.ini, opt.help, default=None)
 
 
-def _converter(opt: Opt, base: Path) -> Callable[[str], Any]:
+def _converter(opt: Opt, base: Path, project_dir: Path | None) -> Callable[[str], Any]:
     if opt.kind == "path":
         return functools.partial(values.path, base=base)
+    if opt.kind == "vars":  # its example is made of the project's own vars
+        return functools.partial(values.vars_mapping, example=discovery.vars_example(project_dir))
     return values.CONVERTERS[opt.kind]
 
 
@@ -204,14 +218,15 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for opt in OPTIONS:
-        values[opt.dest], sources[opt.dest] = _resolve(config, opt, environ)
+    project = OPTIONS[0]
+    values["project_dir"], sources["project_dir"] = _resolve(config, project, environ, None)
+    if values["project_dir"] is None:
+        values["project_dir"], sources["project_dir"] = _found_project(config)
+    for opt in OPTIONS[1:]:
+        values[opt.dest], sources[opt.dest] = _resolve(config, opt, environ, values["project_dir"])
     values["vars"] = values["vars"] or {}
     values["select"] = values["select"] or ()
     values["exclude"] = values["exclude"] or ()
-    if values["project_dir"] is None and (config.rootpath / "dbt_project.yml").is_file():
-        values["project_dir"] = config.rootpath
-        sources["project_dir"] = "rootdir"
     _check_dirs(values, sources)
     _check_slim(values, sources)
     if (values["select"] or values["selector"]) and values["project_dir"] is None:
@@ -219,18 +234,31 @@ def resolve_settings(config: pytest.Config, environ: Mapping[str, str] | None = 
             "--dbt-select needs a dbt project: pass --dbt-project-dir (or set dbt_project_dir in "
             "your ini file)"
         )
+    if values["project_dir"] is not None and not (values["select"] or values["selector"]):
+        values["select"] = discovery.path_selection(values["project_dir"], discovery.path_arguments(config))
+        sources["select"] = PATH_ARGUMENTS if values["select"] else sources["select"]
     return DbtSettings(**values, sources=sources)
 
 
-def _resolve(config: pytest.Config, opt: Opt, environ: Mapping[str, str]) -> tuple[Any, str]:
+def _found_project(config: pytest.Config) -> tuple[Path | None, str]:
+    """No --dbt-project-dir: the rootdir when it is a dbt project, else the nearest one above a
+    path argument or the dir pytest was started in (discovery.py)."""
+    if (config.rootpath / "dbt_project.yml").is_file():
+        return config.rootpath, "rootdir"
+    found = discovery.project_above(discovery.search_paths(config))
+    return (found, "found above the paths") if found is not None else (None, "default")
+
+
+def _resolve(config: pytest.Config, opt: Opt, environ: Mapping[str, str],
+             project_dir: Path | None) -> tuple[Any, str]:
     """One setting's value and where it came from."""
     raw, source, base = _raw_values(config, opt, environ)
     if raw is None:
         return opt.default, "default"
     try:
-        return _converter(opt, base)(str(raw)), source
+        return _converter(opt, base, project_dir)(str(raw)), source
     except (ValueError, DbtCommandError) as exc:
-        raise pytest.UsageError(f"{opt.flag} ({source}): {exc}") from None
+        raise pytest.UsageError(in_our_words(f"{opt.flag} ({source}): {exc}")) from None
 
 
 def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:

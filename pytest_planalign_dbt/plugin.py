@@ -88,7 +88,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Project, target, adapter, dbt version, and where each setting came from."""
-    return reporting.header(config.stash.get(SETTINGS_KEY, None), config.option.verbose)
+    return reporting.header(config.stash.get(SETTINGS_KEY, None), config.option.verbose,
+                            Path(config.invocation_params.dir))
 
 
 class CollectionHooks:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure
+from .discovery import nothing_selected_line
 from .options import DbtSettings, describe
 from .runner.failures.kinds import Kind
 from .runner.profiles import resolve_profiles_dir
@@ -62,8 +63,9 @@ class ReportInfo:
         setattr(rep, self.ATTRIBUTE, asdict(self))  # JSON-safe: xdist ships it as it is
 
 
-def header(settings: DbtSettings | None, verbose: int = 0) -> list[str]:
-    """Project, target, adapter, dbt version, and where each setting came from."""
+def header(settings: DbtSettings | None, verbose: int = 0, invocation_dir: Path | None = None) -> list[str]:
+    """Project, target, adapter, dbt version, and where each setting came from; with a project
+    and nothing selected from it, what to type to test its nodes."""
     if settings is None or settings.project_dir is None:
         return ["dbt: no project configured (--dbt-project-dir)"]
     try:
@@ -81,6 +83,8 @@ def header(settings: DbtSettings | None, verbose: int = 0) -> list[str]:
     described = describe(settings, max_vars=None if verbose > 0 else HEADER_VARS)
     if described:
         lines.append("dbt settings: " + ", ".join(described))
+    if not settings.collects:
+        lines.append(nothing_selected_line(settings.project_dir, invocation_dir or Path.cwd()))
     return lines
 
 

@@ -76,6 +76,11 @@ def non_empty(text: str) -> str:
     return text.strip()
 
 
+def vars_mapping(text: str, example: str) -> dict[str, Any]:
+    """A YAML or JSON mapping of vars; ``example``: one to suggest (the project's own vars)."""
+    return parse_vars_text(text, what="the value", example=example)
+
+
 # By option kind (``options.Opt.kind``); "path" needs its base (options._converter).
 CONVERTERS: dict[str, Callable[[str], Any]] = {
     "str": non_empty, "selectors": selectors, "vars": parse_vars_text, "int": year,

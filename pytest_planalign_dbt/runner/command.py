@@ -111,21 +111,20 @@ def validate_simulation_year(year: object) -> int:
     return year
 
 
-def parse_vars_text(text: str, what: str = "--vars") -> dict[str, Any]:
-    """Parse a YAML or JSON mapping, as dbt's ``--vars`` accepts."""
+def parse_vars_text(text: str, what: str = "--vars", example: str = '{"simulation_year": 2025}') -> dict[str, Any]:
+    """Parse a YAML or JSON mapping, as dbt's ``--vars`` accepts; ``example``: one to suggest."""
     try:
         value = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise DbtCommandError(
-            f"{what} is not valid YAML/JSON ({first}): write a mapping such as "
-            f"'{{\"simulation_year\": 2025}}'"
+            f"{what} is not valid YAML/JSON ({first}): write a mapping such as '{example}'"
         ) from None
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise DbtCommandError(
-            f"{what} must be a mapping such as '{{\"simulation_year\": 2025}}', got {value!r}"
+            f"{what} must be a mapping such as '{example}', got {value!r}"
         )
     return value
 

@@ -78,7 +78,7 @@ def test_the_three_readme_examples(simulated, capsys) -> None:
     runner, _, _ = simulated
     # 1. run int_* for a year, with extra vars
     result = runner.execute_command(
-        ["run", "--select", "intermediate.int_*"], description="Simulating events",
+        ["run", "--select", "int_*"], description="Simulating events",
         simulation_year=2027, dbt_vars={"target_growth_rate": 0.05},
     )
     assert result.success and {n.name for n in result.nodes} == {
@@ -97,6 +97,13 @@ def test_the_three_readme_examples(simulated, capsys) -> None:
     assert all(r.success for r in results)
     serial = runner.run_models(["stg_census", "stg_workforce_rates"], simulation_year=2027, stream_output=False)
     assert [r.nodes[0].name for r in serial] == ["stg_census", "stg_workforce_rates"]
+
+
+def test_the_orchestrator_storys_example_verbatim(simulated) -> None:
+    runner, _, _ = simulated
+    result = runner.execute_command(["run", "--select", "int_*"], simulation_year=2026, dbt_vars={"cola_rate": 0.01})
+    assert result.success and {n.name for n in result.nodes} == {
+        "int_baseline_workforce", "int_terminations", "int_promotions", "int_merit", "int_hires"}
 
 
 def test_a_year_out_of_order_is_a_compilation_error_naming_the_fix(simulated) -> None:

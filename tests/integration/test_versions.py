@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_planalign_dbt import DbtRunner, DbtSelectionError
+from pytest_planalign_dbt import DbtRunner
 from pytest_planalign_dbt.runner import versions
 from pytest_planalign_dbt.runner.parse.unseen_vars import hash_inputs
 from tests.helpers.manifests import digest as node_digests
@@ -96,19 +96,14 @@ def test_the_projects_dotenv_reaches_env_var_in_process_and_in_the_listing_key(t
     assert DbtRunner(project, threads=1).env[name] == "from-the-shell"
 
 
-def test_a_bare_wildcard_selects_as_this_dbt_does_and_says_what_to_write(dbt_project, run) -> None:
-    """dbt-core 1.10 and 1.12.0-1.12.5 read ``int_*`` against whole names (it selects nothing
-    nested); 1.11.16+ and 1.12.6+ against the node's name. Either way, dbt's verdict, and a
-    hint where it selected nothing."""
+def test_a_bare_wildcard_selects_nested_nodes_on_every_version(dbt_project, run) -> None:
+    """dbt-core 1.10 and 1.12.0-1.12.5 read ``int_*`` against whole names; the runner adds
+    1.11.16's rule, so the plugin and the runner select the nested int_* models on every leg."""
     project = dbt_project("example_project")
     runner = DbtRunner(project, threads=1)
     result = run(f"--dbt-project-dir={project.name}", "--dbt-select=int_*", "--collect-only", "-q",
                  "--dbt-vars={simulation_year: 2025}")
-    if versions.bare_wildcard_matches_name():
-        assert result.ret == 0 and "int_hires.sql::int_hires" in result.stdout.str()
-        assert runner.execute_command(["ls", "--select", "int_*"], stream_output=False).success
-        return
-    assert result.ret == 4 and "write '*.int_*' or 'folder.int_*'" in result.stderr.str()
-    with pytest.raises(DbtSelectionError) as err:
-        runner.execute_command(["run", "--select", "int_*"], stream_output=False, simulation_year=2025)
-    assert "write '*.int_*' or 'folder.int_*'" in err.value.fix
+    assert result.ret == 0 and "int_hires.sql::int_hires" in result.stdout.str()
+    listed = runner.list_nodes(["int_*"], resource_types=["model"], simulation_year=2025)
+    assert sorted(n["name"] for n in listed) == [
+        "int_baseline_workforce", "int_hires", "int_merit", "int_promotions", "int_terminations"]
