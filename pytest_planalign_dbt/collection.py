@@ -303,7 +303,7 @@ class DbtCollection:
         if build is not None and build.is_builder and build.result is not None:
             send_build_seconds(self.config, build.result.execution_time)  # to the xdist controller
         if not interrupted:
-            self.nodes.keep_reference(build)
+            self.nodes.settle_reference(build, passed=exitstatus == pytest.ExitCode.OK)
         slim = self.nodes.slim
         return slim_exit_status(slim.nothing_changed, exitstatus) if slim is not None else exitstatus
 

@@ -38,6 +38,7 @@ from .session.slim import (
     profile_digest,
     reference_key,
 )
+from .xdist import send_pending_reference
 
 
 class NodeLister:
@@ -125,31 +126,45 @@ class NodeLister:
         self.slim = SlimNote(line, [s.unique_id for s in left], n_kept == 0)
         return kept
 
-    def keep_reference(self, build: SessionBuild | None) -> None:
-        """After a green run of every selected node, its manifest becomes the next reference:
-        with ``--dbt-changed`` always, without it when that costs a file copy (the manifest.json
-        on disk is the build's own), so a first ``--dbt-changed`` run after a green one starts
-        from it."""
-        if build is None or not build.all_passed():
+    def settle_reference(self, build: SessionBuild | None, passed: bool) -> None:
+        """Slim CI's reference follows the session's verdict (``passed``: this process's).
+
+        A session that passed with every selected node green keeps its manifest as the next
+        reference: with ``--dbt-changed`` always, without it when that costs a file copy (the
+        manifest.json on disk is the build's own), so a first ``--dbt-changed`` run after a green
+        one starts from it. A session that failed marks the kept reference so the next Slim CI
+        run collects everything. An xdist worker knows only its own items: the building worker
+        stages the reference and the controller, which knows the verdict, settles it (xdist.py)."""
+        store = self._reference_store() if build is not None and build.is_builder else None
+        if store is None or build is None:
             return
-        store = self._reference_store()
+        staged = passed and build.all_passed() and self._stage(store)
+        if self._share() is not None:
+            send_pending_reference(self.config, store.dir)
+        elif staged:
+            store.promote()
+        elif not passed:
+            store.mark_failed()
+
+    def _stage(self, store: ReferenceStore) -> bool:
+        """Stage this build's manifest in ``store`` (False when there is none to keep)."""
         runner = self._runner()
-        if store is None:
-            return
         manifest = runner.artifacts_path / "manifest.json"
         written = runner.executor.manifest()
         if written is not None and runner.executor.manifest_on_disk(written, runner.artifacts_path):
             written = None  # the file dbt's artifacts hold is this build's: copied as it is
         elif written is not None and not self.settings.changed:
-            return  # writing the whole manifest is for runs that asked for Slim CI
+            return False  # writing the whole manifest is for runs that asked for Slim CI
         if written is not None:  # in-process: the build's own manifest (a fixture may write others)
-            manifest = store.dir / "manifest.pending.json"
+            manifest = store.dir / "manifest.written.json"
             store.dir.mkdir(parents=True, exist_ok=True)
             write_manifest(written, manifest)
-        if manifest.is_file():
-            store.save(manifest, self._parse_vars(), profile_digest(self._profiles_file(), runner.target))
-        if written is not None:
-            manifest.unlink(missing_ok=True)
+        try:
+            return manifest.is_file() and store.stage(
+                manifest, self._parse_vars(), profile_digest(self._profiles_file(), runner.target))
+        finally:
+            if written is not None:
+                manifest.unlink(missing_ok=True)
 
     def _cached_specs(self) -> list[NodeSpec]:
         runner = self._runner()

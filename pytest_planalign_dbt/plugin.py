@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve_settings(config)
         check_rootdir(config, settings)
     config.stash[SETTINGS_KEY] = settings
+    config.stash[reporting.REDACT_KEY] = reporting.session_redactor(settings)
     if config.pluginmanager.hasplugin("xdist") and getattr(config, "workerinput", None) is None:
         config.pluginmanager.register(XdistHooks(settings), "planalign-dbt-xdist")
     if settings.collects:
@@ -87,9 +88,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Project, target, adapter, dbt version, and where each setting came from."""
-    return reporting.header(config.stash.get(SETTINGS_KEY, None), config.option.verbose,
-                            Path(config.invocation_params.dir))
+    """Project, target, adapter, dbt version, and where each setting came from (secrets masked)."""
+    lines = reporting.header(config.stash.get(SETTINGS_KEY, None), config.option.verbose,
+                             Path(config.invocation_params.dir))
+    redact = config.stash.get(reporting.REDACT_KEY, None)
+    return [redact(line) for line in lines] if redact is not None else lines
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+        None, pytest.TestReport, pytest.TestReport]:
+    """Every report, dbt item or not, leaves with the session's secrets masked (outermost: after
+    every other plugin has filled it)."""
+    rep = yield
+    redact = item.config.stash.get(reporting.REDACT_KEY, None)
+    if redact is not None:
+        reporting.redact_report(rep, redact)
+    return rep
 
 
 class CollectionHooks:

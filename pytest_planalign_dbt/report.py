@@ -7,6 +7,7 @@ same serially and under ``-n``; ``ReportInfo.of(rep)`` reads it back typed.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from .options import DbtSettings, describe
 from .runner.failures.kinds import Kind
 from .runner.profiles import resolve_profiles_dir
 from .runner.project import load_project
-from .runner.versions import installed
+from .runner.secrets import Redactor, env_secrets, var_secrets
+from .runner.versions import effective_environ, installed
 from .session.render import headline
 from .xdist import BUILD_SECONDS_KEY
 
@@ -61,6 +63,46 @@ class ReportInfo:
 
     def put(self, rep: pytest.TestReport) -> None:
         setattr(rep, self.ATTRIBUTE, asdict(self))  # JSON-safe: xdist ships it as it is
+
+
+REDACT_KEY = pytest.StashKey[Redactor]()
+
+
+def session_redactor(settings: DbtSettings | None) -> Redactor:
+    """Every secret the session knows, by value: the profile's (as written, or read through
+    ``env_var()``), secret-looking env vars (the project's ``.env`` too) and vars."""
+    if settings is None or settings.project_dir is None:
+        return Redactor(env_secrets())
+    secrets: list[str] = []
+    with contextlib.suppress(ValueError):  # a broken profile is reported where it is used
+        profiles = resolve_profiles_dir(settings.profiles_dir, settings.project_dir)
+        secrets += load_project(settings.project_dir, profiles).secrets
+    environ = effective_environ(settings.project_dir)
+    return Redactor([*secrets, *env_secrets(environ), *var_secrets(settings.merged_vars())])
+
+
+def redact_report(rep: pytest.TestReport, redact: Redactor) -> None:
+    """One redaction for everything a report carries to the terminal, JUnit and HTML: its
+    failure text, captured sections, the dbt info (message, compiled SQL, rows) and extras."""
+    if not redact.secrets:
+        return
+    longrepr = rep.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (path, line, reason)
+        rep.longrepr = (longrepr[0], longrepr[1], redact(str(longrepr[2])))
+    elif longrepr is not None and redact(str(longrepr)) != str(longrepr):
+        rep.longrepr = redact(str(longrepr))  # type: ignore[assignment]
+    rep.sections = [(title, redact(content)) for title, content in rep.sections]
+    data = getattr(rep, ReportInfo.ATTRIBUTE, None)
+    if isinstance(data, dict):
+        for key in ("head", "message", "sql"):
+            if isinstance(data.get(key), str):
+                data[key] = redact(data[key])
+        if data.get("rows"):
+            data["rows"] = [{k: redact(v) if isinstance(v, str) else v for k, v in row.items()}
+                            for row in data["rows"]]
+    for extra in getattr(rep, "extras", None) or []:
+        if isinstance(extra, dict) and isinstance(extra.get("content"), str):
+            extra["content"] = redact(extra["content"])
 
 
 def header(settings: DbtSettings | None, verbose: int = 0, invocation_dir: Path | None = None) -> list[str]:

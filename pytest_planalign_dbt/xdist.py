@@ -2,7 +2,8 @@
 
 The controller resolves the settings once and makes one directory for the shared build; each
 worker reads them from ``workerinput[WORKERINPUT]`` (pytest-randomly's ``XdistHooks`` pattern).
-The worker that builds sends its build time back through ``workeroutput[BUILD_SECONDS]``.
+The worker that builds sends its build time back through ``workeroutput[BUILD_SECONDS]``, and
+Slim CI's staged reference, which the controller keeps only if the whole session passed.
 XdistHooks is registered only when xdist is present.
 """
 
@@ -10,18 +11,22 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .options import DbtSettings
 from .session.share import SharedOutcomes
-from .session.slim import SlimNote, slim_exit_status
+from .session.slim import ReferenceStore, SlimNote, slim_exit_status
 
 WORKERINPUT = "planalign_dbt"
 # The build's wall time, sent by the xdist worker that built (its ``workeroutput``).
 BUILD_SECONDS = "planalign_dbt_build_seconds"
 BUILD_SECONDS_KEY = pytest.StashKey[float]()
+# Slim CI's staged reference, sent by the worker that built: the controller keeps it only if
+# the whole session passed (session/slim.py).
+PENDING_REFERENCE = "planalign_dbt_pending_reference"
 
 
 def worker_settings(config: pytest.Config) -> DbtSettings | None:
@@ -44,12 +49,20 @@ def send_build_seconds(config: pytest.Config, seconds: float) -> None:
         workeroutput[BUILD_SECONDS] = seconds
 
 
+def send_pending_reference(config: pytest.Config, directory: Path) -> None:
+    """On the building worker: the reference it staged, for the controller to keep or drop."""
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[PENDING_REFERENCE] = str(directory)
+
+
 class XdistHooks:
     """Controller side of pytest-xdist: settings and the shared build dir go to workers."""
 
     def __init__(self, settings: DbtSettings) -> None:
         self.settings = settings
         self.shared: str | None = None
+        self.pending: list[ReferenceStore] = []
 
     def pytest_configure_node(self, node: Any) -> None:
         """Hand each worker the resolved settings and the directory of the shared build."""
@@ -66,14 +79,24 @@ class XdistHooks:
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """The building worker's build time, for the controller's build line."""
-        seconds = getattr(node, "workeroutput", {}).get(BUILD_SECONDS)
+        output = getattr(node, "workeroutput", {})
+        seconds = output.get(BUILD_SECONDS)
         if seconds is not None:
             node.config.stash[BUILD_SECONDS_KEY] = seconds
+        if output.get(PENDING_REFERENCE):
+            self.pending.append(ReferenceStore(Path(output[PENDING_REFERENCE])))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         note = SharedOutcomes.note(self.shared) if self.shared is not None else None
         if note is not None:
             session.exitstatus = slim_exit_status(note["nothing_changed"], exitstatus)
+        for store in self.pending:  # the session's verdict, which no worker alone knows
+            if session.exitstatus == pytest.ExitCode.OK and not session.shouldfail:
+                store.promote()
+            elif session.exitstatus != pytest.ExitCode.INTERRUPTED:
+                store.mark_failed()
+            else:
+                store.discard()
 
     def pytest_unconfigure(self) -> None:
         if self.shared is not None:

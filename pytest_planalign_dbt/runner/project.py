@@ -16,6 +16,7 @@ from .files import digest
 from .layout import ProjectLayout, load_yaml
 from .profiles import load_profiles
 from .secrets import secret_values
+from .versions import effective_environ
 
 SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
 
@@ -145,7 +146,8 @@ def load_project(
         raise DbtConfigError(
             f"{project_dir / 'dbt_project.yml'} is not valid YAML ({str(exc).splitlines()[0]}): fix it"
         ) from None
-    profile_secrets = [s for s in secret_values(load_profiles(profiles_dir)) if len(s) >= 4]
+    profile_secrets = [s for s in secret_values(load_profiles(profiles_dir), effective_environ(project_dir))
+                       if len(s) >= 4]
     if target_path is None:
         target_path = project_dir / str(config.get("target-path") or "target")
     return ProjectInfo(

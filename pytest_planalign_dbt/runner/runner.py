@@ -288,7 +288,7 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         return RunContext(
             project_dir=self.project_dir, target_path=self.artifacts_path, timeout=timeout,
             parse_command=parse, fingerprint=fp, env=self.env, cancel=cancel,
-            parse_uses_user_profiles=not self.database_suffix,
+            parse_uses_user_profiles=not self.database_suffix, secrets=tuple(self.redact.secrets),
         )
 
     def _run_once(

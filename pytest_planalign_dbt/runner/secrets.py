@@ -10,16 +10,25 @@ from typing import Any
 SECRET_NAME = re.compile(r"pass(word)?|secret|token|private_key|keyfile|credential|api_key", re.I)
 
 
-def secret_values(node: Any) -> Iterable[str]:
+# ``env_var('NAME')`` (or with double quotes) in a profile value: the value dbt renders there.
+ENV_VAR_CALL = re.compile(r"""env_var\(\s*['"]([^'"]+)['"]""")
+
+
+def secret_values(node: Any, environ: Mapping[str, str] | None = None) -> Iterable[str]:
+    """The values under secret-looking keys (password, token, ...): as written, or, for a value
+    rendered from ``env_var('NAME')``, what ``environ`` (the process's environment) holds."""
+    environ = os.environ if environ is None else environ
     if isinstance(node, dict):
         for key, value in node.items():
-            if isinstance(value, str) and SECRET_NAME.search(str(key)) and "{{" not in value:
-                yield value
+            if isinstance(value, str) and SECRET_NAME.search(str(key)):
+                if "{{" not in value:
+                    yield value
+                yield from (environ[name] for name in ENV_VAR_CALL.findall(value) if environ.get(name))
             else:
-                yield from secret_values(value)
+                yield from secret_values(value, environ)
     elif isinstance(node, list):
         for value in node:
-            yield from secret_values(value)
+            yield from secret_values(value, environ)
 
 
 def var_secrets(variables: Any) -> list[str]:

@@ -1,8 +1,10 @@
 """Slim CI: the reference a session compares the project with (no pytest in here).
 
 ``--dbt-changed`` compares with the last green run of the same project, target and selection:
-after a session in which every selected dbt node was built and passed, its manifest is kept
-in pytest's cache (``ReferenceStore``), with the vars and the profile it was built with. The
+after a session that passed (every selected dbt node built and passed, and every other test of
+the session too: golden checks, hooks, unit tests, Python tests), its manifest is kept in pytest's
+cache (``ReferenceStore``), with the vars and the profile it was built with. A build stages it;
+the session's verdict promotes or drops it (under xdist the controller's, which alone knows it). The
 next session collects only what dbt's ``state:modified+`` selects against it. When the vars or
 the profile differ from the reference's, everything counts as changed: dbt's state comparison
 does not see vars, and another profile may mean another database. ``--dbt-state DIR`` compares
@@ -12,6 +14,7 @@ with a manifest the user supplies (production's artifacts), as dbt's own ``--sta
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from ..runner.files import atomic_write, digest
 
 MANIFEST = "manifest.json"
 META = "planalign_reference.json"
+PENDING = ".pending"  # a staged reference: kept only once the whole session has passed
+FAILED = "planalign_failed.json"  # a run failed after the reference: the next collects everything
 
 
 @dataclass(frozen=True)
@@ -65,27 +70,67 @@ class ReferenceStore:
                 raise FileNotFoundError(MANIFEST)
         except (OSError, ValueError):
             return None, "no green run of this selection is kept yet"
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(meta.get("time", 0)))
+        failed = self._failed_at()
+        if failed is not None:
+            return None, f"the run of {_when(failed)} failed after the last green one"
+        when = _when(meta.get("time", 0))
         if meta.get("vars") != vars_digest(dbt_vars):
             return None, f"the vars differ from those of the green run of {when}"
         if meta.get("profile") != profile:
             return None, f"the profile or target differs from that of the green run of {when}"
         return Reference(self.dir, f"the green run of {when}"), ""
 
-    def save(self, manifest: Path, dbt_vars: Mapping[str, Any], profile: str) -> bool:
-        """Keep ``manifest`` as the reference (atomic per file; best effort). A manifest that
-        is not whole JSON is never kept: dbt could not compare with it."""
+    def stage(self, manifest: Path, dbt_vars: Mapping[str, Any], profile: str) -> bool:
+        """Stage ``manifest`` as the next reference (``promote`` keeps it; best effort). A
+        manifest that is not whole JSON is never kept: dbt could not compare with it."""
         try:
             json.loads(manifest.read_text())
         except (OSError, ValueError):
             return False
         try:
-            atomic_write(self.dir / MANIFEST, copy_of=manifest)
+            atomic_write(self.dir / (MANIFEST + PENDING), copy_of=manifest)
             meta = {"time": time.time(), "vars": vars_digest(dbt_vars), "profile": profile}
-            atomic_write(self.dir / META, json.dumps(meta))
+            atomic_write(self.dir / (META + PENDING), json.dumps(meta))
             return True
         except OSError:
             return False
+
+    def promote(self) -> bool:
+        """The staged reference becomes the reference (the session passed)."""
+        try:
+            (self.dir / META).unlink(missing_ok=True)  # never a new manifest under old metadata
+            os.replace(self.dir / (MANIFEST + PENDING), self.dir / MANIFEST)
+            os.replace(self.dir / (META + PENDING), self.dir / META)
+            (self.dir / FAILED).unlink(missing_ok=True)
+            return True
+        except OSError:
+            return False
+
+    def mark_failed(self) -> None:
+        """A session failed: whatever failed (a golden check, a Python test, a node) is not in
+        dbt's state, so the next Slim CI run compares with nothing and collects everything."""
+        self.discard()
+        if (self.dir / META).is_file():
+            atomic_write(self.dir / FAILED, json.dumps({"time": time.time()}))
+
+    def _failed_at(self) -> float | None:
+        try:
+            return float(json.loads((self.dir / FAILED).read_text())["time"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None if not (self.dir / FAILED).exists() else 0.0
+
+    def discard(self) -> None:
+        """The staged reference is dropped (the session failed, or was stopped)."""
+        for name in (MANIFEST, META):
+            (self.dir / (name + PENDING)).unlink(missing_ok=True)
+
+    def save(self, manifest: Path, dbt_vars: Mapping[str, Any], profile: str) -> bool:
+        """Keep ``manifest`` as the reference now."""
+        return self.stage(manifest, dbt_vars, profile) and self.promote()
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pytest_planalign_dbt.runner.parse.cache import (
     base_key,
     option_value,
     parse_key,
+    var_digest,
 )
 
 from ..conftest import PROJECTS
@@ -127,7 +128,7 @@ def test_the_store_keys_ignore_paths_and_keeps_the_newest(tmp_path: Path) -> Non
     store = ParseStore(tmp_path, keep=2)
     assert store.args_for("k0") == [] and not store.written_since(0)
     store.save("k0")  # dbt wrote nothing (a failed parse): nothing kept, nothing left behind
-    assert list(store.dir.iterdir()) == []
+    assert not store.dir.exists() or list(store.dir.iterdir()) == []
     for i in range(3):
         (tmp_path / "partial_parse.msgpack").write_bytes(b"parse %d" % i)
         store.save(f"k{i}")
@@ -149,7 +150,7 @@ def test_the_store_finds_a_parse_of_other_vars_for_the_same_target(tmp_path: Pat
     store.save("k2")  # kept without its vars (as before this feature): never a base
     store.path("k3").write_bytes(b"x")
     store.path("k3").with_suffix(".json").write_text("{not json")
-    assert store.bases_for(base_key(argv)) == [(store.path("k1"), {"y": "1"})]
+    assert store.bases_for(base_key(argv)) == [(store.path("k1"), {"y": var_digest("1")})]  # no value kept
     assert store.bases_for("another target") == []
 
 
@@ -231,3 +232,22 @@ def test_a_var_read_only_in_test_arguments_reaches_the_tests_sql(copy_project, t
     assert sorted(s for u, s in ours.items() if u.startswith("test.")) == ["fail", "pass", "pass"]
     code, theirs = dbt_build(copy_with_packages(PROJECTS / "yamlvars", tmp_path / "cli"), "--vars", json.dumps(moved))
     assert code == 1 and theirs == ours
+
+
+def test_kept_parses_hold_no_secret_and_a_masked_one_reads_as_changed(copy_project, monkeypatch) -> None:
+    """dbt records the values of env vars its files read; a kept parse masks the secret ones
+    (and keeps vars as digests): handed back, dbt parses again the file that reads it."""
+    token = "tok-0a1b2c3d4e5f"
+    monkeypatch.setenv("MY_API_TOKEN", token)
+    project = copy_project("minimal")
+    (project / "models" / "with_token.sql").write_text("select '{{ env_var('MY_API_TOKEN') }}' as tok")
+    runner = DbtRunner(project, threads=1)
+    for multiplier in (1, 2, 1):  # the third call starts from the first call's kept parse
+        assert runner.execute_command(["run", "--select", "with_token"], stream_output=False,
+                                      dbt_vars={"multiplier": multiplier}).success
+    compiled = project / "target" / "compiled" / "minimal" / "models" / "with_token.sql"
+    assert token in compiled.read_text()  # dbt rendered the real value, not the mask
+    kept = list((project / "target" / "planalign_parse").iterdir())
+    assert kept and not [p.name for p in kept if token.encode() in p.read_bytes()]
+    recorded = [json.loads(p.read_text())["vars"] for p in kept if p.suffix == ".json"]
+    assert recorded and all(v.startswith("sha256:") for r in recorded for v in r.values())  # never values

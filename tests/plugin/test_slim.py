@@ -87,16 +87,24 @@ def test_a_failed_run_keeps_the_last_green_reference_and_xdist_agrees(dbt_projec
     assert run(*CHANGED).ret == 0
     reference = reference_dir(pytester) / "manifest.json"
     green = reference.read_bytes()
+    meta = reference.parent / "planalign_reference.json"
+    kept_at = json.loads(meta.read_text())["time"]
     model = project / "models" / "staging" / "stg_census.sql"
     model.write_text(model.read_text() + "\nwhere not_a_column = 1\n")
     broken = run(*CHANGED)
     assert broken.ret == 1 and "stg_census" in ran(broken)
     assert reference.read_bytes() == green  # not a green run: still the reference
-    assert "stg_census" in ran(run(*CHANGED))  # still changed since the green run
+    # A run failed after it: what failed may lie outside dbt's state, so everything is collected.
+    again = run(*CHANGED)
+    assert again.ret == 1 and "stg_census" in ran(again)
+    again.stdout.fnmatch_lines(["dbt: the run of * failed after the last green one: all * selected node(s) are collected"])
     model.write_text(model.read_text().replace("\nwhere not_a_column = 1\n", ""))
-    on_two = run(*CHANGED, "-n", "2")  # the file is back as it was: nothing changed, on two workers
+    on_two = run(*CHANGED, "-n", "2")  # the file is back as it was: green again, on two workers
     assert on_two.ret == 0, on_two.stdout.str()[-3000:]
-    on_two.stdout.fnmatch_lines(["dbt: 0 of * selected node(s) changed since the green run of *"])
+    assert json.loads(meta.read_text())["time"] > kept_at  # the controller kept this run's
+    quiet = run(*CHANGED, "-n", "2")
+    assert quiet.ret == 0, quiet.stdout.str()[-3000:]
+    quiet.stdout.fnmatch_lines(["dbt: 0 of * selected node(s) changed since the green run of *"])
 
 
 def test_a_supplied_state_selects_and_defers(dbt_project, run, pytester) -> None:
@@ -145,3 +153,27 @@ def test_slim_options_are_checked_before_dbt_starts(dbt_project, run, args, mess
     result = run("--dbt-project-dir", "example_project", "--dbt-select", "*", *args)
     assert result.ret == 4
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_a_red_golden_check_is_red_again_under_slim_ci(dbt_project, run, pytester) -> None:
+    """A golden file is not in dbt's state: after a red run, --dbt-changed collects everything
+    (the run is red again) until a run passes; under xdist the controller settles it."""
+    from tests.plugin.test_golden import GOLDEN_META
+
+    project = dbt_project("minimal")
+    (project / "models" / "schema.yml").write_text(GOLDEN_META)
+    args = ("--dbt-project-dir", "minimal", "--dbt-select", "*", "-p", "no:randomly")
+    assert run(*args).ret == 1  # the golden file is created: a failure to review
+    assert run(*args, "--dbt-changed").ret == 0  # green: the reference
+    golden = project / "models" / "golden" / "scaled.jsonl"
+    good = golden.read_text()
+    golden.write_text(good.replace("1", "7", 1))
+    assert run(*args, "-n", "2").ret == 1  # red on two workers: the controller marks it
+    again = run(*args, "--dbt-changed")
+    assert again.ret == 1, again.stdout.str()[-2000:]
+    again.stdout.fnmatch_lines(["dbt: the run of * failed after the last green one: all 2 selected node(s) are collected"])
+    golden.write_text(good)
+    assert run(*args, "--dbt-changed", "-n", "2").ret == 0  # green again: the controller keeps it
+    quiet = run(*args, "--dbt-changed")
+    assert quiet.ret == 0
+    quiet.stdout.fnmatch_lines(["dbt: 0 of 2 selected node(s) changed since the green run of *"])

@@ -93,3 +93,26 @@ def test_the_slim_note_lists_what_was_left_out_with_verbose() -> None:
     assert note.lines(0) == ["dbt: 1 of 3 selected node(s) changed"]
     assert note.lines(1)[1:] == ["  unchanged: model.p.b", "  unchanged: model.p.c"]
     assert SlimNote.from_json(json.loads(json.dumps(note.to_json()))) == note
+
+
+def test_a_staged_reference_is_kept_only_when_promoted_and_a_failure_marks_it(tmp_path: Path) -> None:
+    from pytest_planalign_dbt.session.slim import ReferenceStore
+
+    manifest = tmp_path / "m.json"
+    manifest.write_text('{"nodes": {}}')
+    store = ReferenceStore(tmp_path / "store")
+    store.mark_failed()  # nothing kept yet: nothing to mark
+    assert not (store.dir / "planalign_failed.json").exists()
+    assert store.stage(manifest, {"y": 1}, "p")
+    assert store.load({"y": 1}, "p")[0] is None  # staged is not kept
+    store.discard()
+    assert not store.promote()  # nothing staged any more
+    assert store.save(manifest, {"y": 1}, "p") and store.load({"y": 1}, "p")[0] is not None
+    store.stage(manifest, {"y": 1}, "p")
+    store.mark_failed()  # a red session: the staged one dropped, the kept one marked
+    reference, why = store.load({"y": 1}, "p")
+    assert reference is None and why.startswith("the run of ") and why.endswith("failed after the last green one")
+    (store.dir / "planalign_failed.json").write_text("not json")  # a torn marker still counts
+    assert store.load({"y": 1}, "p")[0] is None
+    assert store.save(manifest, {"y": 1}, "p")  # a green session clears it
+    assert store.load({"y": 1}, "p")[0] is not None

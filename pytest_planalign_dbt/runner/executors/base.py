@@ -56,6 +56,8 @@ class RunContext:
     stop_grace: float = 5.0
     # Set from another thread to stop the run (pytest -x, Ctrl+C in the plugin's main thread).
     cancel: threading.Event | None = None
+    # Secret values the runner knows: never left in a file it keeps (parse/cache.py).
+    secrets: tuple[str, ...] = ()
 
 
 def stopped(ctx: RunContext, timed_out: bool) -> tuple[bool, str | None]:

@@ -34,6 +34,14 @@ CLI_ASIDE = "cli-partial-parse.aside"
 # profiles copy, another log dir) keeps its key.
 PATH_OPTIONS = frozenset({"--project-dir", "--profiles-dir", "--target-path", "--log-path"})
 
+VAR_DIGEST = "sha256:"
+
+
+def var_digest(text: str) -> str:
+    """A var's value (its repr) as a kept parse records it: a digest, never the value (a var may
+    hold a secret); a digest already is its own."""
+    return text if text.startswith(VAR_DIGEST) else VAR_DIGEST + digest(text, length=40)
+
 
 # Flags that change what a parse writes, not what it parses.
 OUTPUT_FLAGS = frozenset({"--no-write-json", "--write-json"})
@@ -78,12 +86,13 @@ def option_value(argv: Sequence[str], option: str) -> str | None:
 class ParseStore:
     """The kept partial-parse files of one dbt target dir (the newest ``keep`` of them)."""
 
-    def __init__(self, target_path: Path, keep: int = 32) -> None:
+    def __init__(self, target_path: Path, keep: int = 32, secrets: Sequence[str] = ()) -> None:
         if keep < 1:
             raise ValueError(f"keep must be >= 1, got {keep}")
         self.target_path = target_path
         self.dir = target_path / STORE_DIR
         self.keep = keep
+        self.secrets = [s.encode("utf-8") for s in secrets if len(s) >= 4]
 
     def path(self, key: str) -> Path:
         return self.dir / f"{key}.msgpack"
@@ -111,16 +120,25 @@ class ParseStore:
         of other vars."""
         written = source or self.target_path / PARTIAL_PARSE_FILE
         try:
-            atomic_write(self.path(key), copy_of=written)
+            atomic_write(self.path(key), self._scrubbed(written.read_bytes()))
         except OSError:
             log.debug("could not keep dbt's partial-parse file", exc_info=True)
             return
         if base is not None:
             with contextlib.suppress(OSError, TypeError, ValueError):
                 self.path(key).with_suffix(".json").write_text(json.dumps(
-                    {"base": base, "vars": {k: repr(v) for k, v in (cli_vars or {}).items()}}))
+                    {"base": base, "vars": {k: var_digest(repr(v)) for k, v in (cli_vars or {}).items()}}))
         _touch(self.path(key))
         self._prune()
+
+    def _scrubbed(self, data: bytes) -> bytes:
+        """dbt's parse with every secret value the runner knows masked, at the same length (the
+        msgpack stays whole). dbt records the values of env vars its files read (``env_vars``):
+        a masked one reads as changed, so dbt parses again the files that read it."""
+        for secret in self.secrets:
+            if secret in data:
+                data = data.replace(secret, b"*" * len(secret))
+        return data
 
     @contextlib.contextmanager
     def cli_file_aside(self, usable_by_cli: bool) -> Iterator[Path | None]:

@@ -73,7 +73,7 @@ class ParseReuse:
     def _parse_with_store(self, ctx: RunContext, callback: Callable[[Any], None],
                           sink: EventSink) -> tuple[Any, Invocation | None]:
         started, started_ns = time.monotonic(), time.time_ns()
-        store = ParseStore(ctx.target_path) if self.keep_parses else None
+        store = ParseStore(ctx.target_path, secrets=ctx.secrets) if self.keep_parses else None
         store_key = parse_key(ctx.parse_command.argv)
         usable_by_cli = not ctx.parse_command.vars and ctx.parse_uses_user_profiles
         aside = store.cli_file_aside(usable_by_cli) if store is not None else contextlib.nullcontext()

@@ -25,7 +25,7 @@ from ..dbt_internals import VarsHashInputs
 from ..layout import CONFIG_FILES, ProjectLayout, load_yaml
 from ..project import load_project
 from ..versions import effective_vars, var_name, vars_from_file
-from .cache import ParseStore, base_key, option_value
+from .cache import ParseStore, base_key, option_value, var_digest
 from .disabled_tests import files_to_parse_again
 from .sql_vars import SqlVarUse, value_only_reads
 from .yaml_vars import (
@@ -47,14 +47,17 @@ TEXT = frozenset({".sql", ".py", ".yml", ".yaml", ".md", ".jinja", ".jinja2"})
 
 def changed_vars(old: Mapping[str, str], new: Mapping[str, Any],
                  defaults: Mapping[str, str] | None = None) -> set[str]:
-    """Names whose value differs (added and removed ones too); ``old`` holds reprs. A name given
+    """Names whose value differs (added and removed ones too); ``old`` holds reprs or their
+    digests (``var_digest``, as kept parses record them). A name given
     on one side only is the same when the other side's value is its default in dbt_project.yml
     (``defaults``: project_var_defaults). Keys of ``versions.effective_vars`` (a var of
     ``vars.yml``) count as the name they are read by."""
-    defaults = defaults or {}
-    new_reprs = {k: repr(v) for k, v in new.items()}
-    return {var_name(k) for k in old.keys() | new_reprs.keys()
-            if old.get(k, defaults.get(k)) != new_reprs.get(k, defaults.get(k))}
+    defaults = {k: var_digest(r) for k, r in (defaults or {}).items()}
+    old = {k: var_digest(r) for k, r in old.items()}
+    new_digests = {k: var_digest(repr(v)) for k, v in new.items()}
+    return {var_name(k) for k in old.keys() | new_digests.keys()
+            if old.get(k, defaults.get(k)) != new_digests.get(k, defaults.get(k))}
+
 
 
 def project_var_defaults(project_dir: Path) -> dict[str, str]:
