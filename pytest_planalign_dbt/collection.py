@@ -27,12 +27,13 @@ from .lister import NodeLister
 from .options import PATH_ARGUMENTS, DbtSettings, in_our_words
 from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner
+from .runner.failures.messages import shorten
 from .session import envguard
 from .session.build import SessionBuild
 from .session.lines import NodeLines
 from .session.nodes import NodeOutcome, NodeSpec, topological
 from .session.share import SharedOutcomes
-from .session.slim import slim_exit_status
+from .session.slim import failed_by_problem, slim_exit_status
 from .xdist import send_build_seconds, worker_share
 
 
@@ -113,7 +114,7 @@ class DbtCollection:
     def _nothing_selected(self) -> str:
         given = [("--dbt-select", self.settings.select), ("--dbt-exclude", self.settings.exclude),
                  ("--dbt-selector", (self.settings.selector,) if self.settings.selector else ())]
-        what = " ".join(f"{flag} {' '.join(v)}" for flag, v in given if v)
+        what = shorten(" ".join(f"{flag} {' '.join(v)}" for flag, v in given if v))
         if self.ephemeral:
             names = ", ".join(s.name for s in self.ephemeral[:5])
             return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "
@@ -305,7 +306,8 @@ class DbtCollection:
         if not interrupted:
             self.nodes.settle_reference(build, passed=exitstatus == pytest.ExitCode.OK)
         slim = self.nodes.slim
-        return slim_exit_status(slim.nothing_changed, exitstatus) if slim is not None else exitstatus
+        exitstatus = slim_exit_status(slim.nothing_changed, exitstatus) if slim is not None else exitstatus
+        return failed_by_problem(exitstatus, build.write_error if build is not None else None)
 
     def release(self) -> None:
         """The session is over: the parse in memory goes before pytest's last collections of

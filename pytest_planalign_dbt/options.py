@@ -23,6 +23,7 @@ from .runner.command import (
     vars_json,
 )
 from .runner.failures.errors import DbtCommandError
+from .runner.failures.messages import shorten
 from .runner.secrets import SECRET_NAME
 
 METAVARS = {
@@ -258,7 +259,7 @@ def _resolve(config: pytest.Config, opt: Opt, environ: Mapping[str, str],
     try:
         return _converter(opt, base, project_dir)(str(raw)), source
     except (ValueError, DbtCommandError) as exc:
-        raise pytest.UsageError(in_our_words(f"{opt.flag} ({source}): {exc}")) from None
+        raise pytest.UsageError(in_our_words(f"{opt.flag} ({source}): {shorten(str(exc), 400)}")) from None
 
 
 def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:
@@ -266,6 +267,8 @@ def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:
     project = values["project_dir"]
     if project is not None:
         where = f"--dbt-project-dir ({sources['project_dir']})"
+        if project.name == "dbt_project.yml" and project.is_file():
+            project = project.parent  # the file named: its directory meant
         if not project.is_dir():
             raise pytest.UsageError(
                 f"{where}: {project} does not exist; point it at the directory that holds dbt_project.yml"
@@ -276,6 +279,8 @@ def _check_dirs(values: dict[str, Any], sources: Mapping[str, str]) -> None:
             )
         values["project_dir"] = project.resolve()
     profiles = values["profiles_dir"]
+    if profiles is not None and profiles.name == "profiles.yml" and profiles.is_file():
+        profiles = values["profiles_dir"] = profiles.parent
     if profiles is not None and not (profiles / "profiles.yml").is_file():
         raise pytest.UsageError(
             f"--dbt-profiles-dir ({sources['profiles_dir']}): no profiles.yml in {profiles}; "

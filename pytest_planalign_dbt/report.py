@@ -206,6 +206,9 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
     """One line for the dbt build, then the data-quality failures pytest does not list."""
     reports = [info for reps in terminalreporter.stats.values() for r in reps
                if (info := ReportInfo.of(r)) is not None]
+    problem = build.write_error if build is not None else None
+    if problem:
+        terminalreporter.write_line(f"dbt: the session fails: {problem}", red=True, bold=True)
     if reports:
         took = build.result.execution_time if build is not None and build.result is not None else None
         if took is None:  # under xdist the build ran on a worker, which sent its time as it ended

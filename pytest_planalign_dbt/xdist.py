@@ -18,7 +18,7 @@ import pytest
 
 from .options import DbtSettings
 from .session.share import SharedOutcomes
-from .session.slim import ReferenceStore, SlimNote, slim_exit_status
+from .session.slim import ReferenceStore, SlimNote, failed_by_problem, slim_exit_status
 
 WORKERINPUT = "planalign_dbt"
 # The build's wall time, sent by the xdist worker that built (its ``workeroutput``).
@@ -76,6 +76,9 @@ class XdistHooks:
         if note is not None:
             for line in SlimNote.from_json(note).lines(terminalreporter.config.option.verbose):
                 terminalreporter.write_line(line)
+        problem = SharedOutcomes.problem(self.shared) if self.shared is not None else None
+        if problem:
+            terminalreporter.write_line(f"dbt: the session fails: {problem}", red=True, bold=True)
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """The building worker's build time, for the controller's build line."""
@@ -90,6 +93,8 @@ class XdistHooks:
         note = SharedOutcomes.note(self.shared) if self.shared is not None else None
         if note is not None:
             session.exitstatus = slim_exit_status(note["nothing_changed"], exitstatus)
+        if self.shared is not None:  # a problem outside the items (a full disk) fails the session
+            session.exitstatus = failed_by_problem(session.exitstatus, SharedOutcomes.problem(self.shared))
         for store in self.pending:  # the session's verdict, which no worker alone knows
             if session.exitstatus == pytest.ExitCode.OK and not session.shouldfail:
                 store.promote()

@@ -97,7 +97,8 @@ def validate_timeout(timeout: float | None) -> float | None:
     """A timeout in seconds (> 0), or None for none."""
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
+            or timeout == float("inf"):  # nan compares false both ways
         raise DbtConfigError(f"timeout must be a number of seconds > 0 (or None), got {timeout!r}")
     return float(timeout)
 
@@ -179,7 +180,9 @@ def vars_json(variables: Mapping[str, Any]) -> str:
         return yaml.safe_dump(
             dict(sorted(variables.items())), default_flow_style=True, width=2**31, allow_unicode=True
         ).strip()
-    return json.dumps(dict(variables), sort_keys=True, allow_nan=False)
+    # Characters as they are: escaped, one outside the BMP becomes a surrogate pair ("\ud83d\ude80"),
+    # which dbt's YAML reading of --vars refuses.
+    return json.dumps(dict(variables), sort_keys=True, allow_nan=False, ensure_ascii=False)
 
 
 def _extract_vars(args: list[str]) -> tuple[list[str], dict[str, Any]]:

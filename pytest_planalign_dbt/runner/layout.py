@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from .failures.errors import DbtConfigError
+
 # The files at a project's root that dbt reads (vars.yml: dbt-core 1.12).
 CONFIG_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "package-lock.yml",
                 "selectors.yml", "vars.yml", ".dbtignore")
@@ -42,6 +44,53 @@ def load_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A dbt configuration file (dbt_project.yml, profiles.yml) dbt must read: a mapping, or a
+    DbtConfigError naming the file, the line and the fix (before dbt starts, which says less)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DbtConfigError(f"{path}:{line}: not UTF-8 text ({exc.reason}): save the file as UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DbtConfigError(f"{where}: not valid YAML ({problem}): fix the file") from None
+    if data is None:
+        raise DbtConfigError(f"{path}: the file is empty: write its settings (dbt's docs list them) or remove it")
+    if not isinstance(data, dict):
+        raise DbtConfigError(f"{path}:1: must be a mapping of settings, got {type(data).__name__}: fix the file")
+    return data
+
+
+# Python's text when dbt read a file that is not UTF-8 (dbt's message names no file).
+UNDECODABLE = "codec can't decode"
+TEXT_SUFFIXES = (".sql", ".yml", ".yaml", ".md", ".py", ".csv", ".jinja")
+
+
+def check_utf8(layout: ProjectLayout) -> None:
+    """Every file dbt reads from the project and its packages is UTF-8, or a DbtConfigError
+    names the first that is not, with its line."""
+    for path in layout.files():
+        if not path.name.endswith(TEXT_SUFFIXES):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DbtConfigError(
+                f"{path}:{line}: not UTF-8 text ({exc.reason}, byte {data[exc.start]:#04x}); dbt reads every "
+                "project file as UTF-8: save it as UTF-8"
+            ) from None
 
 
 def _first(config: dict[str, Any], key: str, default: str) -> str:

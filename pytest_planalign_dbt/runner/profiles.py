@@ -16,6 +16,7 @@ import yaml
 
 from . import spark
 from .failures.errors import DbtConfigError
+from .layout import read_config_file
 
 if TYPE_CHECKING:
     from .project import ProjectInfo
@@ -72,11 +73,10 @@ def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
 def load_profiles(profiles_dir: Path | None) -> dict[str, Any]:
     if profiles_dir is None:
         profiles_dir = Path.home() / ".dbt"
-    try:
-        data = yaml.safe_load((profiles_dir / "profiles.yml").read_text())
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    path = profiles_dir / "profiles.yml"
+    if not path.is_file():
+        return {}  # dbt says which profile it could not find
+    return read_config_file(path)
 
 
 REMOTE_PREFIXES = ("/", ":memory:", "md:", "motherduck:", "s3:", "gs:", "gcs:", "az:", "http:", "https:")

@@ -13,7 +13,7 @@ import yaml
 
 from .failures.errors import DbtCommandError, DbtConfigError
 from .files import digest
-from .layout import ProjectLayout, load_yaml
+from .layout import ProjectLayout, load_yaml, read_config_file
 from .profiles import load_profiles
 from .secrets import secret_values
 from .versions import effective_environ
@@ -22,8 +22,15 @@ SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
 
 
 def find_project_dir(working_dir: Path | str) -> Path:
-    """The absolute project dir; it must hold dbt_project.yml."""
+    """The absolute project dir; it must hold dbt_project.yml (a path to that file means its dir)."""
+    if not isinstance(working_dir, (str, os.PathLike)):
+        raise DbtConfigError(
+            f"working_dir must be the path of the dbt project directory, got {working_dir!r}: pass the "
+            "directory that holds dbt_project.yml"
+        )
     path = Path(working_dir).expanduser()
+    if path.name == "dbt_project.yml" and path.is_file():
+        path = path.parent
     if not path.is_dir():
         raise DbtConfigError(
             f"dbt project dir {str(path)!r} does not exist: pass the directory that holds "
@@ -140,12 +147,7 @@ class ProjectInfo:
 def load_project(
     project_dir: Path, profiles_dir: Path | None, target_path: Path | None = None
 ) -> ProjectInfo:
-    try:
-        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise DbtConfigError(
-            f"{project_dir / 'dbt_project.yml'} is not valid YAML ({str(exc).splitlines()[0]}): fix it"
-        ) from None
+    config = read_config_file(project_dir / "dbt_project.yml")
     profile_secrets = [s for s in secret_values(load_profiles(profiles_dir), effective_environ(project_dir))
                        if len(s) >= 4]
     if target_path is None:

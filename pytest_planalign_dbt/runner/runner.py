@@ -36,6 +36,7 @@ from .project import ProjectInfo, find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
 from .results import DbtResult
 from .retry import RetryPolicy, run_with_retries
+from .layout import UNDECODABLE, check_utf8
 from .secrets import Redactor, env_secrets, var_secrets
 from .versions import check_engine, effective_environ
 
@@ -101,8 +102,8 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         self.env = effective_environ(self.project_dir, os.environ if env is None else env)
         self.profiles_dir = resolve_profiles_dir(profiles_dir, self.project_dir, self.env)
         self.target = target
-        self.target_path = self._abs(target_path) if target_path is not None else None
-        self.log_path = self._abs(log_path) if log_path is not None else None
+        self.target_path = self._dir_arg("target_path", target_path)
+        self.log_path = self._dir_arg("log_path", log_path)
         self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
         _check_settings(self.info, target, self.env, executor, dbt_executable, write_json)
         self.retry_policy = retry_policy or RetryPolicy()
@@ -129,6 +130,17 @@ class DbtRunner(RunnerQueries, RunnerMacros):
     def _abs(self, path: Path | str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.project_dir / p).resolve()
+
+    def _dir_arg(self, name: str, path: Path | str | None) -> Path | None:
+        """A directory argument made absolute; one that is a file is refused now, not at the first call."""
+        if path is None:
+            return None
+        if not isinstance(path, (str, os.PathLike)):
+            raise DbtConfigError(f"{name} must be a directory path, got {path!r}")
+        absolute = self._abs(path)
+        if absolute.exists() and not absolute.is_dir():
+            raise DbtConfigError(f"{name} {str(absolute)!r} is a file: pass a directory (dbt writes there)")
+        return absolute
 
     def dbt_profiles_dir(self) -> Path | None:
         """The profiles dir handed to dbt: the user's, or a private copy (profiles.ProfilesCopy)."""
@@ -264,6 +276,8 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         )
         if raise_on_error is None:
             raise_on_error = retry
+        if result.error is not None and UNDECODABLE in result.error.dbt_message:
+            check_utf8(self.info.layout)  # dbt's message names no file: ours names it, or dbt's stands
         if not result.success and raise_on_error and result.error is not None:
             raise result.error
         return result

@@ -19,6 +19,7 @@ from ..runner import DbtResult, DbtRunner
 from ..runner.events import ProgressEvent
 from ..runner.failures.kinds import FINAL_ON_PROGRESS, Kind, Status
 from ..runner.failures.messages import failure_block
+from ..runner.files import WriteFailed
 from .nodes import NodeOutcome, NodeSpec, graph_of, kind_name
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class Share(Protocol):
     def finish(self) -> None: ...
 
     def follow(self, on_outcome: Callable[[NodeOutcome], None], stop: threading.Event) -> str | None: ...
+
+    def put_problem(self, text: str) -> None: ...
 
 SAMPLE_ROWS = 5
 
@@ -61,6 +64,8 @@ class SessionBuild:
         self.extra_args = list(extra_args)  # e.g. --defer --state DIR (Slim CI)
         self.share = share
         self.is_builder = False
+        # What the build could not write (a full disk): the session fails on it (collection.py).
+        self.write_error: str | None = None
         self.specs = {s.unique_id: s for s in specs}
         self.dbt_vars = dict(dbt_vars or {})
         self.selection = list(selection)  # the user's own selection args, when nothing was deselected
@@ -153,6 +158,10 @@ class SessionBuild:
                 threads=self.threads, cancel=self.cancel_requested,
             )
             self._finish(self.result, ids)
+        except WriteFailed as exc:  # a full disk: loud, the session fails on it
+            self.write_error = str(exc)
+            if self.share is not None:
+                self.share.put_problem(self.write_error)
         except BaseException as exc:  # the items report it; never lost on a thread
             log.exception("the dbt build failed to run")
             self.crash = exc
@@ -171,6 +180,8 @@ class SessionBuild:
 
     def _missing_reason(self) -> tuple[str, Kind, str | None]:
         """Why a node has no result: (dbt's message, failure kind, fix)."""
+        if self.write_error is not None:
+            return self.write_error, Kind.UNKNOWN, None
         if self.crash is not None:
             return (f"the dbt build crashed: {type(self.crash).__name__}: {self.crash}", Kind.UNKNOWN,
                     "this is a bug of pytest-planalign-dbt: please report it with the dbt log")

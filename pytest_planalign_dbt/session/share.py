@@ -83,6 +83,18 @@ class SharedOutcomes:
         note_file = self.directory / "note.json"
         atomic_write(note_file, json.dumps(note))
 
+    def put_problem(self, text: str) -> None:
+        """What failed the whole session outside any item (a full disk), for the controller."""
+        with contextlib.suppress(OSError):  # the disk may be the problem: the worker says it too
+            (self.directory / "problem.txt").write_text(text)
+
+    @staticmethod
+    def problem(directory: Path | str) -> str | None:
+        try:
+            return (Path(directory) / "problem.txt").read_text() or None
+        except OSError:
+            return None
+
     @staticmethod
     def note(directory: Path | str) -> dict[str, Any] | None:
         try:

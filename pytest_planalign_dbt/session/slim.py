@@ -153,9 +153,17 @@ class SlimNote:
 
 
 # pytest's exit codes (pytest.ExitCode; no pytest import here).
-EXIT_OK, EXIT_NO_TESTS_COLLECTED = 0, 5
+EXIT_OK, EXIT_TESTS_FAILED, EXIT_NO_TESTS_COLLECTED = 0, 1, 5
 
 
 def slim_exit_status(nothing_changed: bool, exitstatus: int) -> int:
     """Slim CI's one exit rule: nothing changed since the green run, so nothing collected, is a pass."""
     return EXIT_OK if nothing_changed and exitstatus == EXIT_NO_TESTS_COLLECTED else exitstatus
+
+
+def failed_by_problem(exitstatus: int, problem: str | None) -> int:
+    """A session with a problem outside its items (the build could not write its artifacts)
+    fails, whatever its items said."""
+    if problem and exitstatus in (EXIT_OK, EXIT_NO_TESTS_COLLECTED):
+        return EXIT_TESTS_FAILED
+    return exitstatus

@@ -13,18 +13,20 @@ different is the file's ``metadata`` (the earlier call's invocation id and time)
 
 from __future__ import annotations
 
-import logging
+import os
+import shutil
+import tempfile
 import weakref
 from pathlib import Path
 from typing import Any
 
 from ..command import DbtCommand
 from ..dbt_internals import write_run_artifacts
-
-log = logging.getLogger(__name__)
+from ..files import write_failure
 
 RUN_TASKS = frozenset({"build", "run", "test", "seed", "snapshot", "clone", "retry"})
 MANIFEST = "manifest.json"
+RUN_RESULTS = "run_results.json"
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -57,10 +59,18 @@ class ManifestsOnDisk:
         if result is None:
             return  # dbt could not run: it writes nothing either
         with_manifest = manifest is not None and not self.is_current(manifest, target_path)
-        try:
-            write_run_artifacts(result, manifest, target_path, with_manifest)
+        staging: Path | None = None
+        try:  # written beside, then moved in: a reader sees whole files, old or new
+            target_path.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=target_path, prefix=".planalign-artifacts-"))
+            write_run_artifacts(result, manifest, staging, with_manifest)
+            for written in sorted(staging.iterdir()):
+                os.replace(written, target_path / written.name)
         except OSError as exc:
-            log.warning("could not write dbt's artifacts to %s: %s", target_path, exc)
-            return
+            raise write_failure(target_path / MANIFEST if with_manifest else target_path / RUN_RESULTS,
+                                exc) from exc
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         if with_manifest:
             self._written[target_path] = (weakref.ref(manifest), _stamp(target_path / MANIFEST))

@@ -9,6 +9,12 @@ _CSV_SETTING = re.compile(r"^\s+[a-z_]+ = ")
 PROGRESS_LINE = re.compile(r"\s*\d+ of \d+ ")
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """User input echoed in a message, cut past ``limit`` characters (a 10,000-character
+    selector is not worth reading twice)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 def trim_message(message: str, limit: int = 25) -> list[str]:
     """dbt's message as lines worth reading: reader settings dropped, long ones cut.
 

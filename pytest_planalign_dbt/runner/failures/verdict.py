@@ -9,7 +9,7 @@ from ..results import DbtResult, NodeResult
 from .classify import classify_message, pick_kind
 from .errors import DbtError, DbtSelectionError, DbtTimeoutError, error_for
 from .kinds import Kind
-from .messages import failure_block
+from .messages import failure_block, shorten
 
 
 def _part_error(combined: DbtResult, nodes: list[NodeResult]) -> DbtError | None:
@@ -94,7 +94,7 @@ def _selection_error(inv: Invocation, nodes: Sequence[NodeResult]) -> DbtError |
     if not (inv.no_nodes and inv.command.subcommand in MUST_SELECT and all(n.is_hook for n in nodes)):
         return None
     flags = _selection_of(inv.command.argv)
-    selection = " ".join(flags) or "(none)"
+    selection = shorten(" ".join(flags) or "(none)")
     return DbtSelectionError(
         f"the selection {selection} matches no enabled dbt node, so dbt ran nothing",
         fix="check the names and selectors (`dbt ls --select ...` lists what a selection "
