@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,28 @@ def test_eight_threads_times_two_calls_share_one_runner(copy_project) -> None:
     assert len({r.invocation_id for _, r in results}) == 16
     assert runner.executor.parses == 1  # one parse, shared by every thread
     assert runner.rows("scaled") == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+@pytest.mark.parametrize("point", ["aside", "written"])
+def test_the_dbt_clis_partial_parse_survives_a_kill_at_each_point(copy_project, point) -> None:
+    """Killed while the CLI's partial-parse file is set aside: the next run puts it back, and the
+    dbt CLI's next parse is partial again."""
+    from tests.helpers.verdicts import DBT, cli_env
+
+    project = copy_project("minimal")
+
+    def cli_parse() -> str:
+        proc = subprocess.run([DBT, "parse", "--profiles-dir", "."], cwd=project, capture_output=True, text=True,
+                              env=cli_env(drop=("DBT_",)))
+        assert proc.returncode == 0, proc.stdout[-2000:]
+        return proc.stdout
+
+    cli_parse()  # the CLI's own file in target/
+    killed = subprocess.run([sys.executable, str(Path(__file__).parents[1] / "helpers" / "kill_mid_parse.py"),
+                             point, str(project)], capture_output=True, text=True, env=cli_env())
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert (project / "target" / "planalign_parse" / "cli-partial-parse.aside").exists()
+    runner = DbtRunner(project, threads=1)  # the next run, with vars the CLI does not pass
+    assert runner.execute_command(["ls"], dbt_vars={"multiplier": 3}, stream_output=False).success
+    assert not (project / "target" / "planalign_parse" / "cli-partial-parse.aside").exists()
+    assert "Unable to do partial parsing" not in cli_parse()  # the CLI's next parse is partial

@@ -140,6 +140,17 @@ class ParseStore:
                 data = data.replace(secret, b"*" * len(secret))
         return data
 
+    def recover_cli_file(self) -> bool:
+        """Put back the dbt CLI's partial-parse file a run killed mid-parse left aside (what dbt
+        wrote meanwhile was that run's parse, for other vars): the CLI parses partially again."""
+        aside = self.dir / CLI_ASIDE
+        try:
+            os.replace(aside, self.target_path / PARTIAL_PARSE_FILE)
+        except OSError:
+            return False  # none aside (the usual case)
+        log.info("put back the dbt CLI's partial-parse file a stopped run had set aside")
+        return True
+
     @contextlib.contextmanager
     def cli_file_aside(self, usable_by_cli: bool) -> Iterator[Path | None]:
         """Keep the dbt CLI's own partial-parse file out of this parse's way.
@@ -153,6 +164,7 @@ class ParseStore:
         or, when there was none, none is left."""
         cli = self.target_path / PARTIAL_PARSE_FILE
         aside = self.dir / CLI_ASIDE
+        self.recover_cli_file()
         moved = False
         with contextlib.suppress(OSError):
             self.dir.mkdir(parents=True, exist_ok=True)
