@@ -73,6 +73,9 @@ OPTIONS = (
         default=2),
     Opt("retry_delay", "delay", "first backoff before a retry, in seconds (doubles each time).",
         default=1.0),
+    Opt("lock_wait", "delay",
+        "seconds to keep retrying a DuckDB file another process holds (e.g. another session's build), "
+        "past --dbt-retries.", default=120.0),
     Opt("timeout", "seconds", "cancel a dbt invocation after this many seconds."),
     Opt("executor", "executor", "run dbt 'inprocess' (fast, the parse reused) or as a 'subprocess'.",
         default="inprocess"),
@@ -108,6 +111,7 @@ class DbtSettings:
     full_refresh: bool = False
     retries: int = 2
     retry_delay: float = 1.0
+    lock_wait: float = 120.0
     timeout: float | None = None
     executor: str = "inprocess"
     stream: bool = False

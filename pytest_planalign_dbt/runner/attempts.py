@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from .command import DbtCommand
 from .executors.base import Invocation
@@ -19,6 +20,7 @@ class Attempts:
         self.command = command
         self.redact = redact
         self.count = 0
+        self.started = time.monotonic()
         self.nodes: list[NodeResult] = []
         self.lines: list[str] = []
         self.stderr: list[str] = []

@@ -19,12 +19,14 @@ from .command import DbtCommand, replace_selection
 from .executors.base import Invocation
 from .failures.classify import classify_message
 from .failures.errors import DbtCommandError, DbtTransientError
+from .failures.fixes import LOCK_HOLDER
 from .failures.kinds import Kind, Status
 from .results import NodeResult
 from .secrets import Redactor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+LOCK_POLL = 2.0  # seconds between tries at a locked DuckDB file, once the usual attempts are spent
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,14 @@ class RetryPolicy:
     max_delay: float = 60.0
     backoff_factor: float = 2.0
     jitter: float = 0.25
+    # A DuckDB file locked by another process (a build in another session holds it for as long as
+    # it runs): retried past max_attempts until this many seconds after the first attempt.
+    lock_wait: float = 120.0
 
     def __post_init__(self) -> None:
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int) or self.max_attempts < 1:
             raise DbtCommandError(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
-        for name in ("base_delay", "max_delay"):
+        for name in ("base_delay", "max_delay", "lock_wait"):
             if getattr(self, name) < 0:
                 raise DbtCommandError(f"{name} must be >= 0 seconds, got {getattr(self, name)!r}")
         if self.backoff_factor < 1:
@@ -137,12 +142,22 @@ def _next_attempt(command: DbtCommand, inv: Invocation, attempts: Attempts, poli
                   rng: random.Random) -> DbtCommand | None:
     """The command to run next after a transient failure (after the backoff), or None."""
     error = attempts.error
-    if error is None or attempts.count >= policy.max_attempts or inv.cancelled or inv.timed_out:
+    if error is None or inv.cancelled or inv.timed_out:
+        return None
+    holder = LOCK_HOLDER.search(error.dbt_message)
+    waited = time.monotonic() - attempts.started
+    if attempts.count >= policy.max_attempts and (holder is None or waited >= policy.lock_wait):
         return None
     retry_command = plan_retry(command, inv)
     if retry_command is None:
         return None
     wait = policy.delay(attempts.count, rng)
+    if holder is not None and attempts.count >= policy.max_attempts:
+        # Polled, so the file is taken soon after the other build lets it go.
+        wait = max(0.0, min(wait, LOCK_POLL, policy.lock_wait - waited))
+    if holder is not None:
+        log.warning("dbt: %s is locked by %s (PID %s); waiting for it (%.0fs of --dbt-lock-wait %.0fs)",
+                    holder["file"], holder["exe"], holder["pid"], waited, policy.lock_wait)
     log.warning(
         "transient dbt failure (attempt %d/%d): %s; retrying %s in %.2fs",
         attempts.count, policy.max_attempts, first_line(error.dbt_message),

@@ -60,7 +60,7 @@ def test_a_lock_at_start_never_blames_earlier_results(copy_project, hold_lock) -
         "metadata": {"invocation_id": "an-earlier-run"},
         "results": [{"unique_id": "model.minimal.scaled", "status": "error", "message": "old failure"}],
     }))
-    runner = DbtRunner(project, executor="subprocess", retry_policy=RetryPolicy(max_attempts=1))
+    runner = DbtRunner(project, executor="subprocess", retry_policy=RetryPolicy(max_attempts=1, lock_wait=0))
     hold_lock(project / "minimal.duckdb", 60)
     with pytest.raises(DbtTransientError) as info:
         runner.execute_command(["run"], stream_output=False)

@@ -42,7 +42,7 @@ def test_database_locked_for_a_few_seconds_is_retried_and_succeeds(copy_project,
 def test_database_locked_for_good_names_the_holder(copy_project, hold_lock, executor) -> None:
     project = copy_project("minimal")
     runner = DbtRunner(project, executor=executor,
-                       retry_policy=RetryPolicy(max_attempts=2, base_delay=0.1, jitter=0))
+                       retry_policy=RetryPolicy(max_attempts=2, base_delay=0.1, jitter=0, lock_wait=0))
     holder = hold_lock(project / "minimal.duckdb", 120)
     with pytest.raises(DbtTransientError) as info:
         runner.execute_command(["run"], stream_output=False)
@@ -50,6 +50,25 @@ def test_database_locked_for_good_names_the_holder(copy_project, hold_lock, exec
     assert error.result is not None and error.result.attempts == 2
     assert f"PID {holder.pid}" in error.fix and "minimal.duckdb" in error.fix
     assert "Conflicting lock" in error.dbt_message
+
+
+def test_a_lock_held_past_the_attempts_is_waited_for_until_lock_wait(copy_project, hold_lock, caplog) -> None:
+    """Another session's build holds the file longer than the usual attempts last (~1.5 s here):
+    the runner polls until it is free, naming the holder, within lock_wait."""
+    project = copy_project("minimal")
+    runner = DbtRunner(project, retry_policy=RetryPolicy(max_attempts=2, base_delay=0.5, jitter=0, lock_wait=30))
+    runner.list_nodes()  # parse first, so the lock is still held when dbt connects
+    holder = hold_lock(project / "minimal.duckdb", 6)
+    with caplog.at_level(logging.WARNING, logger="pytest_planalign_dbt"):
+        result = runner.execute_command(["run"], stream_output=False)
+    assert result.success and result.attempts > 2
+    assert "is locked by" in caplog.text and f"(PID {holder.pid}); waiting for it" in caplog.text
+    short = DbtRunner(project, retry_policy=RetryPolicy(max_attempts=2, base_delay=0.1, jitter=0, lock_wait=1))
+    hold_lock(project / "minimal.duckdb", 60)
+    started = time.monotonic()
+    with pytest.raises(DbtTransientError):
+        short.execute_command(["run"], stream_output=False)
+    assert time.monotonic() - started < 30  # the deadline holds
 
 
 def test_a_node_level_lock_reruns_only_that_node_and_its_children(copy_project, hold_lock, monkeypatch) -> None:

@@ -76,3 +76,26 @@ def test_secrets_stay_out_of_terminal_junit_and_stream(dbt_project, run, pyteste
     assert "api_token': '****'" in result.stdout.str()  # the header names the var, not its value
 
 
+
+
+def test_two_sessions_on_one_database_file_both_pass(dbt_project, pytester, tmp_path) -> None:
+    """Two pytest sessions build into one DuckDB file at once (each holds it ~5 s, longer than the
+    retries' ~3 s): the second waits for the first (--dbt-lock-wait), and both pass."""
+    import shutil
+
+    from tests.conftest import NO_REPORTING_PLUGINS
+    from tests.helpers.verdicts import cli_env
+
+    project = dbt_project("minimal")
+    (project / "models" / "slowish.sql").write_text(
+        "{{ config(materialized='table') }}\n"
+        "select sum(hash(a.range + b.range * 7)) as h from range(30000) a, range(30000) b")
+    other = tmp_path / "other" / "minimal"
+    shutil.copytree(project, other)
+    env = cli_env(MINIMAL_DUCKDB_PATH=str(tmp_path / "shared.duckdb"))
+    procs = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+                               *NO_REPORTING_PLUGINS, "--dbt-project-dir=.", "--dbt-select=*", "-q"],
+                              cwd=where, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for where in (project, other)]
+    outputs = [proc.communicate(timeout=600)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], "\n\n".join(o[-3000:] for o in outputs)

@@ -116,7 +116,7 @@ def test_a_transient_failure_that_outlives_its_retries_is_an_error(dbt_project, 
     monkeypatch.setenv("LOCKABLE_OTHER_DB", str(other))
     holder = hold_lock(other, 120)
     result = run("--dbt-project-dir", "lockable", "--dbt-select", "*", "--dbt-retries", "1",
-                 "--dbt-retry-delay", "0.1", "-v")
+                 "--dbt-retry-delay", "0.1", "--dbt-lock-wait", "0", "-v")
     assert result.ret == 1
     result.stdout.fnmatch_lines([
         "*attaches_other ERROR*",
