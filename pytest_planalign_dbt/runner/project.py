@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .failures.errors import DbtCommandError, DbtConfigError
 from .files import digest
 from .layout import ProjectLayout, load_yaml, read_config_file

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import spark
+from .arguments import check_settings, directory_argument
 from .command import (
-    V2_PARSER_ENV,
     DbtCommand,
     make_command,
     parse_command_for,
@@ -31,14 +31,14 @@ from .executors.subprocess import SubprocessExecutor
 from .failures.errors import DbtCommandError, DbtConfigError
 from .failures.verdict import split_result
 from .macros import RunnerMacros
-from .profiles import ProfilesCopy, require_profiles, resolve_profiles_dir
-from .project import ProjectInfo, find_project_dir, fingerprint, load_project
+from .profiles import ProfilesCopy, resolve_profiles_dir
+from .project import find_project_dir, fingerprint, load_project
 from .reading import RunnerQueries
 from .results import DbtResult
-from .retry import RetryPolicy, run_with_retries
 from .layout import UNDECODABLE, check_utf8
+from .retry import RetryPolicy, run_with_retries
 from .secrets import Redactor, env_secrets, var_secrets
-from .versions import check_engine, effective_environ
+from .versions import effective_environ
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,10 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         self.env = effective_environ(self.project_dir, os.environ if env is None else env)
         self.profiles_dir = resolve_profiles_dir(profiles_dir, self.project_dir, self.env)
         self.target = target
-        self.target_path = self._dir_arg("target_path", target_path)
-        self.log_path = self._dir_arg("log_path", log_path)
+        self.target_path = directory_argument("target_path", target_path, self.project_dir)
+        self.log_path = directory_argument("log_path", log_path, self.project_dir)
         self.info = load_project(self.project_dir, self.profiles_dir, self.target_path)
-        _check_settings(self.info, target, self.env, executor, dbt_executable, write_json)
+        check_settings(self.info, target, self.env, executor, dbt_executable, write_json)
         self.retry_policy = retry_policy or RetryPolicy()
         self.executor_name = executor
         self.executor: Executor = (
@@ -126,21 +126,6 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
         self._rng = random.Random()
-
-    def _abs(self, path: Path | str) -> Path:
-        p = Path(path).expanduser()
-        return p if p.is_absolute() else (self.project_dir / p).resolve()
-
-    def _dir_arg(self, name: str, path: Path | str | None) -> Path | None:
-        """A directory argument made absolute; one that is a file is refused now, not at the first call."""
-        if path is None:
-            return None
-        if not isinstance(path, (str, os.PathLike)):
-            raise DbtConfigError(f"{name} must be a directory path, got {path!r}")
-        absolute = self._abs(path)
-        if absolute.exists() and not absolute.is_dir():
-            raise DbtConfigError(f"{name} {str(absolute)!r} is a file: pass a directory (dbt writes there)")
-        return absolute
 
     def dbt_profiles_dir(self) -> Path | None:
         """The profiles dir handed to dbt: the user's, or a private copy (profiles.ProfilesCopy)."""
@@ -396,19 +381,3 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         """Forget the cached parse; the next in-process call parses again."""
         self.executor.invalidate()
 
-
-def _check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str], executor: str,
-                    dbt_executable: str | None, write_json: object) -> None:
-    """Refuse, before dbt starts, a missing profile or target, a dbt engine we cannot drive, a
-    write_json that is not one of its three."""
-    if write_json not in (True, False, "always"):
-        raise DbtConfigError(f'write_json must be True, False or "always", got {write_json!r}')
-    require_profiles(info, target)
-    if executor == "inprocess" or dbt_executable is None:
-        check_engine(require_core=executor == "inprocess")
-    spark.check_session(info.target_output(target), env)
-    if env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
-        raise DbtConfigError(
-            f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
-            f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
-        )

@@ -76,7 +76,8 @@ def test_profiles_that_are_missing_or_odd_give_no_targets(tmp_path: Path) -> Non
     (tmp_path / "profiles.yml").write_text("p: just-a-string")
     assert load_project(tmp_path, tmp_path).targets() == []
     (tmp_path / "profiles.yml").write_text("- a list")
-    assert load_project(tmp_path, tmp_path).targets() == []
+    with pytest.raises(DbtConfigError, match=r"profiles.yml:1: must be a mapping of settings, got list"):
+        load_project(tmp_path, tmp_path)  # dbt could not read it either: said before it starts
 
 
 def test_env_secrets_and_redaction() -> None:

@@ -1,0 +1,45 @@
+"""Every DbtRunner argument checked at construction, before dbt starts (no pytest here)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import spark
+from .command import V2_PARSER_ENV
+from .failures.errors import DbtConfigError
+from .profiles import require_profiles
+from .project import ProjectInfo
+from .versions import check_engine
+
+
+def directory_argument(name: str, path: Path | str | None, project_dir: Path) -> Path | None:
+    """A directory argument made absolute (a relative one is read against the project dir); one
+    that is a file is refused now, not at the first call."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise DbtConfigError(f"{name} must be a directory path, got {path!r}")
+    p = Path(path).expanduser()
+    absolute = p if p.is_absolute() else (project_dir / p).resolve()
+    if absolute.exists() and not absolute.is_dir():
+        raise DbtConfigError(f"{name} {str(absolute)!r} is a file: pass a directory (dbt writes there)")
+    return absolute
+
+
+def check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str], executor: str,
+                    dbt_executable: str | None, write_json: object) -> None:
+    """Refuse, before dbt starts, a missing profile or target, a dbt engine we cannot drive, a
+    write_json that is not one of its three."""
+    if write_json not in (True, False, "always"):
+        raise DbtConfigError(f'write_json must be True, False or "always", got {write_json!r}')
+    require_profiles(info, target)
+    if executor == "inprocess" or dbt_executable is None:
+        check_engine(require_core=executor == "inprocess")
+    spark.check_session(info.target_output(target), env)
+    if env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+        raise DbtConfigError(
+            f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
+            f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
+        )
