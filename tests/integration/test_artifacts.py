@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_planalign_dbt import DbtConfigError, DbtRunner
+from pytest_planalign_dbt.runner.files import WriteFailed
 
 pytestmark = pytest.mark.integration
 
@@ -77,12 +78,11 @@ def test_write_json_takes_one_of_its_three_values(copy_project) -> None:
         DbtRunner(copy_project("minimal"), write_json="sometimes")
 
 
-def test_artifacts_that_cannot_be_written_are_a_warning_not_a_failed_call(copy_project, caplog) -> None:
-    import logging
-
+def test_artifacts_that_cannot_be_written_fail_the_call_loudly(copy_project) -> None:
+    """Something in the way of run_results.json: the call raises WriteFailed naming it (never a
+    success with a torn or missing file); nothing half-written is left behind."""
     project = copy_project("minimal")
     (project / "target" / "run_results.json").mkdir(parents=True)  # in the way of dbt's file
-    with caplog.at_level(logging.WARNING, logger="pytest_planalign_dbt"):
-        result = DbtRunner(project, threads=1).execute_command(["run"], stream_output=False)
-    assert result.success
-    assert "could not write dbt's artifacts" in caplog.text
+    with pytest.raises(WriteFailed, match=r"could not write .*target/run_results.json: Is a directory"):
+        DbtRunner(project, threads=1).execute_command(["run"], stream_output=False)
+    assert not [p for p in (project / "target").iterdir() if p.name.startswith(".planalign")]

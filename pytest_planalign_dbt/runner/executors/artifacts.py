@@ -60,15 +60,16 @@ class ManifestsOnDisk:
             return  # dbt could not run: it writes nothing either
         with_manifest = manifest is not None and not self.is_current(manifest, target_path)
         staging: Path | None = None
+        dest = target_path / (MANIFEST if with_manifest else RUN_RESULTS)  # the first dbt writes
         try:  # written beside, then moved in: a reader sees whole files, old or new
             target_path.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=target_path, prefix=".planalign-artifacts-"))
             write_run_artifacts(result, manifest, staging, with_manifest)
             for written in sorted(staging.iterdir()):
-                os.replace(written, target_path / written.name)
+                dest = target_path / written.name
+                os.replace(written, dest)
         except OSError as exc:
-            raise write_failure(target_path / MANIFEST if with_manifest else target_path / RUN_RESULTS,
-                                exc) from exc
+            raise write_failure(dest, exc) from exc
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
