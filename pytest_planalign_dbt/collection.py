@@ -31,7 +31,7 @@ from .runner.failures.messages import shorten
 from .session import envguard
 from .session.build import SessionBuild
 from .session.lines import NodeLines
-from .session.nodes import NodeOutcome, NodeSpec, topological
+from .session.nodes import NodeOutcome, NodeSpec, topological, with_twins_marked
 from .session.share import SharedOutcomes
 from .session.slim import failed_by_problem, slim_exit_status
 from .xdist import send_build_seconds, worker_share
@@ -96,7 +96,7 @@ class DbtCollection:
                 # Nothing changed (a pass); or path arguments that hold no dbt node (Python tests).
                 return
             raise pytest.UsageError(self._nothing_selected())
-        specs = _with_parent_tags(specs)
+        specs = with_twins_marked(_with_parent_tags(specs))
         info = self._runner().info
         node_lines = NodeLines()
         hooks = [NodeSpec.hook(p, t, i, info.name, node_lines.hook(info.node_file(p, "dbt_project.yml"), t, i))

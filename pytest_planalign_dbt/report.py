@@ -178,13 +178,10 @@ SQL_CHARS = 20_000
 
 
 def compiled_sql(outcome: NodeOutcome) -> str | None:
-    """The node's compiled SQL, as dbt wrote it (None when it wrote none: a compile error)."""
-    path = outcome.result.compiled_path if outcome.result is not None else None
-    if not path:
-        return None
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    """The SQL dbt compiled for the node in this build (None when it compiled none: a compile
+    error, a skip): never a file an earlier run or a same-named node left behind."""
+    text = outcome.result.compiled_code if outcome.result is not None else None
+    if not text:
         return None
     return text if len(text) <= SQL_CHARS else text[:SQL_CHARS] + "\n-- (cut)"
 

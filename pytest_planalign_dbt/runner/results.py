@@ -33,6 +33,8 @@ class NodeResult:
     error_class: str | None = None
     original_file_path: str | None = None
     relation_name: str | None = None
+    # The SQL dbt compiled for this node in this invocation (None: it compiled none, e.g. skipped).
+    compiled_code: str | None = field(default=None, repr=False)
 
     @property
     def ephemeral_parent(self) -> str | None:
@@ -130,6 +132,21 @@ def _existing(path: str | None) -> str | None:
         return None
 
 
+def this_runs_file(path: str | None, code: str | None, status: str) -> str | None:
+    """The compiled file, only when it holds what dbt compiled for this node in this invocation:
+    a node dbt did not compile now (skipped, a compile error) has none, and a file an earlier run
+    or a same-named node wrote over is not shown as this node's (checked for failed nodes, the
+    ones whose file a report names)."""
+    existing = _existing(path) if code else None
+    if existing is None or status not in FAILED | {Status.WARN}:
+        return existing
+    try:
+        same = Path(existing).read_text(encoding="utf-8", errors="replace").strip() == code.strip()
+    except OSError:
+        return None
+    return existing if same else None
+
+
 def compiled_path_for(
     target_path: Path | None, package: str | None, original_file_path: str | None,
     node_path: str | None,
@@ -158,6 +175,7 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
     message = result.message
     resource_type = _text(getattr(node, "resource_type", "")) or "node"
     compiled = getattr(node, "compiled_path", None)
+    code = getattr(node, "compiled_code", None) if getattr(node, "compiled", False) else None
     if compiled and target_path is not None and not Path(compiled).is_absolute():
         # dbt reports "target/compiled/..." relative to the project; keep it usable from anywhere.
         compiled = str(target_path.parent / compiled) if compiled.startswith("target") else compiled
@@ -174,10 +192,11 @@ def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeRe
         message=message,
         failures=result.failures,
         execution_time=float(result.execution_time or 0.0),
-        compiled_path=_existing(compiled),
+        compiled_path=this_runs_file(compiled, code, status),
         error_class=classify_node(status, message, resource_type),
         original_file_path=getattr(node, "original_file_path", None),
         relation_name=getattr(node, "relation_name", None),
+        compiled_code=code,
     )
 
 
@@ -221,6 +240,7 @@ def nodes_from_run_results_json(
         resource_type = info.get("resource_type", resource_type)
         name = info.get("name", name)
         status = _text(r.get("status"))
+        code = r.get("compiled_code") if r.get("compiled") else None
         compiled = info.get("compiled_path")
         if compiled and target_path is not None and compiled.startswith("target"):
             compiled = str(target_path.parent / compiled)
@@ -238,10 +258,11 @@ def nodes_from_run_results_json(
                 message=r.get("message"),
                 failures=r.get("failures"),
                 execution_time=float(r.get("execution_time") or 0.0),
-                compiled_path=_existing(compiled),
+                compiled_path=this_runs_file(compiled, code, status),
                 error_class=classify_node(status, r.get("message"), resource_type),
                 original_file_path=info.get("original_file_path"),
                 relation_name=r.get("relation_name") or info.get("relation_name"),
+                compiled_code=code,
             )
         )
     return out

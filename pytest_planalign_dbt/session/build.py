@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..runner import DbtResult, DbtRunner
+from ..runner import DbtResult, DbtRunner, NodeResult
 from ..runner.events import ProgressEvent
 from ..runner.failures.kinds import FINAL_ON_PROGRESS, Kind, Status
 from ..runner.failures.messages import failure_block
@@ -220,20 +220,26 @@ class SessionBuild:
             elif node.status == Status.SKIPPED:
                 outcome.upstream_failures = graph.why_skipped(uid, failed)
             if node.status == Status.FAIL and node.resource_type == "test":
-                outcome.samples = self._samples(uid)
+                outcome.samples = self._samples(uid, node)
             with self._lock:
                 earlier = self.outcomes.get(uid)
             if earlier is None or earlier.result is None:
                 self._set(outcome)
 
-    def _samples(self, uid: str) -> list[dict[str, Any]]:
-        """Up to five failing rows from the test's own query, read through dbt.
+    def _samples(self, uid: str, node: NodeResult) -> list[dict[str, Any]]:
+        """Up to five failing rows from the test's own query, read through dbt: ``dbt show``
+        of the test, or, when a same-named test shares its selector (dbt would show both), the
+        query dbt compiled for this one.
 
         Best effort: a report helper never takes the build down.
         """
+        spec = self.specs[uid]
+        twins = sum(1 for s in self.specs.values() if s.selector == spec.selector) > 1
         try:
-            rows = self.runner.show(select=self.specs[uid].selector, limit=SAMPLE_ROWS,
-                                    dbt_vars=self.dbt_vars)
+            if twins and node.compiled_code:
+                rows = self.runner.query(node.compiled_code, vars=self.dbt_vars, limit=SAMPLE_ROWS)
+            else:
+                rows = self.runner.show(select=spec.selector, limit=SAMPLE_ROWS, dbt_vars=self.dbt_vars)
         except Exception as exc:
             log.info("could not read failing rows of %s: %s", uid, exc)
             return []

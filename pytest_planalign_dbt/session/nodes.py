@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,9 @@ class NodeSpec:
     golden: tuple[str, ...] = ()
     # Where in its file the node is written, 0-based (session/lines.py); None: the file itself.
     line: int | None = None
+    # Set when another selected node has the same item name (dbt drops the punctuation of test
+    # arguments from names): a short stable part of the unique id tells the two apart.
+    twin: str = ""
 
     @classmethod
     def from_ls(cls, data: Mapping[str, Any], root_package: str = "", line: int | None = None) -> NodeSpec:
@@ -63,13 +68,24 @@ class NodeSpec:
     def item_name(self) -> str:
         """The pytest item's name: dbt's name, with the version of a versioned model."""
         parts = self.unique_id.split(".")
+        name = self.name
         if self.resource_type == "model" and len(parts) == 4 and parts[3].startswith("v"):
-            return f"{self.name}.{parts[3]}"
-        return self.name
+            name = f"{self.name}.{parts[3]}"
+        # Not name[mark]: pytest 9 reads a bracket in an id as parameters, and --lf would miss it.
+        return f"{name}@{self.twin}" if self.twin else name
 
     @property
     def is_hook(self) -> bool:
         return self.resource_type == "operation"
+
+    @property
+    def twin_mark(self) -> str:
+        """What tells this node from a same-named one: the hash dbt ends a test's unique id
+        with, else a digest of the unique id (8 characters; the same on every run)."""
+        last = self.unique_id.rsplit(".", 1)[-1]
+        if len(last) == 10 and all(c in "0123456789abcdef" for c in last):
+            return last[:8]
+        return hashlib.sha256(self.unique_id.encode()).hexdigest()[:8]
 
     @property
     def ephemeral(self) -> bool:
@@ -167,3 +183,11 @@ def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
 
 def kind_name(node: NodeResult) -> str:
     return "hook" if node.is_hook else node.resource_type.replace("_", " ")
+
+
+def with_twins_marked(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
+    """Specs where two share an item name get their twin marks: one node, one pytest id."""
+    counts: dict[str, int] = {}
+    for spec in specs:
+        counts[spec.item_name] = counts.get(spec.item_name, 0) + 1
+    return [dataclasses.replace(s, twin=s.twin_mark) if counts[s.item_name] > 1 else s for s in specs]

@@ -27,7 +27,11 @@ from .nodes import NodeOutcome
 
 
 def outcome_to_json(outcome: NodeOutcome) -> dict[str, Any]:
-    return dataclasses.asdict(outcome)
+    data = dataclasses.asdict(outcome)
+    result = data.get("result")
+    if result and outcome.result is not None and not outcome.result.failed:
+        result["compiled_code"] = None  # reports show it for failures only: the feed stays small
+    return data
 
 
 def outcome_from_json(data: dict[str, Any]) -> NodeOutcome:
