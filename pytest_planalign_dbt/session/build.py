@@ -204,6 +204,13 @@ class SessionBuild:
         stopped_by = result.error.kind if result.error is not None and result.error.kind == Kind.TIMEOUT else None
         graph = graph_of([*self.specs.values(), *self.ephemeral])
         failed = {uid: f"{kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
+        # An ephemeral model that failed to compile has no item: exactly one of the children dbt
+        # skipped for it carries its error (the first by id), the others are skips naming it.
+        carrier: dict[str, str] = {}
+        for uid in sorted(ids):
+            parent = by_id[uid].ephemeral_parent if uid in by_id else None
+            if parent:
+                carrier.setdefault(parent, uid)
         for uid in ids:
             node = by_id.get(uid)
             if node is None:
@@ -211,12 +218,16 @@ class SessionBuild:
             outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
                                   failures=node.failures, attempts=result.attempts, stopped_by=stopped_by)
             if node.ephemeral_parent:
+                parent = node.ephemeral_parent
                 # The ephemeral model's own error is only in dbt's lines.
-                outcome.build_error = failure_block(result.stdout.splitlines(),
-                                                    node.ephemeral_parent.split(".")[-1]) or None
-                if outcome.build_error is None:
+                error = failure_block(result.stdout.splitlines(), parent.split(".")[-1]) or None
+                if error is not None and carrier[parent] == uid:
+                    outcome.build_error = error
+                elif error is not None:
+                    outcome.upstream_failures = [f"ephemeral model {parent.split('.')[-1]} (compilation error)"]
+                else:
                     # The ephemeral model has no error of its own: dbt skipped what it reads.
-                    outcome.upstream_failures = graph.why_skipped(node.ephemeral_parent, failed)
+                    outcome.upstream_failures = graph.why_skipped(parent, failed)
             elif node.status == Status.SKIPPED:
                 outcome.upstream_failures = graph.why_skipped(uid, failed)
             if node.status == Status.FAIL and node.resource_type == "test":

@@ -186,8 +186,13 @@ def kind_name(node: NodeResult) -> str:
 
 
 def with_twins_marked(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
-    """Specs where two share an item name get their twin marks: one node, one pytest id."""
-    counts: dict[str, int] = {}
+    """Specs where two share an item name in one file (one pytest id) get their twin marks:
+    one node, one id. The same name in two files (a package's model and the project's) is two
+    ids already, and keeps dbt's name."""
+    def key(spec: NodeSpec) -> tuple[str, str, str]:
+        return spec.package_name, spec.original_file_path, spec.item_name
+
+    counts: dict[tuple[str, str, str], int] = {}
     for spec in specs:
-        counts[spec.item_name] = counts.get(spec.item_name, 0) + 1
-    return [dataclasses.replace(s, twin=s.twin_mark) if counts[s.item_name] > 1 else s for s in specs]
+        counts[key(spec)] = counts.get(key(spec), 0) + 1
+    return [dataclasses.replace(s, twin=s.twin_mark) if counts[key(s)] > 1 else s for s in specs]

@@ -73,6 +73,27 @@ def test_outcomes_from_progress_then_the_final_results() -> None:
     build.stop()
 
 
+def test_one_child_carries_an_ephemeral_models_error_and_the_others_skip() -> None:
+    """Children dbt skipped for an ephemeral model: with its error in dbt's lines, the first by id
+    carries it and the others skip naming it; without one, each skips naming what failed upstream."""
+    eph = "caused by compilation error in referenced ephemeral model model.p.eph"
+    kids = [NodeSpec(f"model.p.{n}", n, "model", f"models/{n}.sql", "p", (), ("p", n), ("model.p.eph",))
+            for n in ("k1", "k2", "k3")]
+    lines = "  [ERROR]: in model eph (models/eph.sql)\n    eph cannot compile\n\n"
+    nodes = [NodeResult(k.unique_id, k.name, "model", "skipped", eph) for k in kids]
+    build = SessionBuild(FakeRunner(DbtResult(False, lines, "", 1.0, 1, ["dbt"], nodes=nodes)), kids)
+    build.start([k.unique_id for k in reversed(kids)])
+    assert build.done.wait(5)
+    first, *others = (build.outcomes[k.unique_id] for k in kids)
+    assert first.build_error == "eph cannot compile" and first.upstream_failures == []
+    assert all(o.build_error is None and o.upstream_failures == ["ephemeral model eph (compilation error)"]
+               for o in others)
+    quiet = SessionBuild(FakeRunner(DbtResult(False, "", "", 1.0, 1, ["dbt"], nodes=nodes)), kids)
+    quiet.start([k.unique_id for k in kids])
+    assert quiet.done.wait(5)
+    assert all(quiet.outcomes[k.unique_id].build_error is None for k in kids)
+
+
 def test_failing_test_gets_sample_rows_or_none() -> None:
     nodes = [NodeResult("test.p.t", "t", "test", "fail", "Got 2 results", failures=2, error_class="data_quality")]
     result = DbtResult(False, "", "", 1.0, 1, ["dbt"], nodes=nodes)

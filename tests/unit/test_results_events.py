@@ -23,10 +23,10 @@ RUN_RESULTS = {
     "metadata": {"invocation_id": "inv-1"},
     "results": [
         {"unique_id": "model.p.a", "status": "success", "message": "OK", "failures": None,
-         "execution_time": 0.5, "relation_name": '"db"."main"."a"'},
+         "execution_time": 0.5, "relation_name": '"db"."main"."a"', "compiled": True, "compiled_code": "select 1"},
         {"unique_id": "model.p.b", "status": "error",
          "message": "Runtime Error in model b (models/b.sql)\n  Conversion Error", "execution_time": 0.1},
-        {"unique_id": "test.p.not_null_a_id.abc", "status": "fail",
+        {"unique_id": "test.p.not_null_a_id.abc", "status": "fail", "compiled": True, "compiled_code": "select 1",
          "message": "Got 2 results, configured to fail if != 0", "failures": 2, "execution_time": 0.2},
         {"unique_id": "model.p.c", "status": "skipped", "message": None, "execution_time": 0},
     ],
@@ -54,6 +54,14 @@ def test_nodes_from_run_results_json(tmp_path: Path) -> None:
     assert dq.compiled_path == str(target / "compiled/p/models/schema.yml/not_null_a_id.sql")
     assert nodes["c"].status == "skipped" and not nodes["c"].failed
     assert [n.name for n in nodes.values() if n.failed] == ["b", "not_null_a_id"]
+    assert dq.compiled_code == "select 1" and nodes["c"].compiled_code is None
+    # A failed node's file that holds other SQL (a same-named test's, an earlier run's) is not shown.
+    (target / "compiled/p/models/schema.yml/not_null_a_id.sql").write_text("select 2")
+    again = {n.name: n for n in nodes_from_run_results_json(RUN_RESULTS, MANIFEST_NODES, target)}
+    assert again["not_null_a_id"].compiled_path is None and again["a"].compiled_path is not None
+    # A node dbt did not compile in this run has no compiled file, whatever is on disk.
+    (target / "compiled/p/models/c.sql").write_text("select 3")
+    assert again["c"].compiled_path is None
 
 
 def test_read_run_results_never_blames_another_invocation(tmp_path: Path) -> None:
