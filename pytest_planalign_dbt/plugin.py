@@ -27,6 +27,7 @@ from .fixtures import (  # noqa: F401  (fixtures)
     dbt_worker_id,
 )
 from .items import DbtItem
+from .lastfailed import LastFailedNote
 from .logcapture import keep_dbt_out_of_capture
 from .options import (
     SETTINGS_KEY,
@@ -112,6 +113,13 @@ class CollectionHooks:
 
     def __init__(self, collection: DbtCollection) -> None:
         self.collection = collection
+        self.last_failed = LastFailedNote(collection.config)
+
+    def pytest_sessionstart(self) -> None:
+        self.last_failed.load()  # the run before's, read before this run writes its own
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.last_failed.logreport(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> None:
@@ -151,6 +159,8 @@ class CollectionHooks:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         reporting.terminal_summary(terminalreporter, self.collection.build)
+        for line in self.last_failed.summary_lines():
+            terminalreporter.write_line(line, yellow=True)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -159,6 +169,8 @@ class CollectionHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         session.exitstatus = self.collection.finish_session(interrupted, exitstatus)
+        if not interrupted:
+            self.last_failed.save()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self) -> None:

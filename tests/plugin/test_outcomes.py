@@ -69,6 +69,9 @@ def test_last_failed_after_a_fix_reruns_only_what_failed(dbt_project, run) -> No
     # pytest's --lf does not even collect the files without failures (as for Python tests).
     assert again.parseoutcomes() == {"passed": 1, "errors": 1, "dq_failed": 1}
     again.stdout.fnmatch_lines(["run-last-failure: rerun previous 3 failures (skipped 4 files)"])
+    # What dbt skipped because of them (dbt retry would run it again) is named, with a selection.
+    again.stdout.fnmatch_lines(["dbt: --lf re-ran what failed; * node(s) dbt skipped because of it last time did "
+                                "not run (dbt retry would): pytest --dbt-select '*runtime_error_model+*' runs them too"])
 
 
 @pytest.mark.parametrize("flag", ["-x", "--sw"])
