@@ -109,18 +109,21 @@ def header(settings: DbtSettings | None, verbose: int = 0, invocation_dir: Path 
     """Project, target, adapter, dbt version, and where each setting came from; with a project
     and nothing selected from it, what to type to test its nodes."""
     if settings is None or settings.project_dir is None:
-        return ["dbt: no project configured (--dbt-project-dir)"]
+        return []  # a repository without a dbt project hears nothing of dbt
     try:
         profiles = resolve_profiles_dir(settings.profiles_dir, settings.project_dir)
         info = load_project(settings.project_dir, profiles)
         target = settings.target or info.default_target() or "default"
-        adapter = info.adapter_type(settings.target) or "unknown"
+        adapter = info.adapter_type(settings.target)
         name = info.name
     except ValueError as exc:
         return [f"dbt: {exc}"]
+    # No adapter type: the target is not in the profile (said by the error that follows), not
+    # an adapter missing from this environment.
+    driver = f"adapter {adapter} {installed('dbt-' + adapter, 'not installed')}" if adapter else "no such target"
     lines = [
-        f"dbt: project {name} ({settings.project_dir}), target {target}, adapter {adapter} "
-        f"{installed('dbt-' + adapter, 'not installed')}, dbt-core {installed('dbt-core', 'not installed')}",
+        f"dbt: project {name} ({settings.project_dir}), target {target}, {driver}, "
+        f"dbt-core {installed('dbt-core', 'not installed')}",
     ]
     described = describe(settings, max_vars=None if verbose > 0 else HEADER_VARS)
     if described:

@@ -35,8 +35,15 @@ def test_ini_paths_resolve_against_the_ini_file(dbt_project, run, pytester) -> N
     result.stdout.fnmatch_lines([f"dbt: project minimal ({pytester.path / 'minimal'})*"])
 
 
-def test_header_without_a_project(run) -> None:
-    run().stdout.fnmatch_lines(["dbt: no project configured (--dbt-project-dir)"])
+def test_header_without_a_project_says_nothing_of_dbt(run) -> None:
+    assert "dbt" not in run().stdout.str().split("rootdir:")[0]
+
+
+def test_header_with_an_unknown_target_blames_no_adapter(dbt_project, run) -> None:
+    dbt_project("minimal")
+    result = run("--dbt-project-dir=minimal", "--dbt-target=prod")
+    result.stdout.fnmatch_lines(["dbt: project minimal (*), target prod, no such target, dbt-core 1.*"])
+    assert "not installed" not in result.stdout.str()
 
 
 @pytest.mark.parametrize(
