@@ -98,11 +98,14 @@ class DbtItem(pytest.Item):
             and outcome.build_error is not None
         )
         if outcome.status == Status.SKIPPED and not broken:
+            # A YAML file holds many nodes: `-rs` prints file:line, so the reason names the node.
+            which = (f" ({self.spec.kind_name} {self.spec.name})"
+                     if self.spec.original_file_path.endswith((".yml", ".yaml")) else "")
             upstream = ", ".join(outcome.upstream_failures)
             if upstream:
-                pytest.skip(f"skipped by dbt: upstream {upstream} failed")
+                pytest.skip(f"skipped by dbt: upstream {upstream} failed{which}")
             message = outcome.message
-            pytest.skip(f"skipped by dbt{': ' + message if message else ''}")
+            pytest.skip(f"skipped by dbt{': ' + message if message else ''}{which}")
         if broken and outcome.kind != Kind.EXECUTION:
             raise DbtNodeError(self, outcome)
 

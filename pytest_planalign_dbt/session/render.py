@@ -10,11 +10,12 @@ import re
 from typing import Any
 
 from ..runner.failures.kinds import Kind
-from ..runner.failures.messages import trim_message
+from ..runner.failures.messages import shorten, trim_message
 from .nodes import NodeOutcome, NodeSpec
 
 # dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
 CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
+FIX_CHARS = 400
 TOO_FEW_FIX = ("the test's query found too few rows: check that what it tests is not empty, or change its "
                "error_if / warn_if")
 
@@ -95,7 +96,8 @@ def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
     if kind == Kind.TRANSIENT:
         lines.append(f"  still failing after {outcome.attempts} attempt(s)")
     lines += _sql_lines(kind, outcome)
-    lines.append(f"  fix: {TOO_FEW_FIX if too_few else outcome.fix}")
+    # A fix line says what to do; one that lists hundreds of names is cut (dbt's log has them all).
+    lines.append(f"  fix: {TOO_FEW_FIX if too_few else shorten(outcome.fix or '', FIX_CHARS)}")
     if outcome.samples:
         lines.append(f"  first {len(outcome.samples)} failing row(s):")
         lines.extend(table(outcome.samples))

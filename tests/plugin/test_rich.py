@@ -102,8 +102,8 @@ def test_skip_reasons_name_the_failed_node(rich) -> None:
     cases = {c.get("name"): c for c in ET.parse(root / "report.xml").getroot().iter("testcase")}
     long_name = next(n for n in cases if n.startswith("accepted_values_broken_mart_status__"))
     assert len(long_name.encode()) > 255  # longer than any file name may be
-    assert cases[long_name].find("skipped").get("message") == (
-        "skipped by dbt: upstream model broken_mart (execution) failed")
+    assert cases[long_name].find("skipped").get("message") == (  # a YAML node: the reason names it
+        f"skipped by dbt: upstream model broken_mart (execution) failed (test {long_name})")
     assert cases["customer_rank"].find("skipped").get("message") == (
         "skipped by dbt: upstream test not_negative_customer_orders_revenue (data_quality) failed")
 
