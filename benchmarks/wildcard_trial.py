@@ -29,8 +29,10 @@ SELECTIONS = [
 TYPES = ["model", "test", "seed", "snapshot", "unit_test"]
 
 
-def cli_ls(dbt: str, project: Path, select: list[str], exclude: list[str], dbt_vars: str) -> set[str]:
+def cli_ls(dbt: str, project: Path, select: list[str], exclude: list[str], dbt_vars: str, target: str) -> set[str]:
+    """One CLI's listing; each CLI keeps its own target dir (and partial parse: versions differ)."""
     argv = [dbt, "ls", "--output", "json", "--output-keys", "unique_id", "--quiet", "--vars", dbt_vars,
+            "--target-path", f"target/{target}",
             "--select", *select, *(["--exclude", *exclude] if exclude else [])]
     for resource_type in TYPES:
         argv += ["--resource-type", resource_type]
@@ -51,8 +53,8 @@ def main() -> None:
     print("|".join(["-" * 45, "-" * 13, "-" * 16, "-" * 19, "-" * 19, "-" * 6]))
     started = time.monotonic()
     for select, exclude in SELECTIONS:
-        reference = cli_ls(args.reference_dbt, args.project, select, exclude, args.vars)
-        plain = cli_ls(own_dbt, args.project, select, exclude, args.vars)
+        reference = cli_ls(args.reference_dbt, args.project, select, exclude, args.vars, "wildcard-reference")
+        plain = cli_ls(own_dbt, args.project, select, exclude, args.vars, "wildcard-own-cli")
         ours = {ex: {n["unique_id"] for n in r.list_nodes(select, exclude, resource_types=TYPES, dbt_vars=dbt_vars)}
                 for ex, r in runners.items()}
         equal = all(found == reference for found in ours.values())

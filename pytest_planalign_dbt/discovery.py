@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -74,27 +75,37 @@ def path_selection(project_dir: Path, paths: Iterable[Path]) -> tuple[str, ...]:
     dirs = node_dirs(project_dir)
     out: list[str] = []
     for path in (p.resolve() for p in paths):
-        if path.is_file() and not path.name.endswith(NODE_SUFFIXES):
+        if path.is_file() and (not path.name.endswith(NODE_SUFFIXES) or _python_test(path)):
             continue
         if any(path == d or d in path.parents for d in dirs):
             out.append("path:" + path.relative_to(project_dir).as_posix())
     return tuple(dict.fromkeys(out))
 
 
+def _python_test(path: Path) -> bool:
+    """A file pytest collects itself (a dbt Python model is never named so)."""
+    return path.suffix == ".py" and (path.name.startswith("test_") or path.name.endswith("_test.py")
+                                     or path.name == "conftest.py")
+
+
 def _model_example(project_dir: Path) -> tuple[str, str | None]:
-    """A selector that fits this project (``int_*``, from its own model files), and a folder of
-    models to name as a path argument, if there is one."""
+    """A selector that fits this project (``int_*``: the commonest name prefix of its biggest
+    folder of models), and that folder, to name as a path argument (None for a flat project)."""
     models = [d for d in node_dirs(project_dir) if d.is_dir()]
     files = sorted(p for d in models[:1] for p in d.rglob("*.sql"))
     if not files:
         return "*", None
-    folders = sorted({f.parent for f in files if f.parent != models[0]})
-    pick = [f for f in files if f.parent == folders[0]] if folders else files
-    stem = pick[0].stem
-    prefix = stem.split("_", 1)[0] + "_" if "_" in stem else stem
-    selector = prefix + "*" if all(f.stem.startswith(prefix) for f in pick) and prefix != stem else stem
-    folder = folders[0].relative_to(project_dir).as_posix() if folders else None
-    return selector, folder
+    by_folder = Counter(f.relative_to(models[0]).parts[0] for f in files if f.parent != models[0])
+    folder = max(sorted(by_folder), key=by_folder.__getitem__) if by_folder else None
+    pick = [f for f in files if folder is None or f.relative_to(models[0]).parts[0] == folder]
+    prefixes = Counter(f.stem.split("_", 1)[0] + "_" for f in pick if "_" in f.stem)
+    if prefixes:
+        prefix, count = max(sorted(prefixes.items()), key=lambda item: item[1])
+        selector = prefix + "*" if count > 1 else pick[0].stem
+    else:
+        selector = pick[0].stem
+    where = (models[0] / folder).relative_to(project_dir).as_posix() if folder else None
+    return selector, where
 
 
 def nothing_selected_line(project_dir: Path, invocation_dir: Path) -> str:
