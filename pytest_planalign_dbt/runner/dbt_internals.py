@@ -211,3 +211,34 @@ def select_bare_wildcards_by_name() -> None:
     current = selector_methods.is_selected_node
     if not getattr(current, "planalign_leaf_matching", False):
         selector_methods.is_selected_node = wildcards.leaf_matching(current)
+
+
+# The attribute on dbt's agate table that holds the rows as the database driver returned them.
+NATIVE_ROWS = "planalign_rows"
+
+
+def keep_native_rows() -> None:
+    """Keep every query's rows as the driver returned them beside dbt's agate table.
+
+    ``SQLConnectionManager.get_result_from_cursor`` (dbt-adapters; DuckDB and PostgreSQL use it)
+    hands the cursor's rows to ``dbt_common.clients.agate_helper.table_from_data_flat``, which it
+    imports at each call; agate makes every number a ``Decimal`` (an INTEGER 5 is
+    ``Decimal('5')``, a DOUBLE 1.5 ``Decimal('1.5')``), so the column's type is lost. Wrapped, the
+    table also carries the driver's rows (``NATIVE_ROWS``): ``show`` and ``query`` return DECIMAL
+    as ``Decimal``, INTEGER as ``int``, DOUBLE as ``float``, dates as dates, NULL as None.
+    """
+    from dbt_common.clients import agate_helper
+
+    current = agate_helper.table_from_data_flat
+    if getattr(current, "planalign_native", False):
+        return
+
+    def table_from_data_flat(data: Any, column_names: Any) -> Any:
+        rows = [dict(row) for row in data]
+        table = current(rows, column_names)
+        with contextlib.suppress(AttributeError):  # an agate without instance attributes: as before
+            setattr(table, NATIVE_ROWS, rows)
+        return table
+
+    table_from_data_flat.planalign_native = True  # type: ignore[attr-defined]
+    agate_helper.table_from_data_flat = table_from_data_flat

@@ -208,13 +208,18 @@ def _plain(value: Any) -> Any:
 
 
 def rows_from_execution_result(result: Any) -> list[dict[str, Any]] | None:
-    """The typed rows of a ``dbt show`` run in-process (dates stay dates), or None."""
+    """The rows of a ``dbt show`` run in-process as the database returned them (DECIMAL as
+    ``Decimal``, dates as dates; dbt_internals.keep_native_rows), or None."""
     tables = [getattr(r, "agate_table", None) for r in getattr(result, "results", None) or []]
     tables = [t for t in tables if t is not None]
     if not tables:
         return None
     rows: list[dict[str, Any]] = []
     for table in tables:
+        native = getattr(table, "planalign_rows", None)  # dbt_internals.keep_native_rows
+        if native is not None:
+            rows.extend(dict(row) for row in native)
+            continue
         names = list(table.column_names)
         rows.extend({n: _plain(v) for n, v in zip(names, row.values())} for row in table.rows)
     return rows

@@ -65,3 +65,17 @@ def test_every_runner_argument_is_checked_at_construction(copy_project) -> None:
         with pytest.raises(DbtConfigError, match="timeout must be a number of seconds > 0"):
             DbtRunner(project, timeout=bad)
     assert DbtRunner(project / "dbt_project.yml").project_dir == project.resolve()
+
+
+def test_query_values_come_back_as_the_database_returns_them(copy_project) -> None:
+    """Money stays Decimal (agate would make every number a Decimal, then floats): DECIMAL as
+    Decimal, INTEGER as int, DOUBLE as float, DATE as date, NULL as None."""
+    import datetime
+    from decimal import Decimal
+
+    runner = DbtRunner(copy_project("minimal"), threads=1)
+    (row,) = runner.query("select (12345 / 100.0)::numeric(12,2) as v, 100.00::decimal(10,2) as whole, 5 as i, "
+                          "1.5::double as f, date '2024-01-02' as d, null as n")
+    assert row == {"v": Decimal("123.45"), "whole": Decimal("100.00"), "i": 5, "f": 1.5,
+                   "d": datetime.date(2024, 1, 2), "n": None}
+    assert [type(v) for v in row.values()] == [Decimal, Decimal, int, float, datetime.date, type(None)]

@@ -31,7 +31,7 @@ def test_a_simulation_against_its_golden_file(dbt_project, run, pytester) -> Non
                                   "review and commit it, then run again*"])
     golden = pytester.path / GOLDEN
     header = json.loads(golden.read_text().splitlines()[0])
-    assert header["key"] == ["employee_id", "simulation_year"] and header["columns"]["annual_salary"] == "float"
+    assert header["key"] == ["employee_id", "simulation_year"] and header["columns"]["annual_salary"] == "decimal"  # DECIMAL(12,2), as DuckDB returns it
     assert header["rows"] > 550  # two years of ~300 employees
 
     assert run(*ARGS).ret == 0  # the same simulation: the same rows

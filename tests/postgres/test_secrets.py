@@ -46,3 +46,15 @@ def _dbts_own(path, project) -> bool:
     except ValueError:
         return False
     return relative.parts[0] in ("target", "logs") and not any(p.startswith("planalign") for p in relative.parts)
+
+
+def test_numeric_values_stay_decimal_on_postgres(copy_project, pg_schema) -> None:
+    import datetime
+    from decimal import Decimal
+
+    from pytest_planalign_dbt import DbtRunner
+
+    runner = DbtRunner(copy_project("minimal"), threads=1, target="postgres")
+    (row,) = runner.query("select 123.45::numeric(12,2) as v, 5 as i, 1.5::float8 as f, date '2024-01-02' as d")
+    assert row == {"v": Decimal("123.45"), "i": 5, "f": 1.5, "d": datetime.date(2024, 1, 2)}
+    assert type(row["v"]) is Decimal and type(row["i"]) is int

@@ -149,3 +149,18 @@ def test_the_selector_function_we_wrap_for_bare_wildcards(monkeypatch) -> None:
     assert wrapped(nested, "int_*", False)  # the rule, on every dbt of the matrix
     assert getattr(wrapped, "planalign_leaf_matching", False) is dbt_internals.wildcards.needs_leaf_matching()
     assert not getattr(getattr(wrapped, "__wrapped__", None), "planalign_leaf_matching", False)
+
+
+def test_the_agate_builder_we_wrap_keeps_the_drivers_rows(monkeypatch) -> None:
+    from decimal import Decimal
+
+    from dbt_common.clients import agate_helper
+
+    monkeypatch.setattr(agate_helper, "table_from_data_flat", agate_helper.table_from_data_flat)
+    dbt_internals.keep_native_rows()
+    dbt_internals.keep_native_rows()  # never wrapped twice
+    wrapped = agate_helper.table_from_data_flat
+    assert not getattr(getattr(wrapped, "__wrapped__", None), "planalign_native", False)
+    table = wrapped(iter([{"i": 5, "f": 1.5, "m": Decimal("1.10")}]), ["i", "f", "m"])
+    assert getattr(table, dbt_internals.NATIVE_ROWS) == [{"i": 5, "f": 1.5, "m": Decimal("1.10")}]
+    assert list(table.rows[0].values()) == [Decimal("5"), Decimal("1.5"), Decimal("1.10")]  # agate's own

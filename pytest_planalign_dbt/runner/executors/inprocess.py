@@ -21,6 +21,7 @@ from ..dbt_internals import (
     cancel_open_queries,
     drop_inline_nodes,
     event_to_dict,
+    keep_native_rows,
     release_connections,
     select_bare_wildcards_by_name,
     stale_manifest,
@@ -161,6 +162,7 @@ class InProcessExecutor:
         from dbt.cli.main import dbtRunner
 
         select_bare_wildcards_by_name()
+        keep_native_rows()
         manifest, reused = None, False
         if command.subcommand in MANIFEST_SUBCOMMANDS:
             parses = self.reuse.parses
