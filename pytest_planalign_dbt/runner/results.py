@@ -54,12 +54,17 @@ class NodeResult:
         """An on-run-start / on-run-end hook (dbt reports them as "operation" nodes)."""
         return self.resource_type == "operation"
 
-    def describe(self) -> str:
+    def headline(self) -> str:
+        """``model m (models/m.sql): error``."""
         where = f" ({self.original_file_path})" if self.original_file_path else ""
+        return f"{self.resource_type} {self.name}{where}: {self.status}"
+
+    def describe(self) -> str:
+        """The headline and dbt's message on one line (cut at 300 characters)."""
         msg = (self.message or "").strip().replace("\n", " | ")
         if len(msg) > 300:
             msg = msg[:297] + "..."
-        return f"{self.resource_type} {self.name}{where}: {self.status}: {msg}"
+        return f"{self.headline()}: {msg}"
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,9 @@ def test_error_carries_nodes_message_compiled_path_and_fix() -> None:
     error = DbtExecutionError("Runtime Error\nboom", nodes=nodes)
     text = str(error)
     assert "dbt execution error in 12 node(s)" in text
-    assert "model m0 (models/m.sql): error: Runtime Error | boom" in text
+    # dbt's lines stay lines for the first nodes (a caret keeps its column), one line for the rest.
+    assert "  - model m0 (models/m.sql): error\n      Runtime Error\n      boom\n" in text
+    assert "  - model m3 (models/m.sql): error: Runtime Error | boom" in text
     assert "... and 2 more" in text
     assert error.compiled_path == "/t/compiled/p/models/m.sql"
     assert "compiled SQL: /t/compiled/p/models/m.sql" in text
@@ -173,3 +175,13 @@ def test_kinds_and_statuses_are_dbts_own_words() -> None:
     import json
 
     assert json.dumps({"status": Status.SKIPPED, "kind": Kind.TIMEOUT}) == '{"status": "skipped", "kind": "timeout"}'
+
+
+def test_a_missing_var_and_an_unseen_ref_name_their_fix() -> None:
+    from pytest_planalign_dbt.runner.failures.fixes import suggest_fix
+
+    var = suggest_fix("compilation", "Compilation Error in model m\n  Required var 'start_year' not found in config")
+    assert var.startswith("pass var 'start_year': --dbt-vars '{start_year: ...}' in pytest")
+    assert "dbt_vars={'start_year': ...}" in var
+    unseen = suggest_fix("compilation", "dbt was unable to infer all dependencies for the model \"m\".")
+    assert "-- depends_on: {{ ref('that_model') }}" in unseen

@@ -24,6 +24,10 @@ class DbtConfigError(ValueError):
     """A runner setting (project dir, profiles dir, executor...) is unusable."""
 
 
+# How many failed nodes an error shows with dbt's message in full (the rest: one line each).
+MESSAGE_NODES = 3
+
+
 class DbtError(Exception):
     """A dbt invocation failed; carries the failing nodes, dbt's message and the fix."""
 
@@ -54,7 +58,14 @@ class DbtError(Exception):
     def _render(self) -> str:
         if self.nodes:
             head = f"dbt {label(self.kind)} in {len(self.nodes)} node(s)"
-            body = [f"  - {n.describe()}" for n in self.nodes[:10]]
+            body = []
+            for i, node in enumerate(self.nodes[:10]):
+                if i < MESSAGE_NODES and node.message:
+                    # dbt's lines kept as lines: a caret under "LINE 12:" still points at the column.
+                    body.append(f"  - {node.headline()}")
+                    body += [f"      {line}" for line in trim_message(node.message, 15)]
+                else:
+                    body.append(f"  - {node.describe()}")
             if len(self.nodes) > 10:
                 body.append(f"  ... and {len(self.nodes) - 10} more")
         else:

@@ -20,6 +20,7 @@ LOCK_HOLDER = re.compile(
 MISSING_REF = re.compile(r"depends on a node named '(?P<name>[^']+)'")
 _SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types|Sniffed type", re.I)
 _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
+_MISSING_VAR = re.compile(r"Required var '(?P<name>[^']+)' not found")
 _UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
 _HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
 _PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
@@ -57,6 +58,15 @@ def _missing_ref(f: Failure) -> str | None:
     return missing and (
         f"check the name in ref('{missing['name']}') against your models, seeds and snapshots; if it "
         "comes from a package, run `dbt deps`"
+    )
+
+
+def _missing_var(f: Failure) -> str | None:
+    missing = _MISSING_VAR.search(f.message)
+    return missing and (
+        f"pass var '{missing['name']}': --dbt-vars '{{{missing['name']}: ...}}' in pytest, "
+        f"dbt_vars={{'{missing['name']}': ...}} to the runner, or give it a default under vars: in "
+        "dbt_project.yml"
     )
 
 
@@ -138,6 +148,10 @@ def _execution(f: Failure) -> str | None:
 RULES: tuple[Callable[[Failure], str | None], ...] = (
     _lock,
     _missing_ref,
+    _missing_var,
+    _matches(r"unable to infer all dependencies",
+             "the SQL reads a ref() dbt did not see when it parsed (inside an if, or named by a var): add "
+             "`-- depends_on: {{ ref('that_model') }}` at the top of the model for each model it may read"),
     _unknown_flag,
     _matches(r"same database file with a different configuration|operations are disabled by configuration",
              "another DuckDB connection in this process holds this database file with other settings (e.g. "
