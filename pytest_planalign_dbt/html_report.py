@@ -45,6 +45,9 @@ class HtmlHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
+        dq = sum(1 for info in self.nodes.values() if info.kind == "data_quality" and info.status in WENT_WRONG)
+        if dq:  # pytest-html counts them as failed: say which of those are dbt's data tests
+            prefix.append(f"<p>dbt: {dq} data quality failure(s) (data tests that found rows) among the failed</p>")
         picture = dag_svg(self.nodes)
         if picture:
             postfix.append(f"<h2>dbt: what went wrong</h2><p>{LEGEND}</p>"
@@ -52,10 +55,9 @@ class HtmlHooks:
 
 
 def failure_html(info: ReportInfo) -> str:
-    """A failing node's block: headline, message, time, compiled SQL (collapsed), failing rows."""
+    """A failing node's block: headline, time, failing rows, compiled SQL (collapsed)."""
+    # dbt's message is in the row's log already (the failure's text): not printed twice.
     parts = [f'<div class="dbt-failure"><p><b>{escape(info.head or "")}</b> ({info.seconds:.2f} s)</p>']
-    if info.message:
-        parts.append(f"<pre>{escape(info.message)}</pre>")
     if info.rows:
         columns = list(info.rows[0])
         head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)

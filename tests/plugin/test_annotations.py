@@ -69,4 +69,6 @@ def report(page: str) -> None:
     dq = next(b for b in blocks if "accepted_values_good_model_team" in b)
     assert "failing rows" in dq and "<table" in dq and "compiled SQL" in dq
     runtime = next(b for b in blocks if "runtime_error_model" in b)
-    assert "<pre>" in runtime and "compiled SQL" in runtime  # dbt's message and the SQL it ran
+    assert "<pre>" in runtime and "compiled SQL" in runtime  # the SQL it ran
+    assert "Conversion Error" not in runtime and "Conversion Error" in rows  # once: in the row's log
+    assert "dbt: 2 data quality failure(s)" in rows  # the summary says which failures are data tests

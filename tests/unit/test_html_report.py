@@ -38,6 +38,7 @@ def test_a_failure_block_escapes_what_dbt_said() -> None:
                               message="Conversion Error: '<abc>'", sql="select '<abc>'::int",
                               rows=[{"id": 1, "v": "<b>"}]))
     assert "<x>" not in block and "&lt;x&gt;" in block and "(1.50 s)" in block
+    assert "Conversion Error" not in block  # dbt's message is the row's log: not printed twice
     assert "<details><summary>compiled SQL</summary><pre>select &#x27;&lt;abc&gt;&#x27;::int</pre></details>" in block
     assert "<th>id</th><th>v</th>" in block and "<td>&lt;b&gt;</td>" in block
     assert "failing rows" not in failure_html(info("model.p.bad", "error", head="h"))
