@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\[(?:\d+;)*\d+m")
 HUMAN_LEVELS = frozenset({"info", "warn", "error"})
+# Info events whose line tells a reader nothing (where dbt wrote its parse timings).
+UNREAD_EVENTS = frozenset({"ParsePerfInfoPath"})
 START_EVENTS = frozenset({"LogStartLine"})
 FINISH_EVENTS = frozenset(
     {
@@ -147,20 +149,30 @@ class EventSink:
         # Why dbt could not parse an inline query (it then says only "Error parsing inline query").
         self.inline_error: str | None = None
         self._lock = threading.Lock()
+        self._banner_seen = False
 
     def feed(self, event: Mapping[str, Any]) -> None:
         info = event.get("info", {})
         with self._lock:
             if info.get("invocation_id"):  # the latest: after a call's parse, the command's own
                 self.invocation_id = info["invocation_id"]
-            self._record(str(info.get("name")), event, info)
-            if info.get("level") in HUMAN_LEVELS:
+            name = str(info.get("name"))
+            self._record(name, event, info)
+            if info.get("level") in HUMAN_LEVELS and self._shown(name):
                 for line in strip_ansi(str(info.get("msg", ""))).splitlines() or [""]:
                     self.lines.append(line)
                     self.dispatcher.put(self.on_line, line)
             progress = progress_from_event(event)
             if progress is not None:
                 self.dispatcher.put(self.on_progress, progress)
+
+    def _shown(self, name: str) -> bool:
+        """Whether an event's lines are worth a reader's time: dbt's banner once per call (an
+        in-process call's parse and its command each print it), never the parse's timing file."""
+        if name == "MainReportVersion":
+            seen, self._banner_seen = self._banner_seen, True
+            return not seen
+        return name not in UNREAD_EVENTS
 
     def _record(self, name: str, event: Mapping[str, Any], info: Mapping[str, Any]) -> None:
         """What an event of one of the names we read says."""

@@ -171,3 +171,16 @@ def test_a_slow_callback_is_not_waited_for_forever() -> None:
     dispatcher.put(lambda _: release.wait(10), None)
     assert dispatcher.close(0.2) is False
     release.set()
+
+
+def test_dbts_banner_once_per_call_and_no_perf_info_line() -> None:
+    lines: list[str] = []
+    dispatcher = Dispatcher()
+    sink = EventSink(dispatcher, lines.append, None)
+    for event in (_event("MainReportVersion", msg="Running with dbt=1.12.0"),  # the parse's
+                  _event("ParsePerfInfoPath", msg="Performance info: target/perf_info.json"),
+                  _event("MainReportVersion", msg="Running with dbt=1.12.0"),  # the command's
+                  _event("LogModelResult", msg="1 of 1 OK created model m")):
+        sink.feed(event)
+    dispatcher.close(5)
+    assert lines == sink.lines == ["Running with dbt=1.12.0", "1 of 1 OK created model m"]
