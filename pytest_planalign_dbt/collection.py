@@ -13,6 +13,7 @@ Hooks run with every build, so their items come with any dbt item.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import fnmatch
 import os
 import queue
@@ -126,6 +127,11 @@ class DbtCollection:
         if disabled:
             return (f"{what}: no enabled dbt node matches; {', '.join(disabled[:5])} "
                     "matches but is disabled (`enabled: false` in its config)")
+        plain = [p for p in patterns if not any(c in p for c in "*?[")]
+        known = self._runner().enabled_names() if plain else []
+        close = [name for p in plain for name in difflib.get_close_matches(p, known, n=3, cutoff=0.6)]
+        if close:
+            return f"{what}: no dbt node matches; did you mean {', '.join(dict.fromkeys(close))}?"
         return f"{what}: no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
 
     def path_of(self, spec: NodeSpec) -> Path:

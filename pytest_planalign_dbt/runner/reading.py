@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .failures.errors import DbtCommandError, DbtError
-from .results import disabled_names
+from .results import disabled_names, enabled_names
 
 if TYPE_CHECKING:
     from .results import DbtResult
@@ -133,6 +133,10 @@ class RunnerQueries:
                     "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
                 ) from None
             raise
+
+    def enabled_names(self) -> list[str]:
+        """Names of the enabled nodes (known after a parse or a listing)."""
+        return enabled_names(self.executor.manifest(), self.artifacts_path)
 
     def disabled_names(self) -> list[str]:
         """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""

@@ -325,3 +325,15 @@ def disabled_names(manifest: Any, target_path: Path) -> list[str]:
         return []
     groups = (data.get("disabled") or {}).values()
     return sorted({n.get("name", "") for nodes in groups for n in nodes} - {""})
+
+
+def enabled_names(manifest: Any, target_path: Path) -> list[str]:
+    """Names of the project's enabled nodes (models, seeds, snapshots, tests), from a parsed
+    manifest object, else from ``manifest.json``."""
+    if manifest is not None:
+        return sorted({getattr(n, "name", "") for n in (getattr(manifest, "nodes", None) or {}).values()} - {""})
+    try:
+        data = json.loads((target_path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return sorted({n.get("name", "") for n in (data.get("nodes") or {}).values()} - {""})

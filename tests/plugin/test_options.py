@@ -66,6 +66,8 @@ def test_header_with_an_unknown_target_blames_no_adapter(dbt_project, run) -> No
         (["--dbt-select", "  "], {}, "ERROR: --dbt-select (command line): give at least one selector*"),
         (["--dbt-project-dir", "minimal", "--dbt-selector", "nope"], {},
          "ERROR: --dbt-selector nope: the project has no selectors.yml; define the selector there, or use --dbt-select"),
+        (["--dbt-project-dir", "minimal", "--dbt-select", "scaeld"], {},
+         "ERROR: --dbt-select scaeld: no dbt node matches; did you mean scaled?"),
         (["--dbt-project-dir", "minimal", "--dbt-select", "disabled_one"], {},
          "ERROR: --dbt-select disabled_one: no enabled dbt node matches; disabled_one matches but is disabled*"),
     ],

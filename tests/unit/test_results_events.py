@@ -184,3 +184,15 @@ def test_dbts_banner_once_per_call_and_no_perf_info_line() -> None:
         sink.feed(event)
     dispatcher.close(5)
     assert lines == sink.lines == ["Running with dbt=1.12.0", "1 of 1 OK created model m"]
+
+
+def test_enabled_names_from_a_manifest_object_or_its_file(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from pytest_planalign_dbt.runner.results import enabled_names
+
+    manifest = SimpleNamespace(nodes={"model.p.b": SimpleNamespace(name="b"), "model.p.a": SimpleNamespace(name="a")})
+    assert enabled_names(manifest, tmp_path) == ["a", "b"]
+    assert enabled_names(None, tmp_path) == []  # no manifest.json yet
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": {"model.p.c": {"name": "c"}}}))
+    assert enabled_names(None, tmp_path) == ["c"]
