@@ -56,6 +56,7 @@ class NodeLister:
         self.listed: int | None = None
         self.from_cache = False
         self.kept = False
+        self.not_kept: str | None = None  # why the listing could not be kept
         # This xdist worker listed the nodes for all: it builds them too, from the start.
         self.lister = False
         # Slim CI: what was left out and why; the reference compared with.
@@ -192,10 +193,12 @@ class NodeLister:
         self.listed = len(specs)
         if cache is not None and key is not None:
             skip = {p for p in (runner.artifacts_path, runner.log_path) if p is not None}
-            names = env_var_names(self.project_dir, [self._profiles_file()], skip)
+            why: list[str] = []
+            names = env_var_names(self.project_dir, [self._profiles_file()], skip, why)
             if names is not None:
                 cache.put(key, specs, names, runner.env)
                 self.kept = True
+            self.not_kept = why[0] if why else None
         return specs
 
     def summary_lines(self, ephemeral: int, verbose: int) -> list[str]:
@@ -210,6 +213,8 @@ class NodeLister:
             return [f"dbt: {self.listed} selected node(s){inlined} from the listing kept in pytest's cache "
                     "(the project is unchanged since; dbt was not started to list them)", *slim]
         kept = "; kept in pytest's cache for the next run" if self.kept else ""
+        if self.not_kept:  # the next collection lists again: say why, once
+            kept = f"; not kept for the next run: {self.not_kept}"
         return [f"dbt: {self.listed} selected node(s){inlined} listed by dbt ls{kept}", *slim]
 
 

@@ -53,21 +53,25 @@ def listing_key(fingerprint: str, adapter: str | None, parts: Mapping[str, Any],
     return digest(text, length=32)
 
 
-def env_var_names(project_dir: Path, extra_files: Iterable[Path], skip: set[Path]) -> set[str] | None:
+def env_var_names(project_dir: Path, extra_files: Iterable[Path], skip: set[Path],
+                  why: list[str] | None = None) -> set[str] | None:
     """The environment variables the project's files read; None when one is read by a name
-    that is not a literal (or a file cannot be read)."""
+    that is not a literal (or a file cannot be read), and ``why`` gets the reason."""
     names: set[str] = set()
     for path in [*text_files(project_dir, skip), *extra_files]:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             continue
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError) as exc:
+            (why if why is not None else []).append(f"{path} could not be read ({exc})")
             return None
         uses = len(ANY_ENV_VAR.findall(text))
         found = [m.group(2) for m in ENV_VAR_CALL.finditer(text)]
         if len(found) != uses:
-            log.debug("%s reads an environment variable by a name we cannot see", path)
+            (why if why is not None else []).append(
+                f"{path} reads an environment variable by a computed name (env_var(...)), so no change "
+                "of the environment could be seen")
             return None
         names.update(found)
     return names

@@ -105,7 +105,8 @@ def test_a_project_reading_an_env_var_by_a_computed_name_is_never_kept(dbt_proje
     for _ in range(2):
         result = run(*args)
         assert result.ret == 0
-        result.stdout.fnmatch_lines(["dbt: * selected node(s) listed by dbt ls"])
+        result.stdout.fnmatch_lines(["dbt: * selected node(s) listed by dbt ls; not kept for the next run: "
+                                     "*/models/dynamic.sql reads an environment variable by a computed name*"])
         result.stdout.no_fnmatch_line("*kept in pytest's cache*")
 
 

@@ -56,9 +56,14 @@ def test_env_vars_read_by_the_project_are_found_unless_computed(tmp_path: Path) 
     profiles.write_text("p:\n  outputs:\n    dev:\n      path: \"{{ env_var('DB_PATH') }}\"\n")
     assert env_var_names(tmp_path, [profiles, tmp_path / "missing.yml"], set()) == {"APP_ENV", "DB_PATH"}
     (tmp_path / "models" / "b.sql").write_text("select '{{ env_var('APP_' ~ suffix) }}'")
-    assert env_var_names(tmp_path, [], set()) is None
+    why: list[str] = []
+    assert env_var_names(tmp_path, [], set(), why) is None
+    assert why == [f"{tmp_path / 'models' / 'b.sql'} reads an environment variable by a computed name "
+                   "(env_var(...)), so no change of the environment could be seen"]
     (tmp_path / "models" / "b.sql").write_bytes(b"\xff\xfe")
     assert env_var_names(tmp_path, [], set()) is None
+    env_var_names(tmp_path, [], set(), why)
+    assert why[1].startswith(f"{tmp_path / 'models' / 'b.sql'} could not be read")
 
 
 def test_the_reference_is_the_last_green_run_for_the_same_vars_and_profile(tmp_path: Path) -> None:
