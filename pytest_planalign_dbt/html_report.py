@@ -41,6 +41,9 @@ class HtmlHooks:
         info = ReportInfo.of(report)
         if info is not None and info.head and report.failed:  # a skip says why in its own row
             data.insert(0, failure_html(info))
+        elif info is not None and report.skipped and isinstance(report.longrepr, tuple) and data:
+            # pytest's skip is (path, line, reason): the row's log shows the reason, not the tuple.
+            data[0] = escape(str(report.longrepr[2])) + "\n"
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
