@@ -41,8 +41,10 @@ class LastFailedNote:
             self.skipped.append(report.nodeid)
         elif report.failed and info.unique_id:
             # What dbt skips is downstream of a failed model, or of the model a failed test tests.
-            tested = info.unique_id.startswith(("test.", "unit_test.")) and info.parents
-            self.failed.extend(_name(uid) + "+" for uid in (info.parents if tested else [info.unique_id]))
+            tested = [p for p in info.parents if not p.startswith("source.")]
+            if not info.unique_id.startswith(("test.", "unit_test.")) or not tested:
+                tested = [info.unique_id]
+            self.failed.extend(_name(uid) + "+" for uid in tested)
 
     def left_out(self) -> list[str]:
         """What the run before skipped and this ``--lf`` run did not run."""

@@ -234,7 +234,7 @@ def keep_native_rows() -> None:
         return
 
     def table_from_data_flat(data: Any, column_names: Any) -> Any:
-        rows = [dict(row) for row in data]
+        rows = data if isinstance(data, list) else list(data)  # dbt's own dicts, not copied
         table = current(rows, column_names)
         with contextlib.suppress(AttributeError):  # an agate without instance attributes: as before
             setattr(table, NATIVE_ROWS, rows)

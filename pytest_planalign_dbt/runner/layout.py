@@ -49,11 +49,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
 def read_config_file(path: Path) -> dict[str, Any]:
     """A dbt configuration file (dbt_project.yml, profiles.yml) dbt must read: a mapping, or a
     DbtConfigError naming the file, the line and the fix (before dbt starts, which says less)."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DbtConfigError(f"{path}:{line}: not UTF-8 text ({exc.reason}): save the file as UTF-8") from None
+    text = utf8_text(path, path.read_bytes())
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -66,6 +62,19 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DbtConfigError(f"{path}:1: must be a mapping of settings, got {type(data).__name__}: fix the file")
     return data
+
+
+def utf8_text(path: Path, data: bytes) -> str:
+    """``data`` (the bytes of ``path``) as text, or a DbtConfigError naming the file and the line
+    of the first byte that is not UTF-8 (dbt reads every project file as UTF-8)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DbtConfigError(
+            f"{path}:{line}: not UTF-8 text ({exc.reason}, byte {data[exc.start]:#04x}); dbt reads every "
+            "project file as UTF-8: save it as UTF-8"
+        ) from None
 
 
 # Python's text when dbt read a file that is not UTF-8 (dbt's message names no file).
@@ -83,14 +92,7 @@ def check_utf8(layout: ProjectLayout) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DbtConfigError(
-                f"{path}:{line}: not UTF-8 text ({exc.reason}, byte {data[exc.start]:#04x}); dbt reads every "
-                "project file as UTF-8: save it as UTF-8"
-            ) from None
+        utf8_text(path, data)
 
 
 def _first(config: dict[str, Any], key: str, default: str) -> str:

@@ -28,7 +28,6 @@ from ..dbt_internals import (
 )
 from ..events import EventSink
 from ..graph import DbtGraph
-from ..parse.cache import ParseStore
 from ..parse.heap import FrozenHeap
 from ..parse.reuse import ParseReuse
 from ..results import (
@@ -136,7 +135,6 @@ class InProcessExecutor:
         argv = [*command.argv, *(["--no-write-json"] if takes_over else []), *QUIET_FLAGS]
         started = time.monotonic()
         with DBT_PROCESS_LOCK, FrozenHeap() as heap:
-            ParseStore(ctx.target_path).recover_cli_file()  # a run killed mid-parse left it aside
             self.reuse.last = None
             load_dotenv_into(ctx.project_dir)  # as dbt 1.12 does when run from the project dir
             try:
