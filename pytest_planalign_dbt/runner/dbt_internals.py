@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import pprint
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -211,6 +212,47 @@ def select_bare_wildcards_by_name() -> None:
     current = selector_methods.is_selected_node
     if not getattr(current, "planalign_leaf_matching", False):
         selector_methods.is_selected_node = wildcards.leaf_matching(current)
+
+
+# dbt's thread pools started in this process and not yet seen closed (track_thread_pools).
+_POOLS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track_thread_pools() -> None:
+    """Know every thread pool dbt starts, so ``close_left_pools`` can end one dbt left open.
+
+    ``GraphRunnableTask.execute_nodes`` closes its ``DbtThreadPool`` only when its queue ends
+    normally or fails fast; an error raised out of the queue (a compile or show of inline SQL
+    whose macro fails) leaves the pool's threads and pipe open until the interpreter exits,
+    where ``Pool.__del__`` warns or fails ("Bad file descriptor"). ``runnable`` looks the class
+    up at each call, so a subclass put there sees every pool it makes.
+    """
+    from dbt.task import runnable
+
+    current = runnable.DbtThreadPool
+    if getattr(current, "planalign_tracked", False):
+        return
+
+    class TrackedPool(current):  # type: ignore[misc, valid-type]
+        planalign_tracked = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            _POOLS.add(self)
+
+    runnable.DbtThreadPool = TrackedPool
+
+
+def close_left_pools() -> None:
+    """Close and end the thread pools an invocation left running (one dbt call at a time holds
+    the invocation lock, so no pool of a running call is touched)."""
+    for pool in list(_POOLS):
+        _POOLS.discard(pool)
+        if not pool.is_closed():
+            with contextlib.suppress(Exception):
+                pool.close()
+                pool.terminate()
+                pool.join()
 
 
 # The attribute on dbt's agate table that holds the rows as the database driver returned them.

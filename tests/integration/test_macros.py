@@ -4,6 +4,10 @@ package and dbt's own, rendered and queried through dbt, and each kind of failur
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +120,24 @@ def test_the_subprocess_executor_gives_the_same_answers(runner: DbtRunner) -> No
     with pytest.raises(DbtCompilationError) as caught:
         other.macro("safe_ratio", "amount", 0)
     assert f"(macros/safe_ratio.sql:{RAISE_LINE})" in str(caught.value)
+
+
+def test_a_failed_macro_leaves_no_thread_pool_to_fail_at_exit(runner: DbtRunner, tmp_path: Path) -> None:
+    # dbt leaves its thread pool running when an inline compile raises out of its queue; at
+    # exit Pool.__del__ warned or failed ("Bad file descriptor"). A script as a user writes it,
+    # with Python's development mode showing every resource left open.
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        from pytest_planalign_dbt import DbtCompilationError, DbtRunner
+        runner = DbtRunner({str(runner.project_dir)!r}, threads=2)
+        runner.run_operation("log_ratio", {{"numerator": 5, "denominator": 2}})
+        print(runner.macro("safe_ratio", "a", 2))
+        try:
+            runner.macro("no_such_macro")
+        except DbtCompilationError:
+            print("refused")
+    """))
+    done = subprocess.run([sys.executable, "-X", "dev", str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "refused"
+    assert "multiprocessing pool" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr

@@ -19,12 +19,14 @@ from ..dbt_internals import (
     FULL_PARSE_EVENTS,
     STALE_MANIFEST,
     cancel_open_queries,
+    close_left_pools,
     drop_inline_nodes,
     event_to_dict,
     keep_native_rows,
     release_connections,
     select_bare_wildcards_by_name,
     stale_manifest,
+    track_thread_pools,
 )
 from ..events import EventSink
 from ..graph import DbtGraph
@@ -142,6 +144,7 @@ class InProcessExecutor:
                 if takes_over and not isinstance(ran, Invocation):
                     self.artifacts.write(ran[0].result, ran[2], ctx.target_path)
             finally:
+                close_left_pools()
                 release_connections()
             parse = self.reuse.last
         if isinstance(ran, Invocation):
@@ -161,6 +164,7 @@ class InProcessExecutor:
 
         select_bare_wildcards_by_name()
         keep_native_rows()
+        track_thread_pools()
         manifest, reused = None, False
         if command.subcommand in MANIFEST_SUBCOMMANDS:
             parses = self.reuse.parses
