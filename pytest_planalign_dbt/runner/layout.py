@@ -33,6 +33,9 @@ RESOURCE_PATHS = {
     "test-paths": ["tests"], "analysis-paths": ["analyses"], "macro-paths": ["macros"],
     "snapshot-paths": ["snapshots"], "docs-paths": [], "asset-paths": [], "function-paths": ["functions"],
 }
+# The resource paths whose files are nodes a ref() names by the file's name.
+REFABLE_PATHS = ("model-paths", "source-paths", "seed-paths", "data-paths", "snapshot-paths")
+REFABLE_SUFFIXES = frozenset({".sql", ".py", ".csv"})
 # Never dbt input, wherever they appear (editors' and tools' litter).
 NEVER = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"})
 
@@ -120,14 +123,17 @@ class ProjectLayout:
     packages_dir: Path
     ignore: Any = None  # a pathspec.PathSpec from .dbtignore, or None
     whole: bool = False  # a resource path dbt renders with Jinja: walk the whole project
+    refable_dirs: tuple[Path, ...] = ()  # where the files a ref() can name live
 
     @classmethod
     def read(cls, root: Path, config: dict[str, Any] | None = None) -> ProjectLayout:
         """The layout ``root``'s dbt_project.yml describes (``config``: that file, read already)."""
         config = load_yaml(root / "dbt_project.yml") if config is None else config
         dirs: list[str] = []
+        refable: list[str] = []
         for key, default in RESOURCE_PATHS.items():
             dirs += _paths(config, key, default)
+            refable += _paths(config, key, default) if key in REFABLE_PATHS else []
         whole = any("{{" in d or "{%" in d for d in dirs)
         packages = _first(config, "packages-install-path", "dbt_packages")
         return cls(
@@ -135,7 +141,7 @@ class ProjectLayout:
             resource_dirs=tuple(dict.fromkeys(root / d for d in dirs if not whole)),
             target_path=root / _first(config, "target-path", "target"),
             log_path=root / _first(config, "log-path", "logs"), packages_dir=root / packages,
-            ignore=_dbtignore(root), whole=whole,
+            ignore=_dbtignore(root), whole=whole, refable_dirs=tuple(root / d for d in refable if not whole),
         )
 
     def ignored(self, path: Path) -> bool:
@@ -162,6 +168,16 @@ class ProjectLayout:
                     continue
                 if not self.ignored(path):
                     yield path
+
+    def ref_names(self) -> set[str]:
+        """The names a ``ref()`` can take from files here and in the packages: models, seeds and
+        snapshots by file name (what dbt calls them unless a config renames them)."""
+        names: set[str] = set()
+        for layout in (self, *self.packages()):
+            for path in layout.own_files():
+                if path.suffix in REFABLE_SUFFIXES and any(d in path.parents for d in layout.refable_dirs):
+                    names.add(path.stem)
+        return names
 
     def packages(self) -> list[ProjectLayout]:
         """The installed packages (each a dir holding dbt_project.yml), each real path once."""

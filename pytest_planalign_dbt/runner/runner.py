@@ -28,7 +28,7 @@ from .executors import EXECUTORS
 from .executors.base import Executor, Invocation, RunContext
 from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
-from .failures.errors import DbtCommandError, DbtConfigError
+from .failures.errors import DbtCommandError, DbtConfigError, with_closest_ref
 from .failures.verdict import split_result
 from .macros import RunnerMacros
 from .profiles import ProfilesCopy, resolve_profiles_dir
@@ -263,6 +263,8 @@ class DbtRunner(RunnerQueries, RunnerMacros):
             raise_on_error = retry
         if result.error is not None and UNDECODABLE in result.error.dbt_message:
             check_utf8(self.info.layout)  # dbt's message names no file: ours names it, or dbt's stands
+        if result.error is not None:
+            with_closest_ref(result.error, self.info.layout.ref_names)
         if not result.success and raise_on_error and result.error is not None:
             raise result.error
         return result

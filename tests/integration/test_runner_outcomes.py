@@ -137,3 +137,13 @@ def test_run_models_parallel_splits_results_and_raises_the_first_failure(copy_pr
     assert results[1].error.result is results[1]
     with pytest.raises(DbtExecutionError):
         runner.run_models(["good_model", "runtime_error_model"], parallel=True, stream_output=False)
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_a_ref_to_a_missing_node_names_the_closest_one(copy_project, executor) -> None:
+    project = copy_project("minimal")
+    (project / "models" / "typo.sql").write_text("select * from {{ ref('scaledd') }}\n")
+    with pytest.raises(DbtCompilationError) as info:
+        DbtRunner(project, executor=executor).execute_command(["parse"], stream_output=False)
+    assert info.value.fix.startswith("did you mean 'scaled'? check the name in ref('scaledd')")
+    assert str(info.value).endswith(info.value.fix)

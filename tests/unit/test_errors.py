@@ -15,6 +15,7 @@ from pytest_planalign_dbt.runner.failures.errors import (
     DbtExecutionError,
     DbtTimeoutError,
     DbtTransientError,
+    with_closest_ref,
 )
 from pytest_planalign_dbt.runner.failures.fixes import suggest_fix
 from pytest_planalign_dbt.runner.results import NodeResult
@@ -185,3 +186,18 @@ def test_a_missing_var_and_an_unseen_ref_name_their_fix() -> None:
     assert "dbt_vars={'start_year': ...}" in var
     unseen = suggest_fix("compilation", "dbt was unable to infer all dependencies for the model \"m\".")
     assert "-- depends_on: {{ ref('that_model') }}" in unseen
+
+
+def test_a_missing_ref_names_the_closest_refable_names_and_nothing_when_none_is_close() -> None:
+    message = "Model 'model.p.a' (models/a.sql) depends on a node named 'stg_ordrs' which was not found"
+    names = ["stg_orders", "stg_customers", "orders", "zzz"]
+    error = DbtCompilationError(message)
+    with_closest_ref(error, lambda: names)
+    assert error.fix.startswith("did you mean 'stg_orders'? check the name in ref('stg_ordrs')")
+    assert str(error).endswith(f"fix: {error.fix}")  # the rendered text follows the new fix
+    far = DbtCompilationError(message)
+    with_closest_ref(far, lambda: ["zzz"])
+    assert far.fix.startswith("check the name in ref('stg_ordrs')")
+    other = DbtCompilationError("Compilation Error: unexpected '}'")
+    with_closest_ref(other, lambda: pytest.fail("names are read only for a missing ref"))
+    assert "did you mean" not in other.fix

@@ -87,3 +87,17 @@ def test_dbt_project_yml_is_read_once_per_project_info(tmp_path: Path, monkeypat
     for package in ("a", "b", "c"):
         info.package_dir(package)
     assert reads == [root / "dbt_project.yml"]
+
+
+def test_the_names_a_ref_can_take_come_from_models_seeds_and_snapshots_of_the_project_and_its_packages(
+        tmp_path: Path) -> None:
+    root = _write(tmp_path / "p", {
+        "dbt_project.yml": "name: p\nmodel-paths: [transform]\n",
+        "transform/stg/stg_orders.sql": "", "transform/py_model.py": "", "transform/schema.yml": "",
+        "seeds/census.csv": "", "snapshots/snap_orders.sql": "", "macros/stg_helper.sql": "",
+        "tests/stg_check.sql": "", "analyses/stg_look.sql": "",
+        "dbt_packages/pkg/dbt_project.yml": "name: pkg\n", "dbt_packages/pkg/models/pkg_model.sql": "",
+        "dbt_packages/pkg/macros/pkg_macro.sql": "",
+    })
+    assert ProjectLayout.read(root).ref_names() == {
+        "stg_orders", "py_model", "census", "snap_orders", "pkg_model"}

@@ -5,10 +5,11 @@ Which kind a failure is lives in classify.py; the fix to suggest in fixes.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .fixes import suggest_fix
+from .fixes import MISSING_REF, suggest_fix
 from .kinds import Kind, label
 from .messages import trim_message
 
@@ -77,6 +78,11 @@ class DbtError(Exception):
         lines.append(f"  fix: {self.fix}")
         return "\n".join(lines)
 
+    def refix(self, fix: str) -> None:
+        """Give the error another fix (one that needed more than the message to find)."""
+        self.fix = fix
+        self.args = (self._render(),)
+
     @property
     def node_names(self) -> list[str]:
         return [n.name for n in self.nodes]
@@ -144,3 +150,15 @@ def error_for(
 ) -> DbtError:
     """The DbtError subclass of ``kind``, built from dbt's message and the failed nodes."""
     return ERROR_CLASSES[Kind.of(kind)](message, nodes=nodes, result=result)
+
+
+def with_closest_ref(error: DbtError, names: Callable[[], Iterable[str]]) -> None:
+    """Add the closest of ``names`` (what a ref() can name) to the fix of an error that is a
+    ref to a node dbt did not find: ``ref('stg_ordrs')`` -> did you mean stg_orders?"""
+    texts = (error.dbt_message, *(n.message or "" for n in error.nodes))
+    missing = next((m for m in map(MISSING_REF.search, texts) if m), None)
+    if missing is None:
+        return
+    close = difflib.get_close_matches(missing["name"], sorted(names()), n=3, cutoff=0.7)
+    if close:
+        error.refix(f"did you mean {' or '.join(repr(c) for c in close)}? {error.fix}")
