@@ -10,6 +10,7 @@ serially and under xdist. Registered only when pytest-html writes a report (``--
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -23,6 +24,8 @@ COLOURS = {"failed": "#d9534f", "skipped": "#f0ad4e", "passed": "#5cb85c", "othe
 LEGEND = ("red: failed or errored; orange: skipped by dbt because of them; green: their direct "
           "parents that passed; grey: a parent that is no item (an ephemeral model). Hover a box for its id.")
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 230, 26, 60, 10, 12
+LINE_H, LINE_CHARS = 14, 32  # a wrapped name's line: its height, its characters (12px sans in BOX_W)
+TEST_HASH = re.compile(r"[0-9a-f]{10}")
 
 
 class HtmlHooks:
@@ -105,33 +108,58 @@ def _layers(shown: set[str], nodes: dict[str, ReportInfo]) -> list[list[str]]:
     return columns
 
 
+def box_lines(uid: str) -> list[str]:
+    """A node's name in a box, whole, wrapped at ``LINE_CHARS`` (after a '_' where one is near):
+    a test's unique_id ends in a hash of its arguments, which is not shown (hover shows it)."""
+    parts = uid.split(".")
+    if parts[0] in ("test", "unit_test") and len(parts) > 3 and TEST_HASH.fullmatch(parts[-1]):
+        parts = parts[:-1]
+    name = ".".join(parts[2:]) or uid
+    lines = []
+    while len(name) > LINE_CHARS:
+        cut = name.rfind("_", LINE_CHARS // 2, LINE_CHARS) + 1 or LINE_CHARS
+        lines.append(name[:cut])
+        name = name[cut:]
+    return [*lines, name]
+
+
+def _height(lines: list[str]) -> int:
+    return BOX_H + LINE_H * (len(lines) - 1)
+
+
 def dag_svg(nodes: dict[str, ReportInfo]) -> str:
     """The picture as inline SVG ('' when nothing went wrong)."""
     shown = picture_nodes(nodes)
     if not any(_state(nodes.get(u)) in ("failed", "skipped") for u in shown):
         return ""
     columns = _layers(shown, nodes)
-    where = {uid: (PAD + c * (BOX_W + GAP_X), PAD + r * (BOX_H + GAP_Y))
-             for c, column in enumerate(columns) for r, uid in enumerate(column)}
+    labels = {uid: box_lines(uid) for uid in shown}
+    where: dict[str, tuple[int, int]] = {}
+    bottom = 0
+    for c, column in enumerate(columns):
+        y = PAD
+        for uid in column:
+            where[uid] = (PAD + c * (BOX_W + GAP_X), y)
+            y += _height(labels[uid]) + GAP_Y
+        bottom = max(bottom, y - GAP_Y)
     width = PAD * 2 + len(columns) * (BOX_W + GAP_X) - GAP_X
-    height = PAD * 2 + max(len(c) for c in columns) * (BOX_H + GAP_Y) - GAP_Y
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bottom + PAD}" '
            f'font-family="sans-serif" font-size="12">']
     for uid in sorted(shown):
         x, y = where[uid]
         for parent in (nodes[uid].parents if uid in nodes else ()):
             if parent in where:
                 px, py = where[parent]
-                out.append(f'<line x1="{px + BOX_W}" y1="{py + BOX_H / 2}" x2="{x}" y2="{y + BOX_H / 2}" '
-                           'stroke="#777" stroke-width="1"/>')
+                out.append(f'<line x1="{px + BOX_W}" y1="{py + _height(labels[parent]) / 2}" x2="{x}" '
+                           f'y2="{y + _height(labels[uid]) / 2}" stroke="#777" stroke-width="1"/>')
     for uid in sorted(shown):
         x, y = where[uid]
         state = _state(nodes.get(uid))
-        name = uid.split(".", 2)[-1]
-        label = name if len(name) <= 32 else name[:31] + "…"
+        text = "".join(f'<tspan x="{x + 6}" y="{y + 17 + LINE_H * i}">{escape(line)}</tspan>'
+                       for i, line in enumerate(labels[uid]))
         out.append(f'<g><title>{escape(uid)}: {state}</title>'
-                   f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="4" fill="{COLOURS[state]}"/>'
-                   f'<text x="{x + 6}" y="{y + 17}" fill="#fff">{escape(label)}</text></g>')
+                   f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{_height(labels[uid])}" rx="4" '
+                   f'fill="{COLOURS[state]}"/><text fill="#fff">{text}</text></g>')
     out.append("</svg>")
     return "".join(out)
 

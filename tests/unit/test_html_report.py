@@ -26,8 +26,9 @@ def test_the_picture_holds_what_went_wrong_and_its_direct_parents_only() -> None
     boxes = dict(re.findall(r"<title>([^<]+): (\w+)</title>", svg))
     assert boxes == {"model.p.ok": "passed", "model.p.bad": "failed", "test.p.t": "failed",
                      long_name: "skipped", "model.p.eph": "other"}  # not seed.p.raw, not model.p.far
-    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-    assert "x" * 31 + "…" in labels and not any("x" * 40 in label for label in labels)  # cut to 32
+    labels = {uid: "".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", box))
+              for uid, box in re.findall(r"<title>([^:<]+): \w+</title>(.*?)</g>", svg)}
+    assert labels[long_name] == "x" * 40 and labels["test.p.t"] == "t"  # whole names, wrapped
     xs = {uid: int(x) for uid, x in re.findall(r"<title>([^:<]+): \w+</title><rect x=\"(\d+)\"", svg)}
     assert xs["model.p.ok"] < xs["model.p.bad"] < xs[long_name]  # parents left of their children
     assert dag_svg({u: info(u, "success") for u in ("model.p.a", "model.p.b")}) == ""
@@ -59,3 +60,18 @@ def test_twenty_failures_make_a_picture_of_separate_readable_boxes() -> None:
             assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
     width, height = map(int, re.search(r'width="(\d+)" height="(\d+)"', svg).groups())
     assert width < 1000 and height < 20 * 40  # three columns, twenty rows of 12-px text
+
+
+def test_a_box_shows_the_whole_name_wrapped_and_a_test_without_its_hash() -> None:
+    from pytest_planalign_dbt.html_report import box_lines
+
+    long_test = "test.shop.dbt_expectations_expect_column_values_to_match_like_pattern_orders_email.3f2a9c1b7e"
+    lines = box_lines(long_test)
+    assert "".join(lines) == "dbt_expectations_expect_column_values_to_match_like_pattern_orders_email"
+    assert all(len(line) <= 32 for line in lines) and lines[0].endswith("_")  # broken after a '_'
+    assert box_lines("model.shop.orders.v2") == ["orders.v2"]  # a version is part of the name
+    assert box_lines("test.shop.not_null_orders_id.notahash") == ["not_null_orders_id.notahash"]
+    svg = dag_svg({long_test: info(long_test, "fail", ("model.shop.orders",)),
+                   "model.shop.orders": info("model.shop.orders", "success")})
+    height = int(re.search(r'<title>test[^<]*</title><rect [^>]*height="(\d+)"', svg)[1])
+    assert height == 26 + 14 * (len(lines) - 1)  # the box grows with the lines it holds
