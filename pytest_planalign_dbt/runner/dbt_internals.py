@@ -284,3 +284,31 @@ def keep_native_rows() -> None:
 
     table_from_data_flat.planalign_native = True  # type: ignore[attr-defined]
     agate_helper.table_from_data_flat = table_from_data_flat
+
+
+def write_shown_rows(path: str) -> None:
+    """In a dbt child process: append each table ``dbt show`` prints to ``path``, its rows as the
+    driver returned them (runner/typed_rows.py), beside dbt's own JSON preview (unchanged).
+
+    ``ShowTask`` prints a table through ``agate.Table.to_json``; with ``keep_native_rows`` the
+    table carries the driver's rows (``NATIVE_ROWS``).
+    """
+    import agate
+
+    from . import typed_rows
+
+    keep_native_rows()
+    current = agate.Table.to_json
+    if getattr(current, "planalign_rows_file", False):
+        return
+
+    def to_json(table: Any, *args: Any, **kwargs: Any) -> Any:
+        out = current(table, *args, **kwargs)
+        native = getattr(table, NATIVE_ROWS, None)
+        if native is not None:
+            with open(path, "a", encoding="utf-8") as rows_file:
+                rows_file.write(typed_rows.dumps(native) + "\n")
+        return out
+
+    to_json.planalign_rows_file = True  # type: ignore[attr-defined]
+    agate.Table.to_json = to_json

@@ -110,9 +110,9 @@ class RunnerQueries:
     ) -> list[dict[str, Any]]:
         """A relation's rows by model (or seed/snapshot) name, through dbt's ref().
 
-        In-process, values keep their types (dates, numbers); from a subprocess they come
-        as dbt's JSON preview gives them. A versioned model takes ``name.v2`` or just
-        ``name`` (its latest version).
+        Values keep their types (DECIMAL as Decimal, dates as dates) from both executors; a
+        ``dbt_executable`` the caller named gives dbt's JSON preview. A versioned model takes
+        ``name.v2`` or just ``name`` (its latest version).
         """
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
         if not isinstance(model, str) or not MODEL_NAME.fullmatch(model):

@@ -67,15 +67,20 @@ def test_every_runner_argument_is_checked_at_construction(copy_project) -> None:
     assert DbtRunner(project / "dbt_project.yml").project_dir == project.resolve()
 
 
-def test_query_values_come_back_as_the_database_returns_them(copy_project) -> None:
-    """Money stays Decimal (agate would make every number a Decimal, then floats): DECIMAL as
-    Decimal, INTEGER as int, DOUBLE as float, DATE as date, NULL as None."""
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_query_values_come_back_as_the_database_returns_them(copy_project, executor) -> None:
+    """Money stays Decimal (agate would make every number a Decimal, then floats; dbt's JSON
+    preview a float): DECIMAL as Decimal, INTEGER as int, DOUBLE as float, DATE as date,
+    TIMESTAMP as datetime, NULL as None; from both executors alike."""
     import datetime
     from decimal import Decimal
 
-    runner = DbtRunner(copy_project("minimal"), threads=1)
+    runner = DbtRunner(copy_project("minimal"), threads=1, executor=executor)
     (row,) = runner.query("select (12345 / 100.0)::numeric(12,2) as v, 100.00::decimal(10,2) as whole, 5 as i, "
-                          "1.5::double as f, date '2024-01-02' as d, null as n")
+                          "1.5::double as f, date '2024-01-02' as d, null as n, "
+                          "timestamp '2024-01-02 03:04:05.25' as ts, 'x' as s, [1, 2] as l")
     assert row == {"v": Decimal("123.45"), "whole": Decimal("100.00"), "i": 5, "f": 1.5,
-                   "d": datetime.date(2024, 1, 2), "n": None}
-    assert [type(v) for v in row.values()] == [Decimal, Decimal, int, float, datetime.date, type(None)]
+                   "d": datetime.date(2024, 1, 2), "n": None,
+                   "ts": datetime.datetime(2024, 1, 2, 3, 4, 5, 250000), "s": "x", "l": [1, 2]}
+    assert [type(v) for v in row.values()] == [Decimal, Decimal, int, float, datetime.date, type(None),
+                                               datetime.datetime, str, list]

@@ -48,13 +48,17 @@ def _dbts_own(path, project) -> bool:
     return relative.parts[0] in ("target", "logs") and not any(p.startswith("planalign") for p in relative.parts)
 
 
-def test_numeric_values_stay_decimal_on_postgres(copy_project, pg_schema) -> None:
+@pytest.mark.parametrize("executor", ["inprocess", "subprocess"])
+def test_numeric_values_stay_decimal_on_postgres(copy_project, pg_schema, executor) -> None:
     import datetime
     from decimal import Decimal
 
     from pytest_planalign_dbt import DbtRunner
 
-    runner = DbtRunner(copy_project("minimal"), threads=1, target="postgres")
-    (row,) = runner.query("select 123.45::numeric(12,2) as v, 5 as i, 1.5::float8 as f, date '2024-01-02' as d")
-    assert row == {"v": Decimal("123.45"), "i": 5, "f": 1.5, "d": datetime.date(2024, 1, 2)}
-    assert type(row["v"]) is Decimal and type(row["i"]) is int
+    runner = DbtRunner(copy_project("minimal"), threads=1, target="postgres", executor=executor)
+    (row,) = runner.query("select 123.45::numeric(12,2) as v, 5 as i, 1.5::float8 as f, date '2024-01-02' as d, "
+                          "timestamptz '2024-01-02 03:04:05+02' as tz, interval '90 seconds' as iv")
+    assert row == {"v": Decimal("123.45"), "i": 5, "f": 1.5, "d": datetime.date(2024, 1, 2),
+                   "tz": datetime.datetime(2024, 1, 2, 1, 4, 5, tzinfo=datetime.timezone.utc),
+                   "iv": datetime.timedelta(seconds=90)}
+    assert type(row["v"]) is Decimal and type(row["i"]) is int and row["tz"].tzinfo is not None

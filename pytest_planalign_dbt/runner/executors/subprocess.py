@@ -7,12 +7,14 @@ group is stopped and reaped, so no orphan keeps a database lock.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -23,7 +25,9 @@ from ..command import DbtCommand
 from ..events import EventSink
 from ..failures.errors import DbtError
 from ..graph import DbtGraph
+from .. import typed_rows
 from ..results import nodes_from_run_results_json, read_run_results
+from ..typed_rows import ROWS_FILE_ENV
 from ..wildcards import needs_leaf_matching
 from .base import Invocation, RunContext, stopped
 
@@ -47,6 +51,10 @@ def default_dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
+# dbt's CLI with this runner's fixes (dbt_cli.py), in this Python.
+OUR_CLI = [sys.executable, "-m", "pytest_planalign_dbt.runner.dbt_cli"]
+
+
 class SubprocessExecutor:
     """Runs ``dbt`` as a child process with JSON log lines on stdout."""
 
@@ -58,8 +66,10 @@ class SubprocessExecutor:
         # The dbt installed here, with the fixes it needs (dbt_cli.py); a dbt the caller named
         # runs as it is.
         self.program = [self.dbt_executable]
+        # Rows as the database returned them (typed_rows.py) need our child; a named dbt prints JSON.
+        self.typed_rows = dbt_executable is None
         if dbt_executable is None and needs_leaf_matching():
-            self.program = [sys.executable, "-m", "pytest_planalign_dbt.runner.dbt_cli"]
+            self.program = OUR_CLI
 
     def invalidate(self) -> None:
         """Nothing is cached across subprocess runs."""
@@ -73,8 +83,20 @@ class SubprocessExecutor:
         return True  # pragma: no cover - manifest() is always None
 
     def run(self, command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
+        if command.subcommand == "show" and self.typed_rows:
+            with tempfile.TemporaryDirectory(prefix="planalign-rows-") as scratch:
+                rows_file = Path(scratch) / "rows.jsonl"
+                env = {**(os.environ if ctx.env is None else ctx.env), ROWS_FILE_ENV: str(rows_file)}
+                inv = self._run(OUR_CLI, command, dataclasses.replace(ctx, env=env), sink)
+                tables = typed_rows.read(rows_file)
+            if tables is not None and len(tables) == len(inv.output):  # one per preview dbt printed
+                inv.rows = [row for table in tables for row in table]
+            return inv
+        return self._run(self.program, command, ctx, sink)
+
+    def _run(self, program: list[str], command: DbtCommand, ctx: RunContext, sink: EventSink) -> Invocation:
         argv = [
-            *self.program, *command.argv, "--log-format", "json", "--no-use-colors",
+            *program, *command.argv, "--log-format", "json", "--no-use-colors",
             "--no-send-anonymous-usage-stats",
         ]
         started = time.monotonic()
