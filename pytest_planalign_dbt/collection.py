@@ -26,13 +26,14 @@ from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .lister import NodeLister
 from .options import PATH_ARGUMENTS, DbtSettings, in_our_words
+from .progress import in_report_order, progress_by_folder
 from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner
 from .runner.failures.messages import shorten
 from .session import envguard
 from .session.build import SessionBuild
 from .session.lines import NodeLines
-from .session.nodes import NodeOutcome, NodeSpec, topological, with_twins_marked
+from .session.nodes import NodeOutcome, NodeSpec, with_twins_marked
 from .session.share import SharedOutcomes
 from .session.slim import failed_by_problem, slim_exit_status
 from .xdist import send_build_seconds, worker_share
@@ -170,7 +171,8 @@ class DbtCollection:
             # No node to build means no build, and no hooks to report.
             items[:] = [i for i in items if not isinstance(i, DbtItem)]
             return
-        _in_dbt_order(items)
+        in_report_order(items, self.ephemeral)
+        progress_by_folder(self.config, items)
         # Every selected node, collected or not: the user's own selection is passed to dbt
         # only when pytest kept all of them (no path argument, --lf, -k or -m left one out).
         specs = [spec for specs in self.files.values() for spec in specs]
@@ -322,18 +324,6 @@ class DbtCollection:
         if self.runner is not None:
             self.runner.invalidate_manifest()
         exit_heap.freeze_for_exit(self.config)
-
-
-def _in_dbt_order(items: list[pytest.Item]) -> None:
-    """dbt items in dbt's run order (in the slots they hold): they report as nodes finish."""
-    slots = [i for i, item in enumerate(items) if isinstance(item, DbtItem)]
-    dbt_items = [items[i] for i in slots]
-    specs = [item.spec for item in dbt_items]  # type: ignore[attr-defined]
-    order = {s.unique_id: n for n, s in enumerate(topological(specs))}
-    dbt_items.sort(key=lambda item: (item.spec.is_hook and "on-run-end" in item.spec.name,  # type: ignore[attr-defined]
-                                     order[item.spec.unique_id]))  # type: ignore[attr-defined]
-    for slot, item in zip(slots, dbt_items):
-        items[slot] = item
 
 
 def _with_parent_tags(specs: list[NodeSpec]) -> list[NodeSpec]:

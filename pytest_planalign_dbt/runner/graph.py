@@ -133,13 +133,16 @@ class DbtGraph:
         return sorted(failed[b] for b in blamed)
 
     def order(self, uids: Sequence[str], names: Mapping[str, str]) -> list[str]:
-        """dbt's order: parents before children, unit tests before, data tests after their model."""
+        """dbt's order: parents before children, unit tests before, data tests after their model.
+        A node of the graph that is not ordered (an ephemeral model) still counts as a parent:
+        its children come after its own parents."""
         wanted = set(uids)
         depth: dict[str, int] = {}
 
         def level(uid: str, seen: frozenset[str] = frozenset()) -> int:
             if uid not in depth:
-                parents = [p for p in self.parents.get(uid, ()) if p in wanted and p not in seen]
+                parents = [p for p in self.parents.get(uid, ())
+                           if (p in wanted or p in self.parents) and p not in seen]
                 depth[uid] = 1 + max((level(p, seen | {uid}) for p in parents), default=-1)
             return depth[uid]
 

@@ -174,10 +174,11 @@ def graph_of(specs: Sequence[NodeSpec]) -> DbtGraph:
     return DbtGraph.from_edges((s.unique_id, s.resource_type, s.parents) for s in specs)
 
 
-def topological(specs: Sequence[NodeSpec]) -> list[NodeSpec]:
-    """dbt's order: parents before children, then by name (tests follow their models)."""
+def topological(specs: Sequence[NodeSpec], through: Sequence[NodeSpec] = ()) -> list[NodeSpec]:
+    """dbt's order: parents before children, then by name (tests follow their models); ``through``:
+    nodes not ordered that still link their parents to their children (ephemeral models)."""
     by_id = {s.unique_id: s for s in specs}
-    order = graph_of(specs).order(list(by_id), {u: s.name for u, s in by_id.items()})
+    order = graph_of([*specs, *through]).order(list(by_id), {u: s.name for u, s in by_id.items()})
     return [by_id[u] for u in order]
 
 
