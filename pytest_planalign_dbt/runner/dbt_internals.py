@@ -9,6 +9,7 @@ upgrade breaks a test here instead of a user's run.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import logging
@@ -16,6 +17,7 @@ import os
 import pprint
 import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from . import versions, wildcards
@@ -312,3 +314,35 @@ def write_shown_rows(path: str) -> None:
 
     to_json.planalign_rows_file = True  # type: ignore[attr-defined]
     agate.Table.to_json = to_json
+
+
+def profile_state(profiles_dir: Path, profile_name: str, target: str | None, cli_vars: Mapping[str, Any],
+                  environ: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """What a parse sees of the profile, rendered as dbt renders it (``environ``, vars): the
+    profile hash dbt's partial parsing compares (``ManifestLoader.build_manifest_state_check``:
+    the sorted ``connection_info()`` pairs, pretty-printed, sha256) and the ``target`` dict its
+    Jinja reads (``Profile.to_target_dict``). Rendered in a context of its own: dbt's
+    ``env_var`` reads the invocation context, which only an invocation sets."""
+    from argparse import Namespace
+
+    from dbt import flags
+    from dbt.config.profile import Profile, read_profile
+    from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+
+    def render() -> tuple[str, dict[str, Any]]:
+        set_invocation_context(dict(environ))
+        raw = read_profile(str(profiles_dir))
+        profile = Profile.from_raw_profiles(raw, profile_name, ProfileRenderer(dict(cli_vars)),
+                                            target_override=target)
+        pairs = sorted(profile.credentials.connection_info())
+        checksum = hashlib.sha256(pprint.pformat(pairs).encode("utf-8")).hexdigest()
+        return checksum, profile.to_target_dict()
+
+    before = flags.get_flags()
+    if not hasattr(before, "LOG_CACHE_EVENTS"):  # no dbt invocation in this process yet
+        flags.set_flags(Namespace(LOG_CACHE_EVENTS=False))  # all Profile() reads of the flags
+    try:
+        return contextvars.copy_context().run(render)
+    finally:
+        flags.set_flags(before)

@@ -6,7 +6,8 @@ from typing import Any
 
 
 def digest(manifest: Any) -> dict[str, Any]:
-    """What a parse decides, node by node: edges, refs, sources, config, checksums, enabled."""
+    """What a parse decides, node by node: edges, refs, sources, config, checksums, enabled, and
+    the relation each builds (database, schema, alias: from the profile's target at parse time)."""
     out: dict[str, Any] = {}
     for uid, node in {**manifest.nodes, **manifest.sources}.items():
         depends = _attr(node, "depends_on")
@@ -17,6 +18,7 @@ def digest(manifest: Any) -> dict[str, Any]:
             [list(s) for s in _attr(node, "sources") or []],
             node.config.to_dict(),
             getattr(getattr(node, "checksum", None), "checksum", None),
+            (getattr(node, "database", None), getattr(node, "schema", None), getattr(node, "alias", None)),
         )
     out["disabled"] = sorted(manifest.disabled)
     return out

@@ -251,3 +251,43 @@ def test_kept_parses_hold_no_secret_and_a_masked_one_reads_as_changed(copy_proje
     assert kept and not [p.name for p in kept if token.encode() in p.read_bytes()]
     recorded = [json.loads(p.read_text())["vars"] for p in kept if p.suffix == ".json"]
     assert recorded and all(v.startswith("sha256:") for r in recorded for v in r.values())  # never values
+
+
+def test_a_new_database_file_starts_from_a_parse_kept_for_another_and_a_field_a_parse_reads_does_not(
+        copy_project, monkeypatch, tmp_path: Path) -> None:
+    """PlanAlign writes a new DuckDB file per simulation (the profile reads its path from an env
+    var): dbt throws its saved parse away ("profile has changed"). A kept parse serves a profile
+    that differs only where no parse reads (the path, same file name); not one that differs in
+    a field a parse reads (another file name is another database, which every node carries;
+    a model's config reading ``target.path``)."""
+    project = copy_project("minimal")
+
+    def parsed_at(path: Path, **kwargs: Any) -> tuple[DbtRunner, dict[str, Any]]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv("MINIMAL_DUCKDB_PATH", str(path))
+        runner = DbtRunner(project, threads=1, **kwargs)
+        return runner, parsed(runner, {})
+
+    def full_parse_at(path: Path) -> dict[str, Any]:
+        (project / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+        runner, digest_ = parsed_at(path, keep_parses=False)
+        assert runner.executor.full_parses == 1
+        return digest_
+
+    first, _ = parsed_at(tmp_path / "a" / "minimal.duckdb")
+    assert first.executor.full_parses == 1
+    other_file, kept = parsed_at(tmp_path / "b" / "minimal.duckdb")
+    assert other_file.executor.full_parses == 0  # a partial parse from a's
+    assert kept == full_parse_at(tmp_path / "b" / "minimal.duckdb")
+    renamed, digest_ = parsed_at(tmp_path / "c" / "renamed.duckdb")
+    assert renamed.executor.full_parses == 1  # database 'renamed': not a's parse
+    assert {n.database for n in renamed.executor.manifest().nodes.values()} == {"renamed"}
+    assert digest_ == full_parse_at(tmp_path / "c" / "renamed.duckdb")
+
+    (project / "models" / "reads_path.sql").write_text(
+        "{{ config(meta={'file': target.path}) }}\nselect 1 as one\n")
+    parsed_at(tmp_path / "d" / "minimal.duckdb")
+    reader, digest_ = parsed_at(tmp_path / "e" / "minimal.duckdb")
+    meta = reader.executor.manifest().nodes["model.minimal.reads_path"].config.meta
+    assert meta == {"file": str(tmp_path / "e" / "minimal.duckdb")}  # never d's
+    assert digest_ == full_parse_at(tmp_path / "e" / "minimal.duckdb")

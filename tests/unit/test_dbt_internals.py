@@ -164,3 +164,34 @@ def test_the_agate_builder_we_wrap_keeps_the_drivers_rows(monkeypatch) -> None:
     table = wrapped(iter([{"i": 5, "f": 1.5, "m": Decimal("1.10")}]), ["i", "f", "m"])
     assert getattr(table, dbt_internals.NATIVE_ROWS) == [{"i": 5, "f": 1.5, "m": Decimal("1.10")}]
     assert list(table.rows[0].values()) == [Decimal("5"), Decimal("1.5"), Decimal("1.10")]  # agate's own
+
+
+def test_the_profile_hash_is_dbts_own_and_the_target_is_what_jinja_reads(tmp_path) -> None:
+    """profile_state renders the profile as dbt does and hashes it as its partial parser does
+    (ManifestLoader.build_manifest_state_check); a dbt that hashes otherwise fails here."""
+    from argparse import Namespace
+
+    from dbt import flags
+    from dbt.parser.manifest import ManifestLoader
+
+    (tmp_path / "profiles.yml").write_text(
+        "p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        "      path: \"{{ env_var('X_DB', 'x.duckdb') }}\"\n      threads: 3\n")
+    before = flags.get_flags()
+    checksum, target = dbt_internals.profile_state(tmp_path, "p", None, {}, {"X_DB": "/data/run7/sim.duckdb"})
+    assert target["path"] == "/data/run7/sim.duckdb" and target["database"] == "sim" and target["threads"] == 3
+    assert (target["name"], target["type"], target["schema"]) == ("dev", "duckdb", "main")
+    assert flags.get_flags() is before  # dbt's flags left as they were
+
+    class Credentials:  # what build_manifest_state_check reads of the config, with our target's pairs
+        def connection_info(self):
+            return iter([(k, target[k]) for k in ("database", "schema", "path", "config_options", "extensions",
+                                                  "settings", "external_root", "use_credential_provider",
+                                                  "attach", "filesystems", "remote", "plugins",
+                                                  "disable_transactions") if k in target])
+
+    config = Namespace(cli_vars={}, profile_name="p", target_name="dev", vars_from_file={},
+                       project_env_vars={}, credentials=Credentials())
+    loader = ManifestLoader.__new__(ManifestLoader)
+    loader.root_project, loader.all_projects = config, {}
+    assert loader.build_manifest_state_check().profile_hash.checksum == checksum

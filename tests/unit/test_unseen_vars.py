@@ -164,7 +164,8 @@ def test_the_kept_parse_leaving_the_fewest_files_to_parse_again_is_the_base(tmp_
     store.save("hazard", base_key(argv), {"hazard": 1, "stage": "hazard"})  # newest, all vars away
     chosen: list[tuple[Path, set[Path]]] = []
 
-    def doctor(base: Path, dest: Path, cli_vars: dict, inputs: object, reparse: set[Path]) -> int:
+    def doctor(base: Path, dest: Path, cli_vars: dict, inputs: object, reparse: set[Path],
+               profile_hash: str | None = None) -> int:
         chosen.append((base, reparse))
         return len(reparse)
 

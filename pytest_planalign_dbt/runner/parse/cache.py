@@ -47,11 +47,12 @@ def var_digest(text: str) -> str:
 OUTPUT_FLAGS = frozenset({"--no-write-json", "--write-json"})
 
 
-def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS) -> str:
+def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS, profile: str = "") -> str:
     """The key of a parse: the dbt-core that made it (a parse is never handed to another
     version), its arguments without path options' values and output flags, and, unless vars
-    are left out, the vars of the project's ``vars.yml`` (dbt-core 1.12)."""
-    kept: list[str] = [f"dbt-core={installed('dbt-core')}"]
+    are left out, the vars of the project's ``vars.yml`` (dbt-core 1.12); ``profile``: the
+    digest of the profile's fields a parse reads (target_use.relevant), when known."""
+    kept: list[str] = [f"dbt-core={installed('dbt-core')}", *([f"profile={profile}"] if profile else [])]
     if "--vars" not in options:
         project = option_value(parse_argv, "--project-dir")
         file_vars = vars_from_file(Path(project)) if project else {}
@@ -70,9 +71,9 @@ def parse_key(parse_argv: Sequence[str], options: frozenset[str] = PATH_OPTIONS)
     return digest(*kept, length=24)
 
 
-def base_key(parse_argv: Sequence[str]) -> str:
+def base_key(parse_argv: Sequence[str], profile: str = "") -> str:
     """The key of a parse without its vars: parses that differ only in vars share it."""
-    return parse_key(parse_argv, PATH_OPTIONS | {"--vars"})
+    return parse_key(parse_argv, PATH_OPTIONS | {"--vars"}, profile)
 
 
 def option_value(argv: Sequence[str], option: str) -> str | None:
@@ -105,6 +106,14 @@ class ParseStore:
         _touch(kept)  # recently used: pruned last
         return [PARTIAL_PARSE_FILE_FLAG, str(kept)]
 
+    def profile_hash(self, key: str) -> str | None:
+        """dbt's hash of the profile the parse kept for ``key`` was made with (None: not known)."""
+        try:
+            found = json.loads(self.path(key).with_suffix(".json").read_text()).get("profile_hash")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return found if isinstance(found, str) else None
+
     def written_since(self, since_ns: int) -> bool:
         """True if dbt wrote its partial-parse file at or after ``since_ns`` (``time.time_ns()``).
         dbt writes it after each parse, not when it found nothing to parse again."""
@@ -114,10 +123,10 @@ class ParseStore:
             return False
 
     def save(self, key: str, base: str | None = None, cli_vars: Mapping[str, Any] | None = None,
-             source: Path | None = None) -> None:
+             source: Path | None = None, profile_hash: str | None = None) -> None:
         """Keep the file dbt wrote (or ``source``) for ``key`` (best effort: a failure costs a
         parse later), with the vars it was parsed with and its ``base_key``, for a later parse
-        of other vars."""
+        of other vars, and dbt's hash of the profile it was parsed with."""
         written = source or self.target_path / PARTIAL_PARSE_FILE
         try:
             atomic_write(self.path(key), self._scrubbed(written.read_bytes()))
@@ -127,7 +136,8 @@ class ParseStore:
         if base is not None:
             with contextlib.suppress(OSError, TypeError, ValueError):
                 self.path(key).with_suffix(".json").write_text(json.dumps(
-                    {"base": base, "vars": {k: var_digest(repr(v)) for k, v in (cli_vars or {}).items()}}))
+                    {"base": base, "vars": {k: var_digest(repr(v)) for k, v in (cli_vars or {}).items()},
+                     "profile_hash": profile_hash}))
         _touch(self.path(key))
         self._prune()
 

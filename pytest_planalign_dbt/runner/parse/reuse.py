@@ -22,7 +22,8 @@ from ..results import ParseInfo
 from ..versions import effective_vars
 from .cache import ParseStore, base_key, parse_key
 from .memory import ManifestMemory
-from .unseen_vars import parse_from_other_vars
+from .target_use import ProfileSeen, profile_seen
+from .unseen_vars import doctor, hash_inputs, parse_from_other_vars
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +75,18 @@ class ParseReuse:
                           sink: EventSink) -> tuple[Any, Invocation | None]:
         started, started_ns = time.monotonic(), time.time_ns()
         store = ParseStore(ctx.target_path, secrets=ctx.secrets) if self.keep_parses else None
-        store_key = parse_key(ctx.parse_command.argv)
+        profile = (profile_seen(ctx.project_dir, ctx.fingerprint, ctx.target_path, ctx.parse_command.argv,
+                                ctx.parse_command.vars) if store is not None else None)
+        store_key = parse_key(ctx.parse_command.argv, profile=profile.relevant if profile else "")
         usable_by_cli = not ctx.parse_command.vars and ctx.parse_uses_user_profiles
         aside = store.cli_file_aside(usable_by_cli) if store is not None else contextlib.nullcontext()
         with aside as cli_file:
-            kept, derived = self._handed_over(store, store_key, ctx, cli_file)
+            kept, derived = self._handed_over(store, store_key, ctx, cli_file, profile)
             try:
                 argv = [*ctx.parse_command.argv, *kept, *self.quiet_flags]
                 manifest, failed = self._parse(ctx, callback, sink, argv, started)
                 if failed is None:
-                    self._keep(store, store_key, ctx, started_ns, derived)
+                    self._keep(store, store_key, ctx, started_ns, derived, profile)
             finally:
                 if derived is not None:
                     derived.unlink(missing_ok=True)
@@ -110,35 +113,58 @@ class ParseReuse:
         return res.result, None
 
     @staticmethod
-    def _keep(store: ParseStore | None, key: str, ctx: RunContext, started_ns: int, derived: Path | None) -> None:
-        """Keep this parse for its vars: the file dbt wrote, or, when dbt found nothing to parse
-        again in a parse derived from other vars, that derived file (it is dbt's parse for them)."""
+    def _keep(store: ParseStore | None, key: str, ctx: RunContext, started_ns: int, derived: Path | None,
+              profile: ProfileSeen | None) -> None:
+        """Keep this parse for its vars and profile: the file dbt wrote, or, when dbt found nothing
+        to parse again in a parse derived from another (other vars, another profile), that
+        derived file (it is dbt's parse for them)."""
         if store is None:
             return
         argv = ctx.parse_command.argv
         parsed_for = effective_vars(ctx.project_dir, ctx.parse_command.vars)
+        base, profile_hash = base_key(argv, profile.relevant if profile else ""), profile.hash if profile else None
         if store.written_since(started_ns):
-            store.save(key, base_key(argv), parsed_for)
+            store.save(key, base, parsed_for, profile_hash=profile_hash)
         elif derived is not None:
-            store.save(key, base_key(argv), parsed_for, source=derived)
+            store.save(key, base, parsed_for, source=derived, profile_hash=profile_hash)
 
-    def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext,
-                     cli_file: Path | None) -> tuple[list[str], Path | None]:
-        """The arguments that hand dbt a parse to start from: kept for these vars, derived from a
-        parse of other vars (that file is returned, to be removed after the parse), or the dbt
+    def _handed_over(self, store: ParseStore | None, key: str, ctx: RunContext, cli_file: Path | None,
+                     profile: ProfileSeen | None) -> tuple[list[str], Path | None]:
+        """The arguments that hand dbt a parse to start from: kept for these vars (and the
+        profile's fields a parse reads; made for this profile's hash if another's), derived from
+        a parse of other vars (that file is returned, to be removed after the parse), or the dbt
         CLI's own (``cli_file``, set aside while we parse)."""
         if store is None:
             return [], None
         kept = store.args_for(key)
         if kept:
-            return kept, None
+            return self._for_profile(store, key, ctx, kept, profile)
         vars_ = ctx.parse_command.vars
         derived = (parse_from_other_vars(store, key, ctx.project_dir, ctx.target_path, ctx.parse_command.argv,
-                                         vars_, cli_file if vars_ else None)
+                                         vars_, cli_file if vars_ else None, profile)
                    if self.reparse_unseen_vars else None)
         if derived is not None:
             return [PARTIAL_PARSE_FILE_FLAG, str(derived)], derived
         return ([PARTIAL_PARSE_FILE_FLAG, str(cli_file)] if cli_file is not None else []), None
+
+    @staticmethod
+    def _for_profile(store: ParseStore, key: str, ctx: RunContext, kept: list[str],
+                     profile: ProfileSeen | None) -> tuple[list[str], Path | None]:
+        """The kept parse as dbt's for this profile: written again with this profile's hash when
+        it was made with another that differs only where no parse reads (a DuckDB file's path):
+        dbt would throw it away ("profile has changed") and parse it all."""
+        made_with = store.profile_hash(key)
+        if profile is None or made_with is None or made_with == profile.hash:
+            return kept, None
+        dest = store.dir / f"{key}.for-profile"
+        try:
+            inputs = hash_inputs(ctx.project_dir, ctx.parse_command.argv)
+            doctor(store.path(key), dest, ctx.parse_command.vars, inputs, set(), profile.hash)
+        except Exception:  # never worse than dbt's own check
+            log.debug("could not write the kept parse for this profile", exc_info=True)
+            return kept, None
+        log.info("parsing from a parse kept for another profile (no parse reads what differs)")
+        return [PARTIAL_PARSE_FILE_FLAG, str(dest)], dest
 
     def _count(self, sink: EventSink, full_before: int, started: float) -> None:
         self.parses += 1

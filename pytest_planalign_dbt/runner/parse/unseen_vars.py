@@ -26,6 +26,7 @@ from ..layout import CONFIG_FILES, ProjectLayout, load_yaml
 from ..project import load_project
 from ..versions import effective_vars, var_name, vars_from_file
 from .cache import ParseStore, base_key, option_value, var_digest
+from .target_use import ProfileSeen
 from .disabled_tests import files_to_parse_again
 from .sql_vars import SqlVarUse, value_only_reads
 from .yaml_vars import (
@@ -222,14 +223,18 @@ def hash_inputs(project_dir: Path, parse_argv: Sequence[str]) -> VarsHashInputs:
 
 
 def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: VarsHashInputs,
-           reparse: set[Path]) -> int:
+           reparse: set[Path], profile_hash: str | None = None) -> int:
     """Write ``base`` (a kept parse, or one loaded) to ``dest`` as dbt's parse for ``cli_vars``
-    with the files in ``reparse`` marked changed (and, when there are any, the files that keep
-    disabled tests where a full parse puts them: disabled_tests.py); return how many were marked."""
+    (and, given, for the profile of ``profile_hash``: one that differs only in fields no parse
+    reads, target_use.py) with the files in ``reparse`` marked changed (and, when there are any,
+    the files that keep disabled tests where a full parse puts them: disabled_tests.py); return
+    how many were marked."""
     from ..dbt_internals import load_parse, new_file_hash, save_parse
 
     manifest = load_parse(base) if isinstance(base, Path) else base
     manifest.state_check.vars_hash = new_file_hash(inputs.of(cli_vars))
+    if profile_hash is not None:
+        manifest.state_check.profile_hash = new_file_hash(profile_hash)
     marked = {file_id for file_id, source_file in manifest.files.items()
               if (full := getattr(source_file.path, "full_path", None)) is not None
               and Path(full).resolve() in reparse}
@@ -243,21 +248,24 @@ def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: Va
 
 def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target_path: Path,
                           parse_argv: Sequence[str], cli_vars: Mapping[str, Any],
-                          cli_file: Path | None = None) -> Path | None:
+                          cli_file: Path | None = None, profile: ProfileSeen | None = None) -> Path | None:
     """A kept parse for other vars, written for these with only what reads a changed var marked
     for re-parsing, to hand to dbt (the caller removes it after the parse); None: dbt parses
     it all. Of the kept parses, the one that leaves the fewest files to re-parse (the newest
     of those): a year's first stage starts from last year's same stage, not from the call
     before it with vars of its own. With none kept, the dbt CLI's own parse (``cli_file``) if
-    it was made without ``--vars``."""
-    bases: list[tuple[Any, Mapping[str, str]]] = list(store.bases_for(base_key(parse_argv)))
+    it was made without ``--vars``. ``profile``: the profile of this parse (kept parses of
+    profiles that differ in fields a parse reads are not among the bases)."""
+    relevant, profile_hash = (profile.relevant, profile.hash) if profile is not None else ("", None)
+    bases: list[tuple[Any, Mapping[str, str]]] = list(store.bases_for(base_key(parse_argv, relevant)))
     if not bases and cli_file is None:
         return None
     try:
         inputs = hash_inputs(project_dir, parse_argv)
+        cli_base = None
         if not bases and cli_file is not None:
-            cli_parse = _parse_without_vars(cli_file, inputs)
-            bases = [] if cli_parse is None else [(cli_parse, {})]
+            cli_base = _parse_without_vars(cli_file, inputs)
+            bases = [] if cli_base is None else [(cli_base, {})]
         if not bases:
             return None
         use = VarUse.scan(project_dir, {target_path})
@@ -275,7 +283,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             return None
         base, changed, reparse = best
         dest = store.dir / f"{key}.from-other-vars"
-        marked = doctor(base, dest, cli_vars, inputs, reparse)
+        marked = doctor(base, dest, cli_vars, inputs, reparse, profile_hash if base is not cli_base else None)
     except Exception:  # never worse than dbt's own full parse
         log.debug("could not start from a parse of other vars", exc_info=True)
         return None
