@@ -40,10 +40,20 @@ REFABLE_SUFFIXES = frozenset({".sql", ".py", ".csv"})
 NEVER = frozenset({".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"})
 
 
+# libyaml's loader where PyYAML has it, as dbt's own yaml_helper: the same reading, 5-10x faster
+# (a large dbt_project.yml costs 20 ms in pure Python, and the runner reads it on every call).
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml where available."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def load_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping, or {} when the file is missing, unreadable or not a mapping."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -54,7 +64,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     DbtConfigError naming the file, the line and the fix (before dbt starts, which says less)."""
     text = utf8_text(path, path.read_bytes())
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

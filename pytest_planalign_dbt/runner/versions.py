@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .failures.errors import DbtConfigError
+from .layout import safe_load
 
 # The dbt-core releases we test (CI runs 1.10, 1.11 and 1.12.0): [lowest, first unsupported).
 SUPPORTED = ((1, 10), (1, 13))
@@ -107,7 +108,7 @@ def vars_from_file(project_dir: Path) -> dict[str, Any]:
     if not reads_vars_file():
         return {}
     try:
-        data = yaml.safe_load((project_dir / VARS_FILE).read_text(encoding="utf-8"))
+        data = safe_load((project_dir / VARS_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     found = data.get("vars") if isinstance(data, dict) else None

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from ..layout import safe_load
+
 # dbt's TestBuilder.CONFIG_ARGS (rendered at parse time) and the keys of a test entry that are
 # no arguments; every other key of a generic test is an argument (under ``arguments:`` in 1.12).
 CONFIG_ARGS = frozenset({"severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc",
@@ -156,7 +158,7 @@ class YamlVarUse:
         var it names at parse time."""
         use = cls()
         try:
-            data = yaml.safe_load(text)
+            data = safe_load(text)
         except yaml.YAMLError:
             code = jinja_code(text)
             names = var_names(code)
