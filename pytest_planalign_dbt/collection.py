@@ -122,18 +122,7 @@ class DbtCollection:
             return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "
                     "inlines them into their children); select their children, e.g. "
                     f"'{self.ephemeral[0].name}+'")
-        patterns = [p for p in self.settings.select if not any(c in p for c in ":+@/")]
-        disabled = [n for n in self._runner().disabled_names()
-                    if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
-        if disabled:
-            return (f"{what}: no enabled dbt node matches; {', '.join(disabled[:5])} "
-                    "matches but is disabled (`enabled: false` in its config)")
-        plain = [p for p in patterns if not any(c in p for c in "*?[")]
-        known = self._runner().enabled_names() if plain else []
-        close = [name for p in plain for name in difflib.get_close_matches(p, known, n=3, cutoff=0.6)]
-        if close:
-            return f"{what}: no dbt node matches; did you mean {', '.join(dict.fromkeys(close))}?"
-        return f"{what}: no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
+        return f"{what}: {_no_match(self.settings.select, self._runner())}"
 
     def path_of(self, spec: NodeSpec) -> Path:
         """The file that defines a node, in the user's tree (packages under dbt_packages/)."""
@@ -190,18 +179,26 @@ class DbtCollection:
     def _add_unvisited(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """Node files pytest's paths did not reach: all of them without path arguments;
         hook files whenever a node is collected (hooks run with every build)."""
-        explicit = (self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
-                    and not self.from_paths)  # dbt's path: selection is exactly what they asked
         hook_files = {p for p, specs in self.files.items() if all(s.is_hook for s in specs)}
-        # pytest makes a collector for every file of a dir on a file argument's way, then keeps
-        # only the argument's: with path arguments, a file is reached when its items were kept.
-        reached = {i.path for i in items if isinstance(i, DbtItem)} if self.from_paths else self.visited
-        if not explicit:
+        reached = self._reached(items)
+        if not self._explicit_paths():
             for path in [p for p in self.files if p not in reached and p not in hook_files]:
                 self._add_file(session, items, path, self.files[path])
         if any(isinstance(i, DbtItem) and not i.spec.is_hook for i in items):
             for path in sorted(hook_files - reached):
                 self._add_file(session, items, path, self.files[path])
+
+    def _reached(self, items: list[pytest.Item]) -> set[Path]:
+        """The node files pytest's paths reached. pytest makes a collector for every file of a
+        dir on a file argument's way, then keeps only the argument's: with path arguments, a
+        file is reached when its items were kept."""
+        return {i.path for i in items if isinstance(i, DbtItem)} if self.from_paths else self.visited
+
+    def _explicit_paths(self) -> bool:
+        """Path arguments that choose which node files run (not the project dir itself, and not
+        the node folders dbt's path: selection turned into exactly what they asked)."""
+        return (self.config.args_source == pytest.Config.ArgsSource.ARGS and not self._args_are_project()
+                and not self.from_paths)
 
     def _args_are_project(self) -> bool:
         """True when the path arguments are just the project dir (`pytest P --dbt-project-dir P`)."""
@@ -324,6 +321,21 @@ class DbtCollection:
         if self.runner is not None:
             self.runner.invalidate_manifest()
         exit_heap.freeze_for_exit(self.config)
+
+
+def _no_match(select: tuple[str, ...], runner: DbtRunner) -> str:
+    """Why names matched no node: disabled ones that match, or the closest enabled names."""
+    patterns = [p for p in select if not any(c in p for c in ":+@/")]
+    disabled = [n for n in runner.disabled_names() if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if disabled:
+        return (f"no enabled dbt node matches; {', '.join(disabled[:5])} "
+                "matches but is disabled (`enabled: false` in its config)")
+    plain = [p for p in patterns if not any(c in p for c in "*?[")]
+    known = runner.enabled_names() if plain else []
+    close = [name for p in plain for name in difflib.get_close_matches(p, known, n=3, cutoff=0.6)]
+    if close:
+        return f"no dbt node matches; did you mean {', '.join(dict.fromkeys(close))}?"
+    return "no dbt node matches; check the names, or list the project's nodes with `dbt ls`"
 
 
 def _with_parent_tags(specs: list[NodeSpec]) -> list[NodeSpec]:

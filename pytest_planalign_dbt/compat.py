@@ -155,12 +155,7 @@ class DbtRunner(core.DbtRunner):
     ) -> DbtResult:
         """The orchestrator's call: closes its own DuckDB connections first, as it did."""
         __tracebackhide__ = True
-        if self._work_schedule is not None:
-            args = command_args.split() if isinstance(command_args, str) else command_args
-            self._work_schedule.record(
-                command=" ".join(str(a) for a in args), stage=self.stage,
-                year=simulation_year if simulation_year is not None else self.year,
-                runner_kind=self._schedule_runner_kind)
+        self._record_schedule(command_args, simulation_year)
         self._close_foreign_connections()
         if self.stage or self.year:
             description = f"[{self.stage or '-'} {self.year or '-'}] {description}"
@@ -178,6 +173,16 @@ class DbtRunner(core.DbtRunner):
         if log_performance:
             log.info("%s: %.1fs with %s thread(s)", description, result.execution_time, self.threads)
         return result
+
+    def _record_schedule(self, command_args: Sequence[str] | str, simulation_year: int | None) -> None:
+        """The call in the orchestrator's work schedule, when it keeps one."""
+        if self._work_schedule is None:
+            return
+        args = command_args.split() if isinstance(command_args, str) else command_args
+        self._work_schedule.record(
+            command=" ".join(str(a) for a in args), stage=self.stage,
+            year=simulation_year if simulation_year is not None else self.year,
+            runner_kind=self._schedule_runner_kind)
 
     def execute_command_with_threads(self, command_args: Sequence[str], threads: int, **kwargs: Any) -> DbtResult:
         return self.execute_command(command_args, threads=threads, **kwargs)

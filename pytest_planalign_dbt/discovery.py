@@ -98,14 +98,18 @@ def _model_example(project_dir: Path) -> tuple[str, str | None]:
     by_folder = Counter(f.relative_to(models[0]).parts[0] for f in files if f.parent != models[0])
     folder = max(sorted(by_folder), key=by_folder.__getitem__) if by_folder else None
     pick = [f for f in files if folder is None or f.relative_to(models[0]).parts[0] == folder]
-    prefixes = Counter(f.stem.split("_", 1)[0] + "_" for f in pick if "_" in f.stem)
-    if prefixes:
-        prefix, count = max(sorted(prefixes.items()), key=lambda item: item[1])
-        selector = prefix + "*" if count > 1 else pick[0].stem
-    else:
-        selector = pick[0].stem
     where = (models[0] / folder).relative_to(project_dir).as_posix() if folder else None
-    return selector, where
+    return _common_prefix(pick), where
+
+
+def _common_prefix(files: list[Path]) -> str:
+    """``prefix_*`` for the commonest name prefix two or more of ``files`` share, else the
+    first file's name."""
+    prefixes = Counter(f.stem.split("_", 1)[0] + "_" for f in files if "_" in f.stem)
+    if not prefixes:
+        return files[0].stem
+    prefix, count = max(sorted(prefixes.items()), key=lambda item: item[1])
+    return prefix + "*" if count > 1 else files[0].stem
 
 
 def nothing_selected_line(project_dir: Path, invocation_dir: Path) -> str:

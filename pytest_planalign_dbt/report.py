@@ -94,15 +94,19 @@ def redact_report(rep: pytest.TestReport, redact: Redactor) -> None:
     rep.sections = [(title, redact(content)) for title, content in rep.sections]
     data = getattr(rep, ReportInfo.ATTRIBUTE, None)
     if isinstance(data, dict):
-        for key in ("head", "message", "sql"):
-            if isinstance(data.get(key), str):
-                data[key] = redact(data[key])
-        if data.get("rows"):
-            data["rows"] = [{k: redact(v) if isinstance(v, str) else v for k, v in row.items()}
-                            for row in data["rows"]]
+        _redact_info(data, redact)
     for extra in getattr(rep, "extras", None) or []:
         if isinstance(extra, dict) and isinstance(extra.get("content"), str):
             extra["content"] = redact(extra["content"])
+
+
+def _redact_info(data: dict[str, Any], redact: Redactor) -> None:
+    """The dbt info a report carries (``rep.dbt``): its texts and sampled rows, redacted."""
+    for key in ("head", "message", "sql"):
+        if isinstance(data.get(key), str):
+            data[key] = redact(data[key])
+    if data.get("rows"):
+        data["rows"] = [{k: redact(v) if isinstance(v, str) else v for k, v in row.items()} for row in data["rows"]]
 
 
 def header(settings: DbtSettings | None, verbose: int = 0, invocation_dir: Path | None = None) -> list[str]:
@@ -152,20 +156,9 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         return
     decisive = call.when == "call" or (call.when == "setup" and not rep.passed)
     rep.duration = outcome.execution_time if decisive else 0.0
-    regression = call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure)
     if decisive:  # one report per node carries it (xdist ships every report to the controller)
-        failed = not rep.passed
-        ReportInfo(
-            status=str(outcome.status),
-            # "regression": built, but not the golden rows
-            kind="regression" if regression else (str(outcome.kind) if outcome.kind else None),
-            hook=item.spec.is_hook, attempts=outcome.attempts,
-            head=headline(item.spec, outcome) if failed else None,
-            unique_id=item.spec.unique_id, parents=list(item.spec.parents), seconds=outcome.execution_time,
-            message=(outcome.message or None) if failed else None,
-            sql=compiled_sql(outcome) if failed else None,
-            rows=[{k: json_safe(v) for k, v in row.items()} for row in outcome.samples] if failed else None,
-        ).put(rep)
+        regression = call.excinfo is not None and isinstance(call.excinfo.value, DbtRegressionFailure)
+        report_info(item, outcome, failed=not rep.passed, regression=regression).put(rep)
     if call.excinfo is not None and isinstance(call.excinfo.value, DbtNodeProblem):
         # Setup errors bypass repr_failure: render them the same short way.
         rep.longrepr = call.excinfo.value.render()
@@ -174,6 +167,21 @@ def annotate(rep: pytest.TestReport, item: DbtItem, call: pytest.CallInfo[None])
         # (pytest keeps that line 1-based: `-rs` prints it as it is).
         line = item.spec.line
         rep.longrepr = (rep.location[0], None if line is None else line + 1, rep.longrepr[2])  # type: ignore[assignment]
+
+
+def report_info(item: DbtItem, outcome: NodeOutcome, *, failed: bool, regression: bool) -> ReportInfo:
+    """What the decisive report says of the node; what went wrong only when it did not pass
+    ("regression": built, but not the golden rows)."""
+    spec = item.spec
+    wrong: dict[str, Any] = {}
+    if failed:
+        wrong = {"head": headline(spec, outcome), "message": outcome.message or None, "sql": compiled_sql(outcome),
+                 "rows": [{k: json_safe(v) for k, v in row.items()} for row in outcome.samples]}
+    return ReportInfo(
+        status=str(outcome.status), kind="regression" if regression else (str(outcome.kind) if outcome.kind else None),
+        hook=spec.is_hook, attempts=outcome.attempts, unique_id=spec.unique_id, parents=list(spec.parents),
+        seconds=outcome.execution_time, **wrong,
+    )
 
 
 # The compiled SQL a report carries, at most (a generated query can be long).

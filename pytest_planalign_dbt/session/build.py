@@ -202,34 +202,14 @@ class SessionBuild:
     def _finish(self, result: DbtResult, ids: list[str]) -> None:
         by_id = {n.unique_id: n for n in (*result.nodes, *result.hooks)}
         stopped_by = result.error.kind if result.error is not None and result.error.kind == Kind.TIMEOUT else None
-        graph = graph_of([*self.specs.values(), *self.ephemeral])
-        failed = {uid: f"{kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
-        # An ephemeral model that failed to compile has no item: exactly one of the children dbt
-        # skipped for it carries its error (the first by id), the others are skips naming it.
-        carrier: dict[str, str] = {}
-        for uid in sorted(ids):
-            parent = by_id[uid].ephemeral_parent if uid in by_id else None
-            if parent:
-                carrier.setdefault(parent, uid)
+        skips = SkipReasons(graph_of([*self.specs.values(), *self.ephemeral]), by_id, ids, result.stdout)
         for uid in ids:
             node = by_id.get(uid)
             if node is None:
                 continue
             outcome = NodeOutcome(uid, node.status, result=node, execution_time=node.execution_time,
                                   failures=node.failures, attempts=result.attempts, stopped_by=stopped_by)
-            if node.ephemeral_parent:
-                parent = node.ephemeral_parent
-                # The ephemeral model's own error is only in dbt's lines.
-                error = failure_block(result.stdout.splitlines(), parent.split(".")[-1]) or None
-                if error is not None and carrier[parent] == uid:
-                    outcome.build_error = error
-                elif error is not None:
-                    outcome.upstream_failures = [f"ephemeral model {parent.split('.')[-1]} (compilation error)"]
-                else:
-                    # The ephemeral model has no error of its own: dbt skipped what it reads.
-                    outcome.upstream_failures = graph.why_skipped(parent, failed)
-            elif node.status == Status.SKIPPED:
-                outcome.upstream_failures = graph.why_skipped(uid, failed)
+            skips.explain(outcome, node)
             if node.status == Status.FAIL and node.resource_type == "test":
                 outcome.samples = self._samples(uid, node)
             with self._lock:
@@ -286,3 +266,35 @@ class SessionBuild:
         deadline = time.monotonic() + timeout
         while not self.done.wait(0.1) and time.monotonic() < deadline:
             pass
+
+
+class SkipReasons:
+    """Why dbt skipped each node of a build: the failed ancestors (or tests) it names. An
+    ephemeral model that failed to compile has no item: exactly one of the children dbt skipped
+    for it carries its error (the first by id), the others are skips naming it."""
+
+    def __init__(self, graph: Any, by_id: dict[str, NodeResult], ids: list[str], stdout: str) -> None:
+        self.graph = graph
+        self.failed = {uid: f"{kind_name(n)} {n.name} ({n.error_class})" for uid, n in by_id.items() if n.failed}
+        self.carrier: dict[str, str] = {}
+        for uid in sorted(ids):
+            parent = by_id[uid].ephemeral_parent if uid in by_id else None
+            if parent:
+                self.carrier.setdefault(parent, uid)
+        self.lines = stdout.splitlines()
+
+    def explain(self, outcome: NodeOutcome, node: NodeResult) -> None:
+        """Set the outcome's upstream failures, or the ephemeral model's error it carries."""
+        parent = node.ephemeral_parent
+        if not parent:
+            if node.status == Status.SKIPPED:
+                outcome.upstream_failures = self.graph.why_skipped(node.unique_id, self.failed)
+            return
+        # The ephemeral model's own error is only in dbt's lines.
+        error = failure_block(self.lines, parent.split(".")[-1]) or None
+        if error is not None and self.carrier[parent] == node.unique_id:
+            outcome.build_error = error
+        elif error is not None:
+            outcome.upstream_failures = [f"ephemeral model {parent.split('.')[-1]} (compilation error)"]
+        else:  # the ephemeral model has no error of its own: dbt skipped what it reads
+            outcome.upstream_failures = self.graph.why_skipped(parent, self.failed)

@@ -51,6 +51,16 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def column_type(rows: Sequence[Mapping[str, Any]], name: str) -> str:
+    """A column's type as a golden file records it: "null" when every value is null, "mixed"
+    for two types (a whole number in a numeric column is the column's type: dbt's rows give it
+    as an int)."""
+    seen = {type_name(r[name]) for r in rows} - {"null"}
+    if len(seen) == 2 and "int" in seen and seen & {"float", "decimal"}:
+        seen -= {"int"}
+    return seen.pop() if len(seen) == 1 else ("null" if not seen else "mixed")
+
+
 @dataclass
 class Table:
     """Rows of a model as plain values, keyed and sorted."""
@@ -67,13 +77,7 @@ class Table:
         missing = [k for k in [*key, *names] if rows and k not in rows[0]]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the model's rows (it has: {', '.join(rows[0])})")
-        types: dict[str, str] = {}
-        for name in names:
-            seen = {type_name(r[name]) for r in rows} - {"null"}
-            if len(seen) == 2 and "int" in seen and seen & {"float", "decimal"}:
-                seen -= {"int"}  # dbt's rows give a whole number of a numeric column as an int
-            types[name] = seen.pop() if len(seen) == 1 else ("null" if not seen else "mixed")
-        table = cls(list(key), types)
+        table = cls(list(key), {name: column_type(rows, name) for name in names})
         for row in rows:
             k = tuple(plain(row[c]) for c in key)
             if k in table.rows:

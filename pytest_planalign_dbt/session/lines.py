@@ -133,11 +133,14 @@ def _generic_test(root: yaml.Node, node: Mapping[str, Any], index: Index) -> int
     metadata = node.get("test_metadata") or {}
     candidates = [entry for key in TEST_LISTS for entry in _entries(_key(owner, key))
                   if _names_test(entry, metadata)]
-    if len(candidates) > 1:
-        kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")}
-        matching = [c for c in candidates if _arguments(c) == kwargs]
-        candidates = matching or candidates
+    candidates = _by_arguments(candidates, metadata) if len(candidates) > 1 else candidates
     return candidates[0].start_mark.line if candidates else None
+
+
+def _by_arguments(candidates: list[yaml.Node], metadata: Mapping[str, Any]) -> list[yaml.Node]:
+    """Of test entries with one name, those written with the node's arguments (all when none is)."""
+    kwargs = {k: v for k, v in (metadata.get("kwargs") or {}).items() if k not in ("model", "column_name")}
+    return [c for c in candidates if _arguments(c) == kwargs] or candidates
 
 
 def _entries(node: yaml.Node | None) -> list[yaml.Node]:

@@ -268,17 +268,7 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
             bases = [] if cli_base is None else [(cli_base, {})]
         if not bases:
             return None
-        use = VarUse.scan(project_dir, {target_path})
-        if use is None:
-            return None
-        best: tuple[Any, set[str], set[Path]] | None = None
-        now = effective_vars(project_dir, cli_vars)
-        defined = defined_vars(project_dir, now, use.project_names)
-        for base, old_vars in bases:
-            changed = changed_vars(old_vars, now, use.defaults)
-            reparse = use.reparse_for(old_vars, now, defined)
-            if reparse is not None and (best is None or len(reparse) < len(best[2])):
-                best = (base, changed, reparse)
+        best = _fewest_to_parse_again(bases, project_dir, target_path, cli_vars)
         if best is None:
             return None
         base, changed, reparse = best
@@ -291,6 +281,24 @@ def parse_from_other_vars(store: ParseStore, key: str, project_dir: Path, target
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     log.info("parsing from a parse of other vars (changed: %s): %d file(s) read them", shown or "none", marked)
     return dest
+
+
+def _fewest_to_parse_again(bases: list[tuple[Any, Mapping[str, str]]], project_dir: Path, target_path: Path,
+                           cli_vars: Mapping[str, Any]) -> tuple[Any, set[str], set[Path]] | None:
+    """Of ``bases`` (parses with the vars each was made for), the one that leaves the fewest
+    files to parse again for ``cli_vars`` (the first of those), with the vars that changed and
+    those files; None when every one needs a full parse."""
+    use = VarUse.scan(project_dir, {target_path})
+    if use is None:
+        return None
+    best: tuple[Any, set[str], set[Path]] | None = None
+    now = effective_vars(project_dir, cli_vars)
+    defined = defined_vars(project_dir, now, use.project_names)
+    for base, old_vars in bases:
+        reparse = use.reparse_for(old_vars, now, defined)
+        if reparse is not None and (best is None or len(reparse) < len(best[2])):
+            best = (base, changed_vars(old_vars, now, use.defaults), reparse)
+    return best
 
 
 def _parse_without_vars(path: Path, inputs: VarsHashInputs) -> Any:
