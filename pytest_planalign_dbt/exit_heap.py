@@ -11,7 +11,9 @@ last cleanup thaws it, so nothing stays frozen in a process that goes on (``pyte
 twice, an editor's runner).
 
 Nothing is done when pytest itself will not collect (pytester's in-process runs set its count
-to 0), when the collector is off, or when someone else froze objects already.
+to 0; they are told by pytester's own plugin among the invocation's plugins, read by its module
+name: no import of pytest's internals), when the collector is off, or when someone else froze
+objects already.
 """
 
 from __future__ import annotations
@@ -21,19 +23,16 @@ import sys
 
 import pytest
 
-try:  # pytest's own count of its exit collections (pytester sets it to 0 for in-process runs)
-    from _pytest.unraisableexception import gc_collect_iterations_key
-except ImportError:  # pragma: no cover - a pytest without it: assume it collects
-    gc_collect_iterations_key = None
-
 FROZEN_KEY = pytest.StashKey[bool]()
+# The module of pytester's plugins: an in-process run (runpytest_inprocess, inline_run) passes
+# one of them to pytest.main, and pytest runs no exit collection at its end.
+PYTESTER = "_pytest.pytester"
 
 
 def _exit_collections(config: pytest.Config) -> int:
     """How many collections pytest runs as it ends (1 on CPython, 0 under pytester inline)."""
-    if gc_collect_iterations_key is None:  # pragma: no cover - see the import
-        return 1
-    return config.stash.get(gc_collect_iterations_key, 1)
+    inline = any(type(p).__module__ == PYTESTER for p in config.invocation_params.plugins or ())
+    return 0 if inline else 1
 
 
 def freeze_for_exit(config: pytest.Config) -> bool:

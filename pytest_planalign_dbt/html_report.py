@@ -35,12 +35,14 @@ class HtmlHooks:
         self.nodes: dict[str, ReportInfo] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep each dbt item's node info for the picture (the decisive report carries it)."""
         info = ReportInfo.of(report)
         if info is not None and info.unique_id:
             self.nodes[info.unique_id] = info
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A failing dbt row shows its failure block; a skipped one, dbt's reason."""
         info = ReportInfo.of(report)
         if info is not None and info.head and report.failed:  # a skip says why in its own row
             data.insert(0, failure_html(info))
@@ -51,6 +53,7 @@ class HtmlHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
+        """The data-quality count among the failed, and the picture of what went wrong."""
         dq = sum(1 for info in self.nodes.values() if info.kind == "data_quality" and info.status in WENT_WRONG)
         if dq:  # pytest-html counts them as failed: say which of those are dbt's data tests
             prefix.append(f"<p>dbt: {dq} data quality failure(s) (data tests that found rows) among the failed</p>")

@@ -116,9 +116,11 @@ class CollectionHooks:
         self.last_failed = LastFailedNote(collection.config)
 
     def pytest_sessionstart(self) -> None:
+        """Read what the last run recorded for ``--lf`` before this run writes its own."""
         self.last_failed.load()  # the run before's, read before this run writes its own
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Note what dbt skipped and what failed, for the next ``--lf``."""
         self.last_failed.logreport(report)
 
     @pytest.hookimpl(tryfirst=True)
@@ -134,13 +136,16 @@ class CollectionHooks:
         return self.collection.summary_lines(config.option.verbose)
 
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
+        """Never walk dbt's target, log and package dirs."""
         return True if self.collection.ignore(collection_path) else None
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        """A file that defines selected dbt nodes becomes their collector."""
         return self.collection.collect_file(file_path, parent)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        """Add the node files pytest's paths did not reach; order items as dbt finishes them."""
         self.collection.finish_collection(session, items)
 
     @pytest.hookimpl(wrapper=True)
@@ -158,15 +163,18 @@ class CollectionHooks:
         return reporting.teststatus(report)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """The build's line, and what ``--lf`` left out that dbt skipped."""
         reporting.terminal_summary(terminalreporter, self.collection.build)
         for line in self.last_failed.summary_lines():
             terminalreporter.write_line(line, yellow=True)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Start the build before the first item asks for it."""
         self.collection.start_early(session)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Wind the build down; the exit status Slim CI and a problem outside the items decide."""
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         session.exitstatus = self.collection.finish_session(interrupted, exitstatus)
         if not interrupted:
@@ -174,4 +182,5 @@ class CollectionHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self) -> None:
+        """Let go of the parse before pytest's exit collections walk the heap."""
         self.collection.release()

@@ -76,14 +76,26 @@ def test_with_the_collector_disabled_nothing_is_touched() -> None:
 
 
 class _Config:
-    """What exit_heap reads of a pytest.Config: its stash."""
+    """What exit_heap reads of a pytest.Config: its stash and the plugins pytest.main was given
+    (``inline``: one of pytester's, as its in-process runs pass)."""
 
     def __init__(self, exit_collections: int | None = None) -> None:
-        from _pytest.unraisableexception import gc_collect_iterations_key
-
+        plugin = type("Collect", (), {"__module__": "_pytest.pytester"})() if exit_collections == 0 else object()
         self.stash = pytest.Stash()
-        if exit_collections is not None:
-            self.stash[gc_collect_iterations_key] = exit_collections
+        self.invocation_params = type("Params", (), {"plugins": (plugin,)})()
+
+
+def test_pytesters_in_process_runs_are_told_apart_from_a_run_of_pytest(pytester: pytest.Pytester) -> None:
+    """The real thing: pytester's in-process run, which collects no garbage at its end."""
+    pytester.makeconftest(
+        "from pytest_planalign_dbt import exit_heap\n"
+        "def pytest_configure(config):\n"
+        "    print('exit collections:', exit_heap._exit_collections(config))\n"
+    )
+    pytester.makepyfile("def test_one(): pass")
+    inline = pytester.runpytest_inprocess("-s", "-p", "no:randomly")
+    assert "exit collections: 0" in inline.stdout.str()
+    assert "exit collections: 1" in pytester.runpytest_subprocess("-s").stdout.str()
 
 
 def test_the_exit_heap_is_collected_once_frozen_and_thawed_by_the_last_cleanup() -> None:

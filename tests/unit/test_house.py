@@ -125,3 +125,22 @@ def test_the_runners_public_methods_say_their_arguments(name: str) -> None:
     owner, _, method = name.partition(".")
     doc = (DbtRunner.__doc__ if method == "__init__" else getattr(DbtRunner, method).__doc__) or ""
     assert "Args:" in doc and "Raises:" in doc
+
+
+def test_the_package_never_imports_pytests_internals() -> None:
+    """pytest's public API only (``pytest.*``): ``_pytest`` moves between pytest releases."""
+    offenders = [f"{_name(p)}:{n.lineno}" for p in MODULES for n in ast.walk(_tree(p))
+                 if isinstance(n, (ast.Import, ast.ImportFrom))
+                 and any((a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0] == "_pytest"
+                         for a in n.names)]
+    assert offenders == []
+
+
+def test_every_hook_implementation_says_what_it_does() -> None:
+    missing = [f"{_name(p)}:{n.lineno} {n.name}" for p in MODULES for n in ast.walk(_tree(p))
+               if isinstance(n, ast.FunctionDef) and n.name.startswith("pytest_") and not ast.get_docstring(n)]
+    assert missing == []
+
+
+def test_the_package_says_it_is_typed() -> None:
+    assert (PACKAGE / "py.typed").is_file()
