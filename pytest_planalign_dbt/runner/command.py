@@ -325,4 +325,5 @@ def parse_command_for(command: DbtCommand, write_json: bool, **location: str | N
     it ends (dbt's runnable tasks do): the parse's copy would be thrown away.
     """
     quiet = not write_json or "--no-write-json" in command.argv or command.subcommand in WRITES_MANIFEST_AT_END
-    return make_command(["parse", "--no-write-json"] if quiet else ["parse"], dbt_vars=command.vars, **location)
+    return make_command(["parse", "--no-write-json"] if quiet else ["parse"], dbt_vars=command.vars,
+                        **location)  # type: ignore[arg-type]  # location: the path options only

@@ -77,11 +77,12 @@ def write_run_artifacts(result: Any, manifest: Any, target_path: Any, with_manif
 
     if with_manifest:
         dbt_write_manifest(manifest, str(target_path))
-    if hasattr(result, "write") and dataclasses.is_dataclass(result):
+    if hasattr(result, "write") and dataclasses.is_dataclass(result) and not isinstance(result, type):
         args = {**(getattr(result, "args", None) or {}), "write_json": True}
         if "invocation_command" in args:  # without the flag the executor added to write these itself
             args["invocation_command"] = str(args["invocation_command"]).replace(" --no-write-json", "")
-        dataclasses.replace(result, args=args).write(os.path.join(str(target_path), "run_results.json"))
+        copy: Any = dataclasses.replace(result, args=args)
+        copy.write(os.path.join(str(target_path), "run_results.json"))
 
 
 def new_file_hash(checksum: str) -> Any:
@@ -211,9 +212,9 @@ def select_bare_wildcards_by_name() -> None:
         return
     from dbt.graph import selector_methods
 
-    current = selector_methods.is_selected_node
+    current: Any = selector_methods.is_selected_node
     if not getattr(current, "planalign_leaf_matching", False):
-        selector_methods.is_selected_node = wildcards.leaf_matching(current)
+        setattr(selector_methods, "is_selected_node", wildcards.leaf_matching(current))  # noqa: B010
 
 
 # dbt's thread pools started in this process and not yet seen closed (track_thread_pools).
@@ -242,7 +243,7 @@ def track_thread_pools() -> None:
             super().__init__(*args, **kwargs)
             _POOLS.add(self)
 
-    runnable.DbtThreadPool = TrackedPool
+    setattr(runnable, "DbtThreadPool", TrackedPool)  # noqa: B010  (a module attribute, typed as a class)
 
 
 def close_left_pools() -> None:

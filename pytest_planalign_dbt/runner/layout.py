@@ -171,9 +171,9 @@ class ProjectLayout:
             if (self.root / name).is_file():
                 yield self.root / name
         seen: set[Path] = set()
-        skip = {*skip, self.target_path, self.log_path, self.packages_dir}
+        never = {*skip, self.target_path, self.log_path, self.packages_dir}
         for top in ([self.root] if self.whole else self.resource_dirs):
-            for path in _walk(top, skip, seen):
+            for path in _walk(top, never, seen):
                 if path.parent == self.root and path.name in CONFIG_FILES:
                     continue
                 if not self.ignored(path):

@@ -79,8 +79,9 @@ class RunnerMacros:
     def execute_command(self, *args: Any, **kwargs: Any) -> DbtResult:  # pragma: no cover - DbtRunner's
         raise NotImplementedError
 
-    def show(self, **kwargs: Any) -> list[dict[str, Any]]:  # pragma: no cover - RunnerQueries'
-        raise NotImplementedError
+    def show(self, *, select: str | None = None, inline: str | None = None, limit: int = 5,  # pragma: no cover
+             simulation_year: int | None = None, dbt_vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        raise NotImplementedError  # RunnerQueries'
 
     def render(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None) -> str:
         """dbt's compiled SQL for ``jinja_sql``, as ``dbt compile --inline`` gives it."""

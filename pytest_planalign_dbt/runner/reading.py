@@ -12,6 +12,8 @@ from .failures.errors import DbtCommandError, DbtError
 from .results import disabled_names, enabled_names
 
 if TYPE_CHECKING:
+    from .executors.base import Executor
+    from .project import ProjectInfo
     from .results import DbtResult
 
 NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
@@ -28,6 +30,14 @@ MODEL_NAME = re.compile(r"[^\s'\"{}%#\\]+")
 
 class RunnerQueries:
     """DbtRunner's reading methods (``ls``, ``show``): they never write run_results.json."""
+
+    # DbtRunner's, which these methods read (artifacts_path: a property there).
+    info: ProjectInfo
+    executor: Executor
+
+    @property
+    def artifacts_path(self) -> Path:  # pragma: no cover - DbtRunner's
+        raise NotImplementedError
 
     def execute_command(self, *args: Any, **kwargs: Any) -> DbtResult:  # pragma: no cover - DbtRunner's
         raise NotImplementedError

@@ -143,7 +143,7 @@ def this_runs_file(path: str | None, code: str | None, status: str) -> str | Non
     or a same-named node wrote over is not shown as this node's (checked for failed nodes, the
     ones whose file a report names)."""
     existing = _existing(path) if code else None
-    if existing is None or status not in FAILED | {Status.WARN}:
+    if existing is None or code is None or status not in FAILED | {Status.WARN}:
         return existing
     try:
         same = Path(existing).read_text(encoding="utf-8", errors="replace").strip() == code.strip()
@@ -215,8 +215,8 @@ def _plain(value: Any) -> Any:
 def rows_from_execution_result(result: Any) -> list[dict[str, Any]] | None:
     """The rows of a ``dbt show`` run in-process as the database returned them (DECIMAL as
     ``Decimal``, dates as dates; dbt_internals.keep_native_rows), or None."""
-    tables = [getattr(r, "agate_table", None) for r in getattr(result, "results", None) or []]
-    tables = [t for t in tables if t is not None]
+    tables: list[Any] = [t for r in getattr(result, "results", None) or []
+                         if (t := getattr(r, "agate_table", None)) is not None]
     if not tables:
         return None
     rows: list[dict[str, Any]] = []

@@ -91,7 +91,7 @@ def specs_to_json(specs: Sequence[NodeSpec]) -> list[dict[str, Any]]:
 
 
 def specs_from_json(data: Sequence[Mapping[str, Any]]) -> list[NodeSpec]:
-    return [NodeSpec(**{k: tuple(v) if k in TUPLES else v for k, v in d.items()}) for d in data]
+    return [NodeSpec(**{k: tuple(v) if k in TUPLES else v for k, v in d.items()}) for d in data]  # type: ignore[arg-type]
 
 
 class ListingCache:

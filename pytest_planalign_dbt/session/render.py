@@ -61,7 +61,7 @@ def headline(spec: NodeSpec, outcome: NodeOutcome) -> str:
 def fails_on_too_few(message: str | None) -> bool:
     """True when the test fails because its query found too few rows (``error_if: <1``)."""
     match = CONDITION.search(message or "")
-    return bool(match) and match.group("op").startswith("<")
+    return match is not None and match.group("op").startswith("<")
 
 
 def _message_lines(kind: Kind, outcome: NodeOutcome) -> list[str]:

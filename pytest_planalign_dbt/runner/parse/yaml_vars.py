@@ -139,8 +139,8 @@ class ReadDefaults:
 
     def shared(self, defined: set[str]) -> dict[str, str]:
         """Name -> the repr of the one literal default all its reads share."""
-        return {name: next(iter(values)) for name, values in self.reads.items()
-                if len(values) == 1 and None not in values and name not in defined
+        return {name: value for name, values in self.reads.items()
+                if len(values) == 1 and (value := next(iter(values))) is not None and name not in defined
                 and not any(name.startswith(prefix) for prefix in self.prefixes)}
 
 
