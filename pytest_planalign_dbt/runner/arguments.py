@@ -9,7 +9,7 @@ from pathlib import Path
 from . import spark
 from .command import V2_PARSER_ENV
 from .failures.errors import DbtConfigError
-from .profiles import require_profiles
+from .profiles import load_profiles
 from .project import ProjectInfo
 from .versions import check_engine
 
@@ -42,4 +42,27 @@ def check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str]
         raise DbtConfigError(
             f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
             f"the v2 parser does not write; unset {V2_PARSER_ENV} for this process"
+        )
+
+
+def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
+    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile
+    (or ``target``)."""
+    where = info.profiles_dir or Path.home() / ".dbt"
+    if not (where / "profiles.yml").is_file():
+        raise DbtConfigError(
+            f"no profiles.yml for dbt project {info.name}: none in {info.project_dir} and none in "
+            f"{where}; pass the directory that holds it (profiles_dir= / --dbt-profiles-dir / "
+            "DBT_PROFILES_DIR)"
+        )
+    profiles = load_profiles(info.profiles_dir)
+    names = sorted(k for k in profiles if k != "config")
+    if info.profile and profiles and info.profile not in profiles:
+        raise DbtConfigError(
+            f"profile {info.profile!r} (dbt_project.yml `profile:`) is not in {where / 'profiles.yml'}; "
+            f"it has: {', '.join(names) or 'no profiles'}"
+        )
+    if target is not None and info.targets() and target not in info.targets():
+        raise DbtConfigError(
+            f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
         )

@@ -10,17 +10,13 @@ import tempfile
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from . import spark
 from .failures.errors import DbtConfigError
 from .layout import read_config_file
-
-if TYPE_CHECKING:
-    from .project import ProjectInfo
-
 
 def resolve_profiles_dir(
     explicit: Path | str | None, project_dir: Path, environ: Mapping[str, str] | None = None
@@ -45,29 +41,6 @@ def resolve_profiles_dir(
             "profiles.yml, or unset it to use the project's own"
         )
     return path.resolve()
-
-
-def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
-    """Refuse, before dbt starts, a profiles.yml that is missing or lacks the project's profile
-    (or ``target``)."""
-    where = info.profiles_dir or Path.home() / ".dbt"
-    if not (where / "profiles.yml").is_file():
-        raise DbtConfigError(
-            f"no profiles.yml for dbt project {info.name}: none in {info.project_dir} and none in "
-            f"{where}; pass the directory that holds it (profiles_dir= / --dbt-profiles-dir / "
-            "DBT_PROFILES_DIR)"
-        )
-    profiles = load_profiles(info.profiles_dir)
-    names = sorted(k for k in profiles if k != "config")
-    if info.profile and profiles and info.profile not in profiles:
-        raise DbtConfigError(
-            f"profile {info.profile!r} (dbt_project.yml `profile:`) is not in {where / 'profiles.yml'}; "
-            f"it has: {', '.join(names) or 'no profiles'}"
-        )
-    if target is not None and info.targets() and target not in info.targets():
-        raise DbtConfigError(
-            f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
-        )
 
 
 def load_profiles(profiles_dir: Path | None) -> dict[str, Any]:
