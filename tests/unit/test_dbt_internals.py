@@ -190,7 +190,7 @@ def test_the_profile_hash_is_dbts_own_and_the_target_is_what_jinja_reads(tmp_pat
                                                   "attach", "filesystems", "remote", "plugins",
                                                   "disable_transactions") if k in target])
 
-    config = Namespace(cli_vars={}, profile_name="p", target_name="dev", vars_from_file={},
+    config = Namespace(cli_vars={}, profile_name="p", target_name="dev", vars_from_file={}, args=Namespace(profile=None, target=None),
                        project_env_vars={}, credentials=Credentials())
     loader = ManifestLoader.__new__(ManifestLoader)
     loader.root_project, loader.all_projects = config, {}
