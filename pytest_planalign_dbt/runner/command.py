@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .failures.errors import DbtCommandError, DbtConfigError
+from .layout import safe_load
 
 # Subcommands whose first word is the whole command ("docs" and "source" take a second word).
 SUBCOMMANDS = frozenset(
@@ -113,9 +114,10 @@ def validate_simulation_year(year: object) -> int:
 
 
 def parse_vars_text(text: str, what: str = "--vars", example: str = '{"simulation_year": 2025}') -> dict[str, Any]:
-    """Parse a YAML or JSON mapping, as dbt's ``--vars`` accepts; ``example``: one to suggest."""
+    """Parse a YAML or JSON mapping, as dbt's ``--vars`` accepts (with its loader, libyaml's where
+    PyYAML has it); ``example``: one to suggest."""
     try:
-        value = yaml.safe_load(text) if text.strip() else {}
+        value = safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise DbtCommandError(

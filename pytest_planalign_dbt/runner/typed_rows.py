@@ -73,7 +73,7 @@ def loads(line: str) -> list[dict[str, Any]]:
     return [dict(zip(table["columns"], values)) for values in table["rows"]]
 
 
-def read(path: Path) -> list[list[dict[str, Any]]] | None:
+def read_tables(path: Path) -> list[list[dict[str, Any]]] | None:
     """Each table the child wrote to ``path`` (None when it wrote nothing)."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -37,6 +37,6 @@ def test_columns_named_like_the_tags_stay_columns_and_an_unknown_type_is_its_tex
 
 def test_a_file_holds_one_table_a_line_and_a_missing_file_is_none(tmp_path: Path) -> None:
     path = tmp_path / "rows.jsonl"
-    assert typed_rows.read(path) is None
+    assert typed_rows.read_tables(path) is None
     path.write_text(typed_rows.dumps([{"a": 1}]) + "\n" + typed_rows.dumps([{"b": Decimal("1.0")}]) + "\n")
-    assert typed_rows.read(path) == [[{"a": 1}], [{"b": Decimal("1.0")}]]
+    assert typed_rows.read_tables(path) == [[{"a": 1}], [{"b": Decimal("1.0")}]]

@@ -25,9 +25,8 @@ from ..command import DbtCommand
 from ..events import EventSink
 from ..failures.errors import DbtError
 from ..graph import DbtGraph
-from .. import typed_rows
 from ..results import nodes_from_run_results_json, read_run_results
-from ..typed_rows import ROWS_FILE_ENV
+from ..typed_rows import ROWS_FILE_ENV, read_tables
 from ..wildcards import needs_leaf_matching
 from .base import Invocation, RunContext, stopped
 
@@ -88,7 +87,7 @@ class SubprocessExecutor:
                 rows_file = Path(scratch) / "rows.jsonl"
                 env = {**(os.environ if ctx.env is None else ctx.env), ROWS_FILE_ENV: str(rows_file)}
                 inv = self._run(OUR_CLI, command, dataclasses.replace(ctx, env=env), sink)
-                tables = typed_rows.read(rows_file)
+                tables = read_tables(rows_file)
             if tables is not None and len(tables) == len(inv.output):  # one per preview dbt printed
                 inv.rows = [row for table in tables for row in table]
             return inv
