@@ -147,6 +147,31 @@ def drop_inline_nodes(manifest: Any) -> None:
             nodes.pop(unique_id, None)
 
 
+# What compiling a node writes on it (dbt's CompiledResource), as a fresh parse leaves it.
+COMPILED_STATE = (("compiled", False), ("compiled_code", None), ("extra_ctes_injected", False),
+                  ("_pre_injected_sql", None), ("compiled_path", None))
+
+
+def forget_compilation(manifest: Any) -> None:
+    """Leave every node of a reused manifest as a parse leaves it: uncompiled.
+
+    dbt compiles on the manifest's own nodes and never expects to see them again: a second call
+    on the same parse finds a model's ``extra_ctes_injected`` set, skips injecting its ephemeral
+    CTEs into the SQL it has just rendered again ("Table with name __dbt__cte__... does not
+    exist"), and serves an ephemeral model's SQL rendered by the earlier call (its vars, its
+    ``invocation_id``, its ``run_query`` answers). Each call compiles afresh, as a new parse would.
+    """
+    from dbt.contracts.graph.nodes import CompiledNode
+
+    nodes = getattr(manifest, "nodes", None) or {}
+    for node in nodes.values():
+        if not isinstance(node, CompiledNode):
+            continue  # a seed: nothing compiled on it
+        for name, value in COMPILED_STATE:
+            setattr(node, name, value)
+        node.extra_ctes = []
+
+
 def event_to_dict(msg: Any) -> dict[str, Any]:
     """An in-process callback's EventMsg as the dict ``--log-format json`` prints.
 

@@ -291,3 +291,23 @@ def test_a_new_database_file_starts_from_a_parse_kept_for_another_and_a_field_a_
     meta = reader.executor.manifest().nodes["model.minimal.reads_path"].config.meta
     assert meta == {"file": str(tmp_path / "e" / "minimal.duckdb")}  # never d's
     assert digest_ == full_parse_at(tmp_path / "e" / "minimal.duckdb")
+
+
+def test_a_reused_parse_compiles_afresh_on_every_call(copy_project) -> None:
+    """dbt compiles on the manifest's own nodes: run again on the same parse, a model found its
+    ephemeral CTE already "injected" and ran without it, and an ephemeral model kept the SQL the
+    first call rendered. Every call on a kept parse compiles as a new parse would."""
+    project = copy_project("minimal")
+    (project / "models" / "eph_call.sql").write_text(
+        "{{ config(materialized='ephemeral') }}\nselect '{{ invocation_id }}' as call_id, {{ var('multiplier') }} as m\n")
+    (project / "models" / "uses_eph.sql").write_text("select * from {{ ref('eph_call') }}\n")
+    runner = DbtRunner(project, threads=1, reuse_manifest_across_vars=True)
+    seen = []
+    for multiplier in (1, 1, 3):
+        result = runner.execute_command(["run", "--select", "uses_eph"], dbt_vars={"multiplier": multiplier},
+                                        stream_output=False, retry=False)
+        assert result.success, result.stderr
+        assert runner.executor.parses == 1  # one parse serves all three calls
+        row = runner.rows("uses_eph", dbt_vars={"multiplier": multiplier})[0]
+        seen.append((row["call_id"] == result.invocation_id, row["m"]))
+    assert seen == [(True, 1), (True, 1), (True, 3)]

@@ -22,6 +22,7 @@ from ..dbt_internals import (
     close_left_pools,
     drop_inline_nodes,
     event_to_dict,
+    forget_compilation,
     keep_native_rows,
     release_connections,
     select_bare_wildcards_by_name,
@@ -173,6 +174,7 @@ class InProcessExecutor:
                 return failed
             reused = self.reuse.parses == parses
             heap.freeze_new()
+        forget_compilation(manifest)
         res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv, ctx.timeout,
                                       cancel, ctx.cancel)
         drop_inline_nodes(manifest)
@@ -185,6 +187,7 @@ class InProcessExecutor:
             if failed is not None:
                 return failed
             heap.freeze_new()
+            forget_compilation(manifest)
             res, timed_out = self._invoke(dbtRunner(manifest=manifest, callbacks=[callback]), argv,
                                           ctx.timeout, cancel, ctx.cancel)
             drop_inline_nodes(manifest)
