@@ -17,7 +17,7 @@ import pytest
 
 from .options import DbtSettings
 from .runner import DbtRunner
-from .runner.dbt_internals import write_manifest
+from .runner.dbt_artifacts import write_manifest
 from .runner.project import ProjectInfo
 from .runner.versions import effective_vars
 from .session.build import SessionBuild

@@ -62,29 +62,6 @@ def save_parse(manifest: Any, path: Any) -> None:
         fp.write(manifest.to_msgpack(extended_mashumaro_encoder))
 
 
-def write_manifest(manifest: Any, path: Any) -> None:
-    """Write a parsed ``Manifest`` as dbt writes ``manifest.json`` (``Manifest.write``): the
-    reference a later ``--state`` compares with."""
-    manifest.write(str(path))
-
-
-def write_run_artifacts(result: Any, manifest: Any, target_path: Any, with_manifest: bool) -> None:
-    """What a runnable task writes as it ends with ``--write-json`` (``GraphRunnableTask.run``):
-    ``run_results.json`` from its result, and (``with_manifest``) ``manifest.json`` with
-    ``semantic_manifest.json`` (``dbt.parser.manifest.write_manifest``). The result's ``args``
-    say ``write_json: true`` and its command has no ``--no-write-json``, as dbt's own file."""
-    from dbt.parser.manifest import write_manifest as dbt_write_manifest
-
-    if with_manifest:
-        dbt_write_manifest(manifest, str(target_path))
-    if hasattr(result, "write") and dataclasses.is_dataclass(result) and not isinstance(result, type):
-        args = {**(getattr(result, "args", None) or {}), "write_json": True}
-        if "invocation_command" in args:  # without the flag the executor added to write these itself
-            args["invocation_command"] = str(args["invocation_command"]).replace(" --no-write-json", "")
-        copy: Any = dataclasses.replace(result, args=args)
-        copy.write(os.path.join(str(target_path), "run_results.json"))
-
-
 def new_file_hash(checksum: str) -> Any:
     """dbt's ``FileHash`` (sha256) with this checksum."""
     from dbt.artifacts.resources.base import FileHash
@@ -240,6 +217,39 @@ def select_bare_wildcards_by_name() -> None:
     current: Any = selector_methods.is_selected_node
     if not getattr(current, "planalign_leaf_matching", False):
         setattr(selector_methods, "is_selected_node", wildcards.leaf_matching(current))  # noqa: B010
+
+
+# Edge sets of DAGs dbt's Linker found acyclic in this process (check_cycles_once), newest last.
+_ACYCLIC: list[frozenset[tuple[str, str]]] = []
+ACYCLIC_KEPT = 8
+
+
+def check_cycles_once() -> None:
+    """Let dbt search a DAG for a cycle once, not on every call on the same parse.
+
+    Every call links the manifest's DAG and searches it whole (``Linker.find_cycles``, networkx's
+    ``find_cycle``: about 70 ms a call on PlanAlign's 1,000 nodes), the very same DAG call after
+    call on a kept parse. A graph with exactly the edges of one already found acyclic is acyclic:
+    it is not searched again. Any other graph is searched, as dbt does, and a cycle is dbt's error.
+    """
+    from dbt.compilation import Linker
+
+    current: Any = Linker.find_cycles
+    if getattr(current, "planalign_once", False):
+        return
+
+    def find_cycles(self: Any) -> str | None:
+        edges = frozenset(self.graph.edges())
+        if edges in _ACYCLIC:
+            return None
+        cycle: str | None = current(self)
+        if cycle is None:
+            _ACYCLIC.append(edges)
+            del _ACYCLIC[:-ACYCLIC_KEPT]
+        return cycle
+
+    find_cycles.planalign_once = True  # type: ignore[attr-defined]
+    setattr(Linker, "find_cycles", find_cycles)  # noqa: B010
 
 
 # dbt's thread pools started in this process and not yet seen closed (track_thread_pools).

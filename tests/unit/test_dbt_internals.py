@@ -9,7 +9,7 @@ import inspect
 
 import pytest
 
-from pytest_planalign_dbt.runner import dbt_internals
+from pytest_planalign_dbt.runner import dbt_artifacts, dbt_internals
 
 pytestmark = pytest.mark.dbt_matrix
 
@@ -107,7 +107,7 @@ def test_a_manifest_is_written_as_dbt_writes_manifest_json(tmp_path, monkeypatch
     # global flags (run alone, this test has none): set them as an invocation does.
     monkeypatch.setattr(dbt.flags, "GLOBAL_FLAGS", dbt.flags.GLOBAL_FLAGS)
     dbt.flags.set_from_args(Namespace(), None)
-    dbt_internals.write_manifest(Manifest(), tmp_path / "manifest.json")
+    dbt_artifacts.write_manifest(Manifest(), tmp_path / "manifest.json")
     data = json.loads((tmp_path / "manifest.json").read_text())
     assert data["metadata"]["dbt_schema_version"].startswith("https://schemas.getdbt.com/dbt/manifest/")
     assert data["nodes"] == {}
@@ -125,14 +125,14 @@ def test_the_run_artifacts_are_written_as_a_runnable_task_writes_them(tmp_path, 
     dbt.flags.set_from_args(Namespace(), None)
     args = {"which": "run", "write_json": False, "vars": {}, "invocation_command": "dbt run --no-write-json -s a"}
     result = RunExecutionResult(results=[], elapsed_time=1.5, args=args)
-    dbt_internals.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=True)
+    dbt_artifacts.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=True)
     assert json.loads((tmp_path / "manifest.json").read_text())["nodes"] == {}
     assert (tmp_path / "semantic_manifest.json").is_file()
     run_results = json.loads((tmp_path / "run_results.json").read_text())
     assert run_results["args"] == {**args, "write_json": True, "invocation_command": "dbt run -s a"}
     assert run_results["elapsed_time"] == 1.5
     (tmp_path / "manifest.json").unlink()
-    dbt_internals.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=False)
+    dbt_artifacts.write_run_artifacts(result, Manifest(), tmp_path, with_manifest=False)
     assert not (tmp_path / "manifest.json").exists() and (tmp_path / "run_results.json").is_file()
 
 
@@ -195,3 +195,56 @@ def test_the_profile_hash_is_dbts_own_and_the_target_is_what_jinja_reads(tmp_pat
     loader = ManifestLoader.__new__(ManifestLoader)
     loader.root_project, loader.all_projects = config, {}
     assert loader.build_manifest_state_check().profile_hash.checksum == checksum
+
+
+def test_a_dag_already_found_acyclic_is_not_searched_again_and_a_cycle_is_still_found(monkeypatch) -> None:
+    from dbt.compilation import Linker
+
+    searched: list[int] = []
+    original = Linker.find_cycles
+
+    def counting(self):
+        searched.append(len(self.graph.edges()))
+        return original(self)
+
+    monkeypatch.setattr(Linker, "find_cycles", counting)
+    monkeypatch.setattr(dbt_internals, "_ACYCLIC", [])
+    dbt_internals.check_cycles_once()
+    dbt_internals.check_cycles_once()  # installed once
+
+    def linked(*edges: tuple[str, str]):
+        linker = Linker()
+        for a, b in edges:
+            linker.dependency(b, a)  # b depends on a: an edge a -> b
+        return linker
+
+    dag = [("seed.p.s", "model.p.a"), ("model.p.a", "model.p.b")]
+    assert linked(*dag).find_cycles() is None
+    assert linked(*reversed(dag)).find_cycles() is None  # the same edges: not searched again
+    assert searched == [2]
+    closed = linked(*dag, ("model.p.b", "model.p.a"))
+    assert closed.find_cycles() == "model.p.a --> model.p.b"  # dbt's own answer
+    assert linked(*dag, ("model.p.b", "model.p.c")).find_cycles() is None
+    assert searched == [2, 3, 3]
+
+
+def test_artifacts_are_dbts_own_bytes_and_dbts_writer_is_back_after(tmp_path, monkeypatch) -> None:
+    from argparse import Namespace
+
+    import dbt.flags
+    from dbt.artifacts.schemas import base
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt_common.clients import system
+
+    monkeypatch.setattr(dbt.flags, "GLOBAL_FLAGS", dbt.flags.GLOBAL_FLAGS)
+    dbt.flags.set_from_args(Namespace(), None)
+    manifest = Manifest()
+    (tmp_path / "dbt").mkdir()
+    manifest.write(str(tmp_path / "dbt" / "manifest.json"))  # dbt's writer: json.dump
+    dbt_artifacts.write_manifest(manifest, tmp_path / "manifest.json")
+    assert (tmp_path / "manifest.json").read_bytes() == (tmp_path / "dbt" / "manifest.json").read_bytes()
+    assert base.write_json is system.write_json
+    with pytest.raises(RuntimeError), dbt_artifacts.one_shot_json():
+        assert base.write_json is not system.write_json
+        raise RuntimeError("a failed write")
+    assert base.write_json is system.write_json

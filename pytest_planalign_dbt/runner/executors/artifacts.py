@@ -3,7 +3,7 @@
 A runnable dbt task (build, run, test, seed, snapshot, clone, retry) rewrites ``manifest.json``
 and ``run_results.json`` as it ends, every call: a cost that grows with the project, paid again
 for the very parse whose manifest.json the previous call wrote. In-process the executor writes
-them itself, as dbt does (``dbt_internals.write_run_artifacts``): ``run_results.json`` every call;
+them itself, as dbt does (``dbt_artifacts.write_run_artifacts``): ``run_results.json`` every call;
 ``manifest.json`` (and ``semantic_manifest.json``) when the call ran on another parse than the
 one the file on disk was written from, or the file changed since. What a skipped rewrite leaves
 different is the file's ``metadata`` (the earlier call's invocation id and time) and the
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..command import DbtCommand
-from ..dbt_internals import write_run_artifacts
+from ..dbt_artifacts import write_run_artifacts
 from ..files import write_failure
 
 RUN_TASKS = frozenset({"build", "run", "test", "seed", "snapshot", "clone", "retry"})

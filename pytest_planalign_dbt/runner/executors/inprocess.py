@@ -19,6 +19,7 @@ from ..dbt_internals import (
     FULL_PARSE_EVENTS,
     STALE_MANIFEST,
     cancel_open_queries,
+    check_cycles_once,
     close_left_pools,
     drop_inline_nodes,
     event_to_dict,
@@ -164,6 +165,7 @@ class InProcessExecutor:
         from dbt.cli.main import dbtRunner
 
         select_bare_wildcards_by_name()
+        check_cycles_once()
         keep_native_rows()
         track_thread_pools()
         manifest, reused = None, False
