@@ -28,8 +28,7 @@ from .lister import NodeLister
 from .options import PATH_ARGUMENTS, DbtSettings, in_our_words
 from .progress import in_report_order, progress_by_folder
 from .regression import node_golden_failure
-from .runner import DbtError, DbtRunner
-from .runner.failures.messages import shorten
+from .runner import DbtError, DbtRunner, shorten
 from .session import envguard
 from .session.build import SessionBuild
 from .session.lines import NodeLines

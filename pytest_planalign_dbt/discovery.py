@@ -23,8 +23,7 @@ from typing import Any
 
 import pytest
 
-from .runner.layout import load_yaml
-from .runner.versions import vars_from_file
+from .runner import load_yaml, vars_from_file
 
 # dbt_project.yml's keys for the dirs that hold nodes (source-/data-paths: their old names).
 NODE_PATHS = {"model-paths": ["models"], "source-paths": [], "seed-paths": ["seeds"], "data-paths": [],

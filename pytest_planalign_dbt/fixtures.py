@@ -12,7 +12,7 @@ from .collection import COLLECTION_KEY
 from .factory import make_runner
 from .options import SETTINGS_KEY, DbtSettings
 from .regression import DbtRegression
-from .runner import DbtResult, DbtRunner
+from .runner import DbtResult, DbtRunner, call_vars
 
 
 @pytest.fixture(scope="session")
@@ -108,23 +108,27 @@ class BoundDbt:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
         return self.runner.rows(model, where=where, limit=limit, dbt_vars=self._vars(dbt_vars))
 
-    def render(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None) -> str:
+    def render(self, jinja_sql: str, *, dbt_vars: Mapping[str, Any] | None = None,
+               vars: Mapping[str, Any] | None = None) -> str:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
-        return self.runner.render(jinja_sql, vars=self._vars(vars))
+        dbt_vars = call_vars("render", dbt_vars, vars)
+        return self.runner.render(jinja_sql, dbt_vars=self._vars(dbt_vars))
 
-    def query(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None,
-              limit: int | None = None) -> list[dict[str, Any]]:
+    def query(self, jinja_sql: str, *, dbt_vars: Mapping[str, Any] | None = None,
+              limit: int | None = None, vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
-        return self.runner.query(jinja_sql, vars=self._vars(vars), limit=limit)
+        dbt_vars = call_vars("query", dbt_vars, vars)
+        return self.runner.query(jinja_sql, dbt_vars=self._vars(dbt_vars), limit=limit)
 
     def macro(self, name: str, *args: Any, **kwargs: Any) -> str:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
-        return self.runner.render_macro(name, args, kwargs, vars=self._vars(None))
+        return self.runner.render_macro(name, args, kwargs, dbt_vars=self._vars(None))
 
     def run_operation(self, name: str, args: Mapping[str, Any] | None = None, *,
-                      vars: Mapping[str, Any] | None = None) -> DbtResult:
+                      dbt_vars: Mapping[str, Any] | None = None, vars: Mapping[str, Any] | None = None) -> DbtResult:
         __tracebackhide__ = True  # the user's line and dbt's error, not ours
-        return self.runner.run_operation(name, args, vars=self._vars(vars))
+        dbt_vars = call_vars("run_operation", dbt_vars, vars)
+        return self.runner.run_operation(name, args, dbt_vars=self._vars(dbt_vars))
 
 
 @pytest.fixture

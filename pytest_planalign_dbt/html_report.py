@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from .report import ReportInfo
-from .runner.failures.kinds import FAILED, Status
+from .runner import FAILED, Status
 
 WENT_WRONG = FAILED | {Status.MISSING}
 COLOURS = {"failed": "#d9534f", "skipped": "#f0ad4e", "passed": "#5cb85c", "other": "#9e9e9e"}

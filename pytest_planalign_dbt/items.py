@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from .runner.failures.kinds import Kind, Status
+from .runner import Kind, Status
 from .session.nodes import NodeOutcome, NodeSpec
 from .session.render import render_outcome
 

@@ -16,10 +16,7 @@ from typing import Any
 import pytest
 
 from .options import DbtSettings
-from .runner import DbtRunner
-from .runner.dbt_artifacts import write_manifest
-from .runner.project import ProjectInfo
-from .runner.versions import effective_vars
+from .runner import DbtRunner, ProjectInfo, effective_vars
 from .session.build import SessionBuild
 from .session.listing import (
     ListingCache,
@@ -150,22 +147,17 @@ class NodeLister:
     def _stage(self, store: ReferenceStore) -> bool:
         """Stage this build's manifest in ``store`` (False when there is none to keep)."""
         runner = self._runner()
-        manifest = runner.artifacts_path / "manifest.json"
-        written = runner.executor.manifest()
-        if written is not None and runner.executor.manifest_on_disk(written, runner.artifacts_path):
-            written = None  # the file dbt's artifacts hold is this build's: copied as it is
-        elif written is not None and not self.settings.changed:
-            return False  # writing the whole manifest is for runs that asked for Slim CI
-        if written is not None:  # in-process: the build's own manifest (a fixture may write others)
-            manifest = store.dir / "manifest.written.json"
-            store.dir.mkdir(parents=True, exist_ok=True)
-            write_manifest(written, manifest)
+        written = store.dir / "manifest.written.json"
+        # In-process, the build's own parse: written out only for runs that asked for Slim CI.
+        manifest = runner.manifest_file(written, write=self.settings.changed)
+        if manifest is None:
+            return False
         try:
             return manifest.is_file() and store.stage(
                 manifest, self._parse_vars(), profile_digest(self._profiles_file(), runner.target))
         finally:
-            if written is not None:
-                manifest.unlink(missing_ok=True)
+            if manifest == written:
+                written.unlink(missing_ok=True)
 
     def _cached_specs(self) -> list[NodeSpec]:
         runner = self._runner()

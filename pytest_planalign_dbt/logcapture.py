@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .runner.dbt_internals import DBT_LOGGERS
+from .runner import DBT_LOGGERS
 
 # pytest's logging plugin and the handlers through which records reach reports and files.
 LOGGING_PLUGIN = "logging-plugin"

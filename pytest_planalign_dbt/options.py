@@ -18,13 +18,7 @@ from typing import Any
 import pytest
 
 from . import discovery, values
-from .runner.command import (
-    parse_vars_text,
-    vars_json,
-)
-from .runner.failures.errors import DbtCommandError
-from .runner.failures.messages import shorten
-from .runner.secrets import SECRET_NAME
+from .runner import DbtCommandError, SECRET_NAME, parse_vars_text, shorten, vars_json
 
 METAVARS = {
     "path": "DIR", "str": "NAME", "selectors": "SELECTORS", "vars": "VARS", "int": "YEAR",

@@ -18,11 +18,16 @@ import pytest
 from .items import DbtItem, DbtNodeProblem, DbtRegressionFailure
 from .discovery import nothing_selected_line
 from .options import DbtSettings, describe
-from .runner.failures.kinds import Kind
-from .runner.profiles import resolve_profiles_dir
-from .runner.project import load_project
-from .runner.secrets import Redactor, env_secrets, var_secrets
-from .runner.versions import effective_environ, installed
+from .runner import (
+    Kind,
+    Redactor,
+    effective_environ,
+    env_secrets,
+    installed,
+    load_project,
+    resolve_profiles_dir,
+    var_secrets,
+)
 from .session.render import headline
 from .xdist import BUILD_SECONDS_KEY
 

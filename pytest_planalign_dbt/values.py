@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .runner.command import parse_vars_text, validate_simulation_year, validate_threads
-from .runner.executors import EXECUTORS
+from .runner import EXECUTORS, parse_vars_text, validate_simulation_year, validate_threads
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}

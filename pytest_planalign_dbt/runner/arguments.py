@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from . import spark
+from . import adapters
 from .command import V2_PARSER_ENV
-from .failures.errors import DbtConfigError
+from .failures.errors import DbtCommandError, DbtConfigError
 from .profiles import load_profiles
 from .project import ProjectInfo
 from .versions import check_engine
@@ -37,7 +39,9 @@ def check_settings(info: ProjectInfo, target: str | None, env: Mapping[str, str]
     require_profiles(info, target)
     if executor == "inprocess" or dbt_executable is None:
         check_engine(require_core=executor == "inprocess")
-    spark.check_session(info.target_output(target), env)
+    refusal = adapters.refusal(info.target_output(target), env)
+    if refusal is not None:
+        raise DbtConfigError(refusal)
     if env.get(V2_PARSER_ENV, "").strip().lower() not in ("", "0", "false", "no"):
         raise DbtConfigError(
             f"{V2_PARSER_ENV} is set: the runner keeps and reuses dbt-core's own parse, which "
@@ -66,3 +70,17 @@ def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
         raise DbtConfigError(
             f"target {target!r} is not in profile {info.profile!r}: use one of {', '.join(info.targets())}"
         )
+
+
+def call_vars(method: str, dbt_vars: Mapping[str, Any] | None,
+              old: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """A call's vars under their one name, ``dbt_vars``; ``vars``, the name ``render``,
+    ``query``, ``render_macro`` and ``run_operation`` took before, still works, with a
+    DeprecationWarning, for one release."""
+    if old is None:
+        return dbt_vars
+    if dbt_vars is not None:
+        raise DbtCommandError(f"{method}: give dbt_vars= only (vars= is its old name, deprecated)")
+    warnings.warn(f"{method}(vars=...) is deprecated: pass dbt_vars=..., as every other runner method "
+                  "takes them", DeprecationWarning, stacklevel=3)
+    return old

@@ -178,28 +178,14 @@ def cancel_open_queries() -> None:
 
 
 def release_connections() -> None:
-    """Close every adapter connection, and dbt-duckdb's shared database handle.
-
-    ``reset_adapters`` closes dbt's connections; dbt-duckdb keeps one database handle per
-    process in ``DuckDBConnectionManager._ENV`` (guarded by ``_LOCK``) and holds the file's
-    lock until it is closed (dbt-core#11980, dbt-duckdb#616).
-    """
+    """Close every adapter connection (``reset_adapters``); what an engine holds beyond them
+    (dbt-duckdb's database handle) is released by its module in adapters/."""
     try:
         from dbt.adapters.factory import reset_adapters
 
         reset_adapters()
     except Exception:  # pragma: no cover - best effort; logged for diagnosis
         log.debug("reset_adapters failed", exc_info=True)
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - dbt-duckdb not installed
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
-            with contextlib.suppress(Exception):
-                env.close()
-            DuckDBConnectionManager._ENV = None
 
 
 def select_bare_wildcards_by_name() -> None:

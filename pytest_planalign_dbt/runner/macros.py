@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .failures.errors import DbtCommandError, DbtError, DbtExecutionError
+from .arguments import call_vars
 from .macro_errors import MacroSource, explain
 
 if TYPE_CHECKING:
@@ -83,30 +84,33 @@ class RunnerMacros:
              simulation_year: int | None = None, dbt_vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         raise NotImplementedError  # RunnerQueries'
 
-    def render(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None) -> str:
+    def render(self, jinja_sql: str, *, dbt_vars: Mapping[str, Any] | None = None,
+               vars: Mapping[str, Any] | None = None) -> str:
         """dbt's compiled SQL for ``jinja_sql``, as ``dbt compile --inline`` gives it."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        dbt_vars = call_vars("render", dbt_vars, vars)
         sql = _text(jinja_sql)
         try:
             result = self.execute_command(
                 ["compile", "--inline", sql, "--no-write-json"], description="Rendering Jinja SQL through dbt",
-                dbt_vars=vars, stream_output=False,
+                dbt_vars=dbt_vars, stream_output=False,
             )
         except DbtError as exc:
             raise self._explained(exc, sql) from None
         return result.output[-1] if result.output else ""
 
-    def query(self, jinja_sql: str, *, vars: Mapping[str, Any] | None = None,
-              limit: int | None = None) -> list[dict[str, Any]]:
+    def query(self, jinja_sql: str, *, dbt_vars: Mapping[str, Any] | None = None,
+              limit: int | None = None, vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows ``jinja_sql`` returns (``dbt show --inline``; all of them unless ``limit``)."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        dbt_vars = call_vars("query", dbt_vars, vars)
         sql = _text(jinja_sql)
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise DbtCommandError(f"limit must be a whole number >= 0 or None (all rows), got {limit!r}")
         try:
-            return self.show(inline=sql, limit=-1 if limit is None else limit, dbt_vars=vars)
+            return self.show(inline=sql, limit=-1 if limit is None else limit, dbt_vars=dbt_vars)
         except DbtExecutionError as exc:
-            raise self._with_rendered_sql(exc, sql, vars) from None
+            raise self._with_rendered_sql(exc, sql, dbt_vars) from None
         except DbtError as exc:
             raise self._explained(exc, sql) from None
 
@@ -117,21 +121,23 @@ class RunnerMacros:
         return self.render_macro(name, args, kwargs)
 
     def render_macro(self, name: str, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None,
-                     *, vars: Mapping[str, Any] | None = None) -> str:
+                     *, dbt_vars: Mapping[str, Any] | None = None, vars: Mapping[str, Any] | None = None) -> str:
         """``macro`` with the arguments as a sequence and a mapping, and the call's vars."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        return self.render(macro_call(name, args, kwargs), vars=vars).strip()
+        dbt_vars = call_vars("render_macro", dbt_vars, vars)
+        return self.render(macro_call(name, args, kwargs), dbt_vars=dbt_vars).strip()
 
     def run_operation(self, name: str, args: Mapping[str, Any] | None = None, *,
-                      vars: Mapping[str, Any] | None = None) -> DbtResult:
+                      dbt_vars: Mapping[str, Any] | None = None, vars: Mapping[str, Any] | None = None) -> DbtResult:
         """``dbt run-operation name --args ...``: its result (``stdout`` holds what the macro logged)."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
+        dbt_vars = call_vars("run_operation", dbt_vars, vars)
         macro_call(name)  # the name's shape, before dbt starts
         if args is not None and not isinstance(args, Mapping):
             raise DbtCommandError(f"run_operation args must be a mapping of the macro's arguments, got {args!r}")
         argv = ["run-operation", name, *(["--args", json.dumps(dict(args), default=str)] if args else [])]
         try:
-            return self.execute_command(argv, description=f"Running macro {name}", dbt_vars=vars,
+            return self.execute_command(argv, description=f"Running macro {name}", dbt_vars=dbt_vars,
                                         stream_output=False)
         except DbtError as exc:
             raise self._explained(exc, None) from None
@@ -143,10 +149,10 @@ class RunnerMacros:
         name dbt could not resolve."""
         return explain(exc, sql, self._macros, self.info.name)  # type: ignore[attr-defined]
 
-    def _with_rendered_sql(self, exc: DbtExecutionError, sql: str, vars: Mapping[str, Any] | None) -> DbtError:
+    def _with_rendered_sql(self, exc: DbtExecutionError, sql: str, dbt_vars: Mapping[str, Any] | None) -> DbtError:
         """A database error of a query, with the SQL dbt sent (rendered again: it failed to run)."""
         try:
-            rendered = self.render(sql, vars=vars)
+            rendered = self.render(sql, dbt_vars=dbt_vars)
         except DbtError:
             return exc
         return DbtExecutionError(f"{exc.dbt_message}\n  rendered SQL:\n{rendered}", nodes=exc.nodes,

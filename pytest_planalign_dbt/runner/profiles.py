@@ -1,5 +1,6 @@
 """profiles.yml: which one applies, that it has the project's profile, and the private copy
-in-process runs get (relative DuckDB paths made absolute, a database file per worker)."""
+in-process runs get (each engine's output made independent of the working directory, with a
+database of its own per worker: adapters/)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from . import spark
+from . import adapters
 from .failures.errors import DbtConfigError
 from .layout import read_config_file
 
@@ -52,46 +53,6 @@ def load_profiles(profiles_dir: Path | None) -> dict[str, Any]:
     return read_config_file(path)
 
 
-REMOTE_PREFIXES = ("/", ":memory:", "md:", "motherduck:", "s3:", "gs:", "gcs:", "az:", "http:", "https:")
-
-
-def with_suffix(path: str, suffix: str) -> str:
-    """``sim.duckdb`` + ``-gw0`` -> ``sim-gw0.duckdb`` (one database file per worker/scenario)."""
-    if not suffix or path.startswith(REMOTE_PREFIXES[1:]):
-        return path
-    head, dot, ext = path.rpartition(".")
-    if dot and "/" not in ext:
-        return f"{head}{suffix}.{ext}"
-    return path + suffix
-
-
-def _absolute_path_value(value: str, project_dir: Path, suffix: str = "") -> str:
-    """A DuckDB ``path:`` that no longer depends on the current directory (plus a suffix)."""
-    base = str(project_dir).rstrip("/") + "/"
-    if "{{" not in value and "{%" not in value:
-        if value.startswith(REMOTE_PREFIXES[1:]):
-            return value
-        if not value.startswith(("/", "~")):
-            value = base + value
-        return with_suffix(value, suffix)
-    # Rendered by dbt, then made absolute the same way (Jinja's block set keeps any template).
-    prefixes = ", ".join(repr(p) for p in REMOTE_PREFIXES)
-    remote = ", ".join(repr(p) for p in REMOTE_PREFIXES[1:])
-    rendered = (
-        "{%- set _planalign_path -%}" + value + "{%- endset -%}"
-        "{%- set _planalign_path = _planalign_path if _planalign_path.startswith((" + prefixes
-        + ")) else '" + base + "' ~ _planalign_path -%}"
-    )
-    if not suffix:
-        return rendered + "{{ _planalign_path }}"
-    return rendered + (
-        "{%- if _planalign_path.startswith((" + remote + ")) -%}{{ _planalign_path }}"
-        "{%- elif _planalign_path.rpartition('.')[1] and '/' not in _planalign_path.rpartition('.')[2] -%}"
-        "{{ _planalign_path.rpartition('.')[0] ~ '" + suffix + ".' ~ _planalign_path.rpartition('.')[2] }}"
-        "{%- else -%}{{ _planalign_path ~ '" + suffix + "' }}{%- endif -%}"
-    )
-
-
 def write_cwd_free_profiles(
     source_dir: Path | None, project_dir: Path, dest_dir: Path, suffix: str = ""
 ) -> bool:
@@ -111,22 +72,7 @@ def write_cwd_free_profiles(
         for output in outputs.values():
             if not isinstance(output, dict):
                 continue
-            if output.get("type") != "duckdb":
-                # A server database: isolate by schema instead of by file.
-                schema = output.get("schema")
-                if suffix and isinstance(schema, str) and schema:
-                    output["schema"] = schema + re.sub(r"\W", "_", suffix)
-                    changed = True
-                if spark.is_session(output):  # Spark in this process: a metastore of its own
-                    spark.isolate(output, project_dir, suffix)
-                    changed = True
-                continue
-            path = output.get("path")
-            if isinstance(path, str) and path:
-                new = _absolute_path_value(path, project_dir, suffix)
-                if new != path:
-                    output["path"] = new
-                    changed = True
+            changed = adapters.isolate(output, project_dir, suffix) or changed
     if not changed:
         return False
     dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

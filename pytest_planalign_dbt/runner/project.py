@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import adapters
 from .failures.errors import DbtCommandError, DbtConfigError
 from .files import digest
 from .layout import ProjectLayout, load_yaml, read_config_file
@@ -16,7 +17,7 @@ from .profiles import load_profiles
 from .secrets import secret_values
 from .versions import effective_environ
 
-SKIP_SUFFIXES = (".duckdb", ".duckdb.wal", ".wal", ".pyc", ".tmp")
+SKIP_SUFFIXES = (*adapters.data_suffixes(), ".wal", ".pyc", ".tmp")
 
 
 def find_project_dir(working_dir: Path | str) -> Path:

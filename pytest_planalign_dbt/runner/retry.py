@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from . import adapters
 from .attempts import Attempts, first_line
 from .command import DbtCommand, replace_selection
 from .executors.base import Invocation
 from .failures.classify import classify_message
 from .failures.errors import DbtCommandError, DbtTransientError
-from .failures.fixes import LOCK_HOLDER
 from .failures.kinds import Kind, Status
 from .results import NodeResult
 from .secrets import Redactor
@@ -144,7 +144,7 @@ def _next_attempt(command: DbtCommand, inv: Invocation, attempts: Attempts, poli
     error = attempts.error
     if error is None or inv.cancelled or inv.timed_out:
         return None
-    holder = LOCK_HOLDER.search(error.dbt_message)
+    holder = adapters.lock_holder(error.dbt_message)
     waited = time.monotonic() - attempts.started
     if attempts.count >= policy.max_attempts and (holder is None or waited >= policy.lock_wait):
         return None

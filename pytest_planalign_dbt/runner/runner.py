@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import spark
 from .arguments import check_settings, directory_argument
+from .dbt_artifacts import write_manifest
 from .command import (
     DbtCommand,
     make_command,
@@ -29,6 +29,7 @@ from .executors.base import Executor, Invocation, RunContext
 from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
 from .failures.errors import DbtCommandError, DbtConfigError, with_closest_ref
+from .failures.gone import say_engine_gone
 from .failures.verdict import split_result
 from .macros import RunnerMacros
 from .profiles import ProfilesCopy, resolve_profiles_dir
@@ -306,7 +307,7 @@ class DbtRunner(RunnerQueries, RunnerMacros):
             inv = self.executor.run(command, self._context(command, timeout, cancel), sink)
         finally:
             dispatcher.close(self.callback_drain_timeout)
-        spark.explain_lost_jvm(inv, self.info, self.target)
+        say_engine_gone(inv, self.info, self.target)
         return inv
 
     def _run_with_retries(
@@ -378,6 +379,18 @@ class DbtRunner(RunnerQueries, RunnerMacros):
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""
         self._profiles.remove()
+
+    def manifest_file(self, dest: Path, *, write: bool = True) -> Path | None:
+        """The latest call's ``manifest.json``: the artifacts' own when it holds that call's parse
+        (always, out of process), else the parse in memory written at ``dest`` (None: not written)."""
+        kept = self.executor.manifest()
+        if kept is None or self.executor.manifest_on_disk(kept, self.artifacts_path):
+            return self.artifacts_path / "manifest.json"
+        if write:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            write_manifest(kept, dest)
+            return dest
+        return None
 
     def invalidate_manifest(self) -> None:
         """Forget the cached parse; the next in-process call parses again."""

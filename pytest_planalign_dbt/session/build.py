@@ -15,11 +15,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..runner import DbtResult, DbtRunner, NodeResult
-from ..runner.events import ProgressEvent
-from ..runner.failures.kinds import FINAL_ON_PROGRESS, Kind, Status
-from ..runner.failures.messages import failure_block
-from ..runner.files import WriteFailed
+from ..runner import (
+    DbtResult,
+    DbtRunner,
+    FINAL_ON_PROGRESS,
+    Kind,
+    NodeResult,
+    ProgressEvent,
+    Status,
+    WriteFailed,
+    failure_block,
+)
 from .nodes import NodeOutcome, NodeSpec, graph_of, kind_name
 
 log = logging.getLogger(__name__)
@@ -228,7 +234,7 @@ class SessionBuild:
         twins = sum(1 for s in self.specs.values() if s.selector == spec.selector) > 1
         try:
             if twins and node.compiled_code:
-                rows = self.runner.query(node.compiled_code, vars=self.dbt_vars, limit=SAMPLE_ROWS)
+                rows = self.runner.query(node.compiled_code, dbt_vars=self.dbt_vars, limit=SAMPLE_ROWS)
             else:
                 rows = self.runner.show(select=spec.selector, limit=SAMPLE_ROWS, dbt_vars=self.dbt_vars)
         except Exception as exc:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..runner.files import atomic_write
+from ..runner import atomic_write
 
 SHOWN = 20  # changed values, added and removed keys shown in a report
 

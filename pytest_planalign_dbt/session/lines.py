@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from ..runner.parse.yaml_vars import NOT_ARGUMENTS
+from ..runner import NOT_ARGUMENTS
 
 YAML_SUFFIXES = frozenset({".yml", ".yaml"})
 TEST_LISTS = ("data_tests", "tests")

@@ -24,9 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..runner.files import atomic_write, digest
-from ..runner.parse.unseen_vars import text_files
-from ..runner.versions import installed
+from ..runner import atomic_write, digest, installed, text_files
 from .nodes import NodeSpec
 
 log = logging.getLogger(__name__)

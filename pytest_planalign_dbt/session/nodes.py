@@ -8,10 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runner import NodeResult
-from ..runner.failures.fixes import suggest_fix
-from ..runner.failures.kinds import Kind, Status, label
-from ..runner.graph import DbtGraph, node_selector
+from ..runner import DbtGraph, Kind, NodeResult, Status, label, node_selector, suggest_fix
 
 
 @dataclass(frozen=True)

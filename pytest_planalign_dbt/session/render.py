@@ -9,8 +9,7 @@ import csv
 import re
 from typing import Any
 
-from ..runner.failures.kinds import Kind
-from ..runner.failures.messages import shorten, trim_message
+from ..runner import Kind, shorten, trim_message
 from .nodes import NodeOutcome, NodeSpec
 
 # dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".

@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..runner import NodeResult
-from ..runner.files import atomic_write
+from ..runner import NodeResult, atomic_write
 from .nodes import NodeOutcome
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..runner.files import atomic_write, digest
+from ..runner import atomic_write, digest
 
 MANIFEST = "manifest.json"
 META = "planalign_reference.json"

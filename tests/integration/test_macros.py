@@ -43,9 +43,14 @@ def test_dbt_s_own_macros_render_for_the_adapter_and_their_values_keep_their_typ
 
 
 def test_jinja_arguments_refs_vars_and_the_target_are_dbt_s_own(runner: DbtRunner) -> None:
-    rendered = runner.render("select * from {{ ref('raw_orders') }} where {{ var('red', 'no') }} = {{ target.name }}",
-                             vars={"red": "x"})
+    sql = "select * from {{ ref('raw_orders') }} where {{ var('red', 'no') }} = {{ target.name }}"
+    rendered = runner.render(sql, dbt_vars={"red": "x"})
     assert rendered.startswith("select * from ") and "raw_orders" in rendered and rendered.endswith("where x = dev")
+    with pytest.warns(DeprecationWarning, match=r"render\(vars=...\) is deprecated: pass dbt_vars=") as warned:
+        assert runner.render(sql, vars={"red": "x"}) == rendered  # the old name, for one release
+    assert warned[0].filename == __file__  # the caller's line
+    with pytest.raises(DbtCommandError, match="give dbt_vars= only"):
+        runner.query(sql, dbt_vars={"red": "x"}, vars={"red": "y"})
     counted = runner.macro("count_rows", Jinja("ref('raw_orders')"))
     assert counted == str(len(runner.rows("raw_orders")))  # the macro queried the seed
     assert runner.query("select 1 as a union all select 2 order by a", limit=1) == [{"a": 1}]

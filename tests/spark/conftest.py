@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from pytest_planalign_dbt.runner.spark import INSTALL_JAVA, java
+from pytest_planalign_dbt.runner.adapters.spark import INSTALL_JAVA, java
 
 REQUIRED = os.environ.get("PLANALIGN_REQUIRE_SPARK") == "1"
 

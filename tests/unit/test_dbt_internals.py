@@ -9,7 +9,7 @@ import inspect
 
 import pytest
 
-from pytest_planalign_dbt.runner import dbt_artifacts, dbt_internals
+from pytest_planalign_dbt.runner import adapters, dbt_artifacts, dbt_internals
 
 pytestmark = pytest.mark.dbt_matrix
 
@@ -35,6 +35,7 @@ def test_adapter_registry_and_reset() -> None:
         assert hasattr(adapter, "cancel_open_connections")
     dbt_internals.cancel_open_queries()
     dbt_internals.release_connections()
+    adapters.release()
 
 
 def test_duckdb_connection_manager_keeps_its_handle_where_we_close_it() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,86 @@ def test_every_hook_implementation_says_what_it_does() -> None:
 
 def test_the_package_says_it_is_typed() -> None:
     assert (PACKAGE / "py.typed").is_file()
+
+
+CORE = "pytest_planalign_dbt.runner"
+
+
+def _imported(path: Path, package: str) -> set[str]:
+    """Every module or name ``path`` (a module of ``package``) imports, anywhere in it, as
+    ``package.module[.name]``."""
+    found: set[str] = set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
+            found.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+    return found
+
+
+def _crossings(path: Path, package: str) -> list[str]:
+    """What ``path`` takes from inside the runner: a module in it, or a name its package does
+    not export (one of its modules counts only when its ``__init__`` imports it by name)."""
+    exported = {f"{CORE}.{name}" for name in vars(importlib.import_module(CORE)) if not name.startswith("_")}
+    bound_by_init = {f"{CORE}.{a.asname or a.name}" for node in ast.walk(_tree(PACKAGE / "runner" / "__init__.py"))
+                     if isinstance(node, ast.ImportFrom) for a in node.names}
+    return sorted(name for name in _imported(path, package) if name.startswith(f"{CORE}.")
+                  and (name not in exported or name in ALL_NAMES and name not in bound_by_init))
+
+
+def test_the_plugin_crosses_into_the_runner_only_through_its_package() -> None:
+    """The plugin and its session use what ``pytest_planalign_dbt.runner`` exports, never a
+    module inside it: the runner's inside can move without the plugin knowing."""
+    outside = [p for p in MODULES if not _name(p).startswith(CORE)]
+    crossing = {_name(p): _crossings(p, _name(p) if p.name == "__init__.py" else _name(p).rpartition(".")[0])
+                for p in outside}
+    assert {m: names for m, names in crossing.items() if names} == {}
+
+
+def test_the_seam_check_sees_a_module_inside_the_runner(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ..runner.files import atomic_write\nfrom ..runner import shorten, dbt_internals\n"
+                     "def later():\n    from ..runner import layout\n")
+    assert _crossings(probe, "pytest_planalign_dbt.session") == [
+        "pytest_planalign_dbt.runner.dbt_internals", "pytest_planalign_dbt.runner.files.atomic_write",
+        "pytest_planalign_dbt.runner.layout"]
+
+
+ENGINE_WORDS = re.compile(r"duckdb|spark|postgres|redshift|snowflake|bigquery|databricks|trino|clickhouse", re.I)
+
+
+def _engine_names_in_code(path: Path) -> list[str]:
+    """Engine names a module's code uses: a string that is one (``type == "duckdb"``), an
+    identifier or attribute with one (``spark.is_session``). Prose (messages, docs) may name them."""
+    found = []
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and ENGINE_WORDS.fullmatch(
+                node.value.strip(".").split(".")[0]):
+            found.append(repr(node.value))
+        elif isinstance(node, ast.Name) and ENGINE_WORDS.search(node.id):
+            found.append(node.id)
+        elif isinstance(node, ast.Attribute) and ENGINE_WORDS.search(node.attr):
+            found.append(node.attr)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found += [a.name for a in node.names if ENGINE_WORDS.search(a.name)]
+            found += [node.module] if isinstance(node, ast.ImportFrom) and ENGINE_WORDS.search(node.module or "") else []
+    return found
+
+
+def test_only_the_adapters_room_names_an_engine() -> None:
+    """An engine is one module in runner/adapters/ plus its tests: no ``if spark`` elsewhere."""
+    room = PACKAGE / "runner" / "adapters"
+    named = {_name(p): names for p in MODULES if room not in p.parents and (names := _engine_names_in_code(p))}
+    assert named == {}
+
+
+def test_the_engine_check_sees_an_engine_named_in_code(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text('"""Mentions DuckDB in prose."""\nfrom .adapters import spark\n'
+                     'def f(o):\n    """On Spark too."""\n    return o.get("type") == "duckdb" or spark.is_session(o)\n'
+                     'SKIP = (".duckdb", ".wal")\nSAY = "a DuckDB lock"\n')
+    assert sorted(_engine_names_in_code(probe)) == ["'.duckdb'", "'duckdb'", "spark", "spark"]

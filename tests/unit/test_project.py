@@ -138,10 +138,8 @@ q: not-a-mapping
 
 
 def test_suffix_gives_a_file_or_a_schema_of_its_own(tmp_path: Path) -> None:
-    from pytest_planalign_dbt.runner.profiles import (
-        with_suffix,
-        write_cwd_free_profiles,
-    )
+    from pytest_planalign_dbt.runner.adapters.duckdb import with_suffix
+    from pytest_planalign_dbt.runner.profiles import write_cwd_free_profiles
 
     assert with_suffix("/d/sim.duckdb", "-gw0") == "/d/sim-gw0.duckdb"
     assert with_suffix("/d.dir/sim", "-gw0") == "/d.dir/sim-gw0"

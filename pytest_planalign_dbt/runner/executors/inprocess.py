@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import adapters
 from ..command import DbtCommand
 from ..dbt_internals import (
     FULL_PARSE_EVENTS,
@@ -148,6 +149,7 @@ class InProcessExecutor:
             finally:
                 close_left_pools()
                 release_connections()
+                adapters.release()
             parse = self.reuse.last
         if isinstance(ran, Invocation):
             inv = ran  # the parse failed

@@ -10,28 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .. import adapters
 from .errors import ERROR_CLASSES, DbtError
 from .kinds import EPHEMERAL_ERROR, SEVERITY, Kind, Status
 
-# A DuckDB file held by another process; dropped or refused server connections.
-TRANSIENT_PATTERNS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"Could not set lock on file",
-        r"Conflicting lock is held",
-        r"connection refused",
-        r"could not connect to server",
-        r"connection to server .* failed",
-        r"server closed the connection unexpectedly",
-        r"terminating connection due to administrator command",
-        r"connection (was )?reset",
-        r"connection already closed",
-        r"SSL SYSCALL error",
-        r"the database system is (starting up|shutting down|in recovery mode)",
-        r"too many (connections|clients)",
-        r"deadlock detected",
-    )
-)
 # The kinds dbt's messages name, tried in this order.
 KIND_PATTERNS: tuple[tuple[Kind, tuple[re.Pattern[str], ...]], ...] = (
     (Kind.COMPILATION, tuple(re.compile(p) for p in (
@@ -49,7 +31,7 @@ _INTERESTING = re.compile(r"Error|error:|Failure|Got \d+ result|lock")
 
 def is_transient_message(message: str) -> bool:
     """True when dbt's message says the database was busy or unreachable (retryable)."""
-    return any(p.search(message) for p in TRANSIENT_PATTERNS)
+    return adapters.is_transient(message)
 
 
 def _named_kind(text: str) -> Kind | None:

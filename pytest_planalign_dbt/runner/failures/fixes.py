@@ -11,12 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import adapters
 from .kinds import EPHEMERAL_ERROR, Kind
 
-LOCK_HOLDER = re.compile(
-    r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in (?P<exe>.+?) '
-    r"\(PID (?P<pid>\d+)\)"
-)
 MISSING_REF = re.compile(r"depends on a node named '(?P<name>[^']+)'")
 _SEED_TYPES = re.compile(r"CSV Error|Could not convert string .* to|column_types|Sniffed type", re.I)
 _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re.I)
@@ -42,15 +39,6 @@ class Failure:
 
     def reproduce(self, command: str, placeholder: str) -> str:
         return f"`dbt {command} --select{self.what or ' ' + placeholder}` reproduces it"
-
-
-def _lock(f: Failure) -> str | None:
-    lock = LOCK_HOLDER.search(f.message)
-    return lock and (
-        f"another process (PID {lock['pid']}, {lock['exe']}) holds the DuckDB file {lock['file']}: "
-        f"close that process (or `kill {lock['pid']}` if it is stale), or point the profile's path at "
-        "another database file"
-    )
 
 
 def _missing_ref(f: Failure) -> str | None:
@@ -146,17 +134,12 @@ def _execution(f: Failure) -> str | None:
 
 
 RULES: tuple[Callable[[Failure], str | None], ...] = (
-    _lock,
     _missing_ref,
     _missing_var,
     _matches(r"unable to infer all dependencies",
              "the SQL reads a ref() dbt did not see when it parsed (inside an if, or named by a var): add "
              "`-- depends_on: {{ ref('that_model') }}` at the top of the model for each model it may read"),
     _unknown_flag,
-    _matches(r"same database file with a different configuration|operations are disabled by configuration",
-             "another DuckDB connection in this process holds this database file with other settings (e.g. "
-             "an orchestrator's own connections with external access disabled): close it before dbt runs; "
-             "compat.DbtRunner(db_manager=...) closes them before every call"),
     _matches(r"Could not find profile named",
              "check `profile:` in dbt_project.yml against profiles.yml, and the profiles dir in use"),
     _matches(r"does not have a target named", "pick a target that exists in profiles.yml (target=... / --dbt-target)"),
@@ -164,16 +147,7 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
              "point the runner at the directory that holds dbt_project.yml", re.S),
     _matches(r"dbt found \d+ package\(s\) specified in packages\.yml|run \W?dbt deps",
              "install the project's packages with `dbt deps` (in the project dir), then run again", re.I),
-    # Spark's analysis errors (AnalysisException), named by its error classes.
-    _matches(r"UNRESOLVED_COLUMN|cannot resolve '?`?\w",
-             "a column the SQL names is not in its input: compare it with the upstream relation's columns "
-             "(`dbt show --select <upstream>`) and fix the model's SQL"),
-    _matches(r"TABLE_OR_VIEW_NOT_FOUND|Table or view not found",
-             "Spark has no such table or view: build the upstream node first (its schema and metastore are "
-             "this run's), or fix the ref()/source() or the relation the SQL names"),
-    _matches(r"Spark's JVM in this process is gone|stopped SparkContext|Py4JNetworkError",
-             "start a new process: Spark's JVM cannot be started again in this one (if it ran out of memory, "
-             "raise spark.driver.memory in the profile's server_side_parameters)"),
+    *(lambda f, rule=rule: rule(f.message) for rule in adapters.fix_rules()),  # each engine's own
     _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
     _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
     _hook,

@@ -1,4 +1,5 @@
-"""Spark in this process (runner/spark.py): what it needs, and where its metastore goes (no Spark)."""
+"""The engines room (runner/adapters/): Spark in this process (what it needs, where its metastore
+goes; no Spark here), and that each engine speaks only through the room."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_planalign_dbt.runner import spark
-from pytest_planalign_dbt.runner.failures.errors import DbtConfigError
+from pytest_planalign_dbt.runner import adapters
+from pytest_planalign_dbt.runner.adapters import spark
+from pytest_planalign_dbt.runner.failures.gone import say_engine_gone
 from pytest_planalign_dbt.runner.profiles import write_cwd_free_profiles
 
 SESSION = {"type": "spark", "method": "session", "host": "NA", "schema": "analytics"}
@@ -33,15 +35,14 @@ def test_the_java_pyspark_would_start(tmp_path: Path) -> None:
 
 
 def test_a_session_target_needs_pyspark_and_java(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spark.check_session({"type": "duckdb"}, {})  # nothing asked of other targets
-    spark.check_session({**SESSION, "method": "thrift"}, {})
+    assert adapters.refusal({"type": "duckdb"}, {}) is None  # nothing asked of other targets
+    assert adapters.refusal({**SESSION, "method": "thrift"}, {}) is None
     monkeypatch.setattr(spark.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(DbtConfigError, match=r'pip install "pytest-planalign-dbt\[spark\]"'):
-        spark.check_session(SESSION, {"PATH": str(fake_java(tmp_path) / "bin")})
+    assert 'pip install "pytest-planalign-dbt[spark]"' in adapters.refusal(SESSION, {"PATH": str(fake_java(tmp_path) / "bin")})
     monkeypatch.setattr(spark.importlib.util, "find_spec", lambda name: object())
-    with pytest.raises(DbtConfigError, match="needs Java: apt-get install openjdk-17-jre-headless"):
-        spark.check_session(SESSION, {"PATH": str(tmp_path)})
-    spark.check_session(SESSION, {"PATH": str(fake_java(tmp_path / "ok") / "bin")})
+    assert "needs Java: apt-get install openjdk-17-jre-headless" in adapters.refusal(SESSION, {"PATH": str(tmp_path)})
+    assert adapters.refusal(SESSION, {"PATH": str(fake_java(tmp_path / "ok") / "bin")}) is None
+
 
 
 def test_each_worker_gets_a_metastore_and_warehouse_of_its_own(tmp_path: Path) -> None:
@@ -97,14 +98,14 @@ def test_a_jvm_that_is_gone_is_an_execution_error_not_a_busy_server() -> None:
             return self.output
 
     on_duckdb = invocation()
-    spark.explain_lost_jvm(on_duckdb, Info({"type": "duckdb"}), None)
+    say_engine_gone(on_duckdb, Info({"type": "duckdb"}), None)
     assert classify_message(on_duckdb.fatal or "") == "transient"  # a server's refusal elsewhere
     passed, info = invocation(), Info(SESSION)
     passed.return_code = 0
-    spark.explain_lost_jvm(passed, info, None)
+    say_engine_gone(passed, info, None)
     assert info.asked == 0  # a success never reads the profile
     gone = invocation()
-    spark.explain_lost_jvm(gone, Info(SESSION), "dev")
+    say_engine_gone(gone, Info(SESSION), "dev")
     assert gone.fatal == gone.stderr == "Runtime Error\n  Spark's JVM in this process is gone (py4j could not reach it)"
     assert classify_message(gone.fatal) == "execution"
     assert [n.error_class for n in gone.nodes] == ["execution", None] and gone.nodes[1].message is None

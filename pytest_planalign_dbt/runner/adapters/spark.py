@@ -12,7 +12,6 @@ starts: scenarios of one process share its metastore, each in a schema of its ow
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 import re
@@ -21,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .failures.classify import classify_node
-from .failures.errors import DbtConfigError
+from .base import Engine, matches
+from .servers import TRANSIENT, isolate_schema
 
 WAREHOUSE = "spark.sql.warehouse.dir"
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
@@ -38,18 +37,17 @@ def is_session(output: Mapping[str, Any]) -> bool:
     return output.get("type") == "spark" and str(output.get("method", "")).lower() == "session"
 
 
-def check_session(output: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
-    """Refuse, before dbt starts, a session target this machine cannot start: no pyspark (the
-    ``spark`` extra), or no Java for its JVM."""
+def refusal(output: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> str | None:
+    """Why this machine cannot start a session target (no pyspark, the ``spark`` extra; or no
+    Java for its JVM), or None."""
     if not is_session(output):
-        return
+        return None
     if importlib.util.find_spec("pyspark") is None:
-        raise DbtConfigError(
-            'the target runs Spark in this process (method: session) but pyspark is not installed: '
-            'pip install "pytest-planalign-dbt[spark]"'
-        )
+        return ('the target runs Spark in this process (method: session) but pyspark is not installed: '
+                'pip install "pytest-planalign-dbt[spark]"')
     if java(environ if environ is not None else os.environ) is None:
-        raise DbtConfigError(f"the target runs Spark in this process (method: session), which needs Java: {INSTALL_JAVA}")
+        return f"the target runs Spark in this process (method: session), which needs Java: {INSTALL_JAVA}"
+    return None
 
 
 def java(environ: Mapping[str, str]) -> str | None:
@@ -61,8 +59,16 @@ def java(environ: Mapping[str, str]) -> str | None:
     return shutil.which("java", path=environ.get("PATH", os.defpath))
 
 
-def isolate(output: dict[str, Any], project_dir: Path, suffix: str) -> None:
-    """Give a session target's metastore and warehouse directories of their own (in place)."""
+def serves(output: Mapping[str, Any]) -> bool:
+    return output.get("type") == "spark"
+
+
+def isolate(output: dict[str, Any], project_dir: Path, suffix: str) -> bool:
+    """A schema of its own (as on any server); a session target's metastore and warehouse
+    directories of their own too (in place)."""
+    changed = isolate_schema(output, project_dir, suffix)
+    if not is_session(output):
+        return changed
     params = dict(output.get("server_side_parameters") or {})
     home = project_dir / "target" / f"spark{suffix}"
     warehouse = params.get(WAREHOUSE)
@@ -76,6 +82,14 @@ def isolate(output: dict[str, Any], project_dir: Path, suffix: str) -> None:
         words[words.index(derby)] = DERBY_HOME + _own(derby[len(DERBY_HOME):], project_dir, suffix)
     params[JAVA_OPTIONS] = " ".join(words)
     output["server_side_parameters"] = params
+    return True
+
+
+def say_gone(output: Mapping[str, Any], message: str) -> str:
+    """py4j's "Connection refused" from a session target's dead JVM reads as a busy server, and
+    would be retried in vain: said as what it is. A session that was only stopped needs nothing:
+    dbt-spark starts a new one on the next call."""
+    return LOST_JVM.sub(LOST_JVM_WORDS, message) if is_session(output) else message
 
 
 def _own(path: str, project_dir: Path, suffix: str) -> str:
@@ -86,18 +100,23 @@ def _own(path: str, project_dir: Path, suffix: str) -> str:
     return str(absolute) + suffix
 
 
-def explain_lost_jvm(inv: Any, info: Any, target: str | None) -> None:
-    """A failed invocation on a session target (``info``'s ``target``) whose JVM died: py4j's
-    "Connection refused" reads as a busy server, and would be retried in vain; name it (an
-    execution error, not retried). A session that was only stopped needs nothing: dbt-spark starts
-    a new one on the next call. Successes cost nothing (the profile is read on failure only)."""
-    if not inv.return_code or not is_session(info.target_output(target)):
-        return
-
-    def said(text: str | None) -> str | None:
-        return LOST_JVM.sub(LOST_JVM_WORDS, text) if text else text
-
-    inv.fatal, inv.stderr = said(inv.fatal), said(inv.stderr) or ""
-    inv.nodes = [dataclasses.replace(n, message=said(n.message),
-                                     error_class=classify_node(n.status, said(n.message), n.resource_type))
-                 if n.message and LOST_JVM.search(n.message) else n for n in inv.nodes]
+ENGINE = Engine(
+    name="spark",
+    serves=serves,
+    isolate=isolate,
+    check=refusal,
+    transient=TRANSIENT,  # a Thrift server is a server; a session's lost JVM is ``gone`` first
+    fixes=(
+        # Spark's analysis errors (AnalysisException), named by its error classes.
+        matches(r"UNRESOLVED_COLUMN|cannot resolve '?`?\w",
+                "a column the SQL names is not in its input: compare it with the upstream relation's columns "
+                "(`dbt show --select <upstream>`) and fix the model's SQL"),
+        matches(r"TABLE_OR_VIEW_NOT_FOUND|Table or view not found",
+                "Spark has no such table or view: build the upstream node first (its schema and metastore are "
+                "this run's), or fix the ref()/source() or the relation the SQL names"),
+        matches(r"Spark's JVM in this process is gone|stopped SparkContext|Py4JNetworkError",
+                "start a new process: Spark's JVM cannot be started again in this one (if it ran out of memory, "
+                "raise spark.driver.memory in the profile's server_side_parameters)"),
+    ),
+    say_gone=say_gone,
+)
