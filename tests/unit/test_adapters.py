@@ -3,6 +3,7 @@ goes; no Spark here), and that each engine speaks only through the room."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -109,3 +110,44 @@ def test_a_jvm_that_is_gone_is_an_execution_error_not_a_busy_server() -> None:
     assert gone.fatal == gone.stderr == "Runtime Error\n  Spark's JVM in this process is gone (py4j could not reach it)"
     assert classify_message(gone.fatal) == "execution"
     assert [n.error_class for n in gone.nodes] == ["execution", None] and gone.nodes[1].message is None
+
+
+def test_each_output_has_one_engine_and_servers_take_the_rest() -> None:
+    names = [adapters.engine_for(o).name for o in (
+        {"type": "duckdb"}, {"type": "spark", "method": "thrift"}, {"type": "postgres"}, {"type": "trino"}, {})]
+    assert names == ["duckdb", "spark", "server", "server", "server"]
+    assert adapters.is_transient('IO Error: Could not set lock on file "/d/sim.duckdb": Conflicting lock is held')
+    assert adapters.is_transient("FATAL: the database system is starting up")
+    assert not adapters.is_transient("Binder Error: column x not found")
+    holder = adapters.lock_holder('Could not set lock on file "/d/sim.duckdb": Conflicting lock is held in '
+                                  '/usr/bin/python3 (PID 4242)')
+    assert holder == {"file": "/d/sim.duckdb", "exe": "/usr/bin/python3", "pid": "4242"}
+    assert adapters.lock_holder("no lock here") is None
+    assert ".duckdb" in adapters.data_suffixes()
+
+
+def test_a_new_engine_is_one_record_and_the_runner_follows_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What adding an engine takes: an Engine in ENGINES. Profiles isolate through it, the fix
+    table and retries read it, the runner refuses what it refuses."""
+    from pytest_planalign_dbt.runner.adapters.base import Engine, matches
+    from pytest_planalign_dbt.runner.failures.classify import classify_message
+    from pytest_planalign_dbt.runner.failures.fixes import suggest_fix
+
+    def isolate(output: dict, project_dir: Path, suffix: str) -> bool:
+        output["catalog"] = f"lake{suffix}"
+        return True
+
+    trino = Engine(name="trino", serves=lambda o: o.get("type") == "trino", isolate=isolate,
+                   check=lambda o, env: None if env.get("TRINO_HOST") else "set TRINO_HOST",
+                   transient=(re.compile(r"SERVER_STARTING_UP"),),
+                   fixes=(matches(r"CATALOG_NOT_FOUND", "create the catalog first"),))
+    monkeypatch.setattr(adapters, "ENGINES", (trino, *adapters.ENGINES))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "profiles.yml").write_text(yaml.safe_dump({"p": {"target": "dev", "outputs": {"dev": {"type": "trino"}}}}))
+    assert write_cwd_free_profiles(src, tmp_path, tmp_path / "copy", "-gw0")
+    copied = yaml.safe_load((tmp_path / "copy" / "profiles.yml").read_text())
+    assert copied["p"]["outputs"]["dev"]["catalog"] == "lake-gw0"
+    assert adapters.refusal({"type": "trino"}, {}) == "set TRINO_HOST"
+    assert classify_message("TrinoQueryError: SERVER_STARTING_UP") == "transient"
+    assert suggest_fix("execution", "CATALOG_NOT_FOUND: lake") == "create the catalog first"

@@ -1,7 +1,8 @@
 """The one fix to suggest for a failure, right for its node type.
 
-Rules are tried in order; the first that applies wins. Message rules (a lock, a missing
-ref, an unknown flag...) hold whatever failed; node-type rules (hook, seed, ephemeral,
+Rules are tried in order; the first that applies wins. Message rules (a missing ref, an unknown
+flag...), then each engine's own (adapters/: a DuckDB lock, Spark's analysis errors), hold
+whatever failed; node-type rules (hook, seed, ephemeral,
 contract, freshness, snapshot) come before the generic rule of the failure's kind.
 """
 
@@ -133,7 +134,8 @@ def _execution(f: Failure) -> str | None:
     return f"run {sql} against the database to reproduce, then fix the {noun}"
 
 
-RULES: tuple[Callable[[Failure], str | None], ...] = (
+# Rules on the message, whatever failed; each engine's own rules (adapters/) come after them.
+MESSAGE_RULES: tuple[Callable[[Failure], str | None], ...] = (
     _missing_ref,
     _missing_var,
     _matches(r"unable to infer all dependencies",
@@ -147,7 +149,9 @@ RULES: tuple[Callable[[Failure], str | None], ...] = (
              "point the runner at the directory that holds dbt_project.yml", re.S),
     _matches(r"dbt found \d+ package\(s\) specified in packages\.yml|run \W?dbt deps",
              "install the project's packages with `dbt deps` (in the project dir), then run again", re.I),
-    *(lambda f, rule=rule: rule(f.message) for rule in adapters.fix_rules()),  # each engine's own
+)
+# Rules on the kind and the node type.
+KIND_RULES: tuple[Callable[[Failure], str | None], ...] = (
     _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
     _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
     _hook,
@@ -170,7 +174,15 @@ def suggest_fix(
 ) -> str:
     """A plain-words next step for a failure, right for its node type."""
     failure = Failure(kind, message, compiled_path, resource_type, name)
-    for rule in RULES:
+    for rule in MESSAGE_RULES:
+        fix = rule(failure)
+        if fix:
+            return fix
+    for engine_rule in adapters.fix_rules():
+        fix = engine_rule(message)
+        if fix:
+            return fix
+    for rule in KIND_RULES:
         fix = rule(failure)
         if fix:
             return fix
