@@ -179,9 +179,9 @@ def vars_json(variables: Mapping[str, Any]) -> str:
                 ) from None
             yaml_needed = True
     if yaml_needed:
-        return yaml.safe_dump(
+        return str(yaml.safe_dump(
             dict(sorted(variables.items())), default_flow_style=True, width=2**31, allow_unicode=True
-        ).strip()
+        )).strip()
     # Characters as they are: escaped, one outside the BMP becomes a surrogate pair ("\ud83d\ude80"),
     # which dbt's YAML reading of --vars refuses.
     return json.dumps(dict(variables), sort_keys=True, allow_nan=False, ensure_ascii=False)

@@ -109,7 +109,7 @@ class DbtRunner(CoreRunner):
         """The dbt project dir (the orchestrator's name)."""
         return self.project_dir
 
-    @property  # type: ignore[override]
+    @property
     def target_path(self) -> Path:
         """Where dbt writes its artifacts (``dbt_artifacts_dir``, else the project's target/)."""
         info = getattr(self, "info", None)  # None while the core constructor is still running
@@ -119,7 +119,7 @@ class DbtRunner(CoreRunner):
     def target_path(self, value: Path | None) -> None:
         self._artifacts_dir = value
 
-    @property  # type: ignore[override]
+    @property
     def log_path(self) -> Path:
         """Where dbt writes dbt.log (``dbt_artifacts_dir/logs``, else the project's logs/)."""
         info = getattr(self, "info", None)  # None while the core constructor is still running
@@ -147,7 +147,7 @@ class DbtRunner(CoreRunner):
             "threading_mode": self.threading_mode, "single_threaded_fallback": self.threads == 1,
         }
 
-    def execute_command(  # type: ignore[override]
+    def execute_command(
         self, command_args: Sequence[str] | str, description: str = "Running dbt command",
         simulation_year: int | None = None, dbt_vars: Mapping[str, Any] | None = None,
         stream_output: bool | None = None, on_line: Any = None, *, log_performance: bool = True,

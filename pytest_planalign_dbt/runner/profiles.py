@@ -99,7 +99,7 @@ class ProfilesCopy:
         self._dir: Path | None = None
         self._stamp: tuple[int, int] | None = None
         self._used = False
-        self._cleanup: weakref.finalize | None = None
+        self._cleanup: weakref.finalize[..., Any] | None = None
 
     def dir_for_dbt(self) -> Path | None:
         """The profiles dir to hand dbt: the copy when one was needed, else the user's own."""

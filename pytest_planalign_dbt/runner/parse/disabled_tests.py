@@ -32,5 +32,5 @@ def _owner(manifest: Any, node: Any) -> str:
     attached = getattr(node, "attached_node", None)
     for candidate in (manifest.nodes.get(attached), *manifest.disabled.get(attached, ())):
         if candidate is not None and getattr(candidate, "file_id", None):
-            return candidate.file_id
-    return node.file_id
+            return str(candidate.file_id)
+    return str(node.file_id)
