@@ -6,7 +6,7 @@ import dataclasses
 import time
 
 from .command import DbtCommand
-from .executors.base import Invocation
+from .invocation import Invocation
 from .failures.errors import DbtError
 from .failures.verdict import classify_invocation
 from .results import DbtResult, NodeResult, merge_nodes

@@ -17,7 +17,7 @@ from typing import TypeVar
 from . import adapters
 from .attempts import Attempts, first_line
 from .command import DbtCommand, replace_selection
-from .executors.base import Invocation
+from .invocation import Invocation
 from .failures.classify import classify_message
 from .failures.errors import DbtCommandError, DbtTransientError
 from .failures.kinds import Kind, Status

@@ -25,7 +25,8 @@ from .command import (
 )
 from .events import Dispatcher, EventSink, ProgressEvent, line_callback
 from .executors import EXECUTORS
-from .executors.base import Executor, Invocation, RunContext
+from .executors.base import Executor
+from .invocation import Invocation, RunContext
 from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
 from .failures.errors import DbtCommandError, DbtConfigError, with_closest_ref

@@ -80,7 +80,7 @@ def test_the_private_profiles_copy_isolates_a_session_target(tmp_path: Path) -> 
 
 
 def test_a_jvm_that_is_gone_is_an_execution_error_not_a_busy_server() -> None:
-    from pytest_planalign_dbt.runner.executors.base import Invocation
+    from pytest_planalign_dbt.runner.invocation import Invocation
     from pytest_planalign_dbt.runner.failures.classify import classify_message
     from pytest_planalign_dbt.runner.results import NodeResult
 

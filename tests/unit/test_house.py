@@ -229,3 +229,26 @@ def test_the_engine_check_sees_an_engine_named_in_code(tmp_path: Path) -> None:
                      'def f(o):\n    """On Spark too."""\n    return o.get("type") == "duckdb" or spark.is_session(o)\n'
                      'SKIP = (".duckdb", ".wal")\nSAY = "a DuckDB lock"\n')
     assert sorted(_engine_names_in_code(probe)) == ["'.duckdb'", "'duckdb'", "spark", "spark"]
+
+
+# Inside the runner, arrows point down: the façade (runner.py, compat.py) and the executors use
+# parse/, failures/ and adapters/, never the other way; adapters/ stands on its own.
+BELOW = {
+    "pytest_planalign_dbt.runner.parse": ("runner.executors", "runner.runner", "runner.compat"),
+    "pytest_planalign_dbt.runner.failures": ("runner.executors", "runner.runner", "runner.compat", "runner.parse"),
+    "pytest_planalign_dbt.runner.adapters": ("runner.",),
+}
+
+
+def test_arrows_inside_the_runner_point_down() -> None:
+    upward = {}
+    for p in MODULES:
+        name = _name(p)
+        package = name if p.name == "__init__.py" else name.rpartition(".")[0]
+        for low, above in BELOW.items():
+            if name == low or name.startswith(low + "."):
+                up = sorted(i for i in _imported(p, package) if i.startswith("pytest_planalign_dbt.")
+                            and not i.startswith(low) and any(f"pytest_planalign_dbt.{a}" in i for a in above))
+                if up:
+                    upward[name] = up
+    assert upward == {}

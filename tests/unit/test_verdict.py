@@ -17,7 +17,7 @@ from pytest_planalign_dbt.runner import (
     Status,
     make_command,
 )
-from pytest_planalign_dbt.runner.executors.base import Invocation
+from pytest_planalign_dbt.runner.invocation import Invocation
 from pytest_planalign_dbt.runner.failures.verdict import (
     classify_invocation,
     split_result,

@@ -42,7 +42,7 @@ from ..results import (
 )
 from ..versions import load_dotenv_into
 from .artifacts import ManifestsOnDisk
-from .base import Invocation, RunContext, stopped
+from ..invocation import Invocation, RunContext, stopped
 
 log = logging.getLogger(__name__)
 

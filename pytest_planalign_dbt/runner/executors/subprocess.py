@@ -28,7 +28,7 @@ from ..graph import DbtGraph
 from ..results import nodes_from_run_results_json, read_run_results
 from ..typed_rows import ROWS_FILE_ENV, read_tables
 from ..wildcards import needs_leaf_matching
-from .base import Invocation, RunContext, stopped
+from ..invocation import Invocation, RunContext, stopped
 
 # Set by coverage.py's subprocess patch: dbt's own process runs none of our code (nor the
 # user's), and tracing all of dbt under coverage only makes every call slower.

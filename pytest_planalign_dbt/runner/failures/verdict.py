@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..executors.base import Invocation
+from ..invocation import Invocation
 from ..results import DbtResult, NodeResult
 from .classify import classify_message, pick_kind
 from .errors import DbtError, DbtSelectionError, DbtTimeoutError, error_for

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..dbt_internals import PARTIAL_PARSE_FILE_FLAG
 from ..events import EventSink
-from ..executors.base import Invocation, RunContext
+from ..invocation import Invocation, RunContext
 from ..results import ParseInfo
 from ..versions import effective_vars
 from .cache import ParseStore, base_key, parse_key
