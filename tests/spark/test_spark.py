@@ -112,3 +112,22 @@ def test_a_stopped_session_starts_again_and_a_dead_jvm_is_named_not_retried(tmp_
     assert built and after_stop and not after_kill
     assert attempts == 1 and error == "DbtExecutionError"  # not a busy server: no retry
     assert fix.startswith("start a new process: Spark's JVM cannot be started again in this one")
+
+
+def test_a_profile_that_builds_its_spark_directories_with_jinja_under_two_workers(pytester, run) -> None:
+    """The Derby home and warehouse written with env_var: rendered by dbt, then each worker's own
+    (the unrendered text once became ``{{-gw0 env_var(...) }}``: a compilation error per worker)."""
+    pytester.makeini("[pytest]\n")
+    project = copy_project(SPARKLY, pytester.path)
+    profiles = (project / "profiles.yml").read_text().replace(
+        '        "spark.ui.enabled": "false"\n',
+        '        "spark.ui.enabled": "false"\n'
+        "        \"spark.sql.warehouse.dir\": \"{{ env_var('PA_SPARK_DIR', 'spark_jinja') }}/wh\"\n"
+        "        \"spark.driver.extraJavaOptions\": \"-Dderby.system.home={{ env_var('PA_SPARK_DIR', 'spark_jinja') }}/derby\"\n")
+    (project / "profiles.yml").write_text(profiles)
+    pytester.makepyfile(test_scenarios=SCENARIOS)
+    result = run(f"--dbt-project-dir={project.name}", "-n", "2", "-v")
+    assert result.parseoutcomes() == {"passed": 2}
+    workers = set(re.findall(r"\[(gw\d)\] .*PASSED", result.stdout.str()))
+    homes = sorted(p.name for p in (project / "spark_jinja").iterdir())
+    assert homes == sorted([f"derby-{w}" for w in workers] + [f"wh-{w}" for w in workers])

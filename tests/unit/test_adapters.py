@@ -151,3 +151,67 @@ def test_a_new_engine_is_one_record_and_the_runner_follows_it(tmp_path: Path, mo
     assert adapters.refusal({"type": "trino"}, {}) == "set TRINO_HOST"
     assert classify_message("TrinoQueryError: SERVER_STARTING_UP") == "transient"
     assert suggest_fix("execution", "CATALOG_NOT_FOUND: lake") == "create the catalog first"
+
+
+def _rendered(value: str) -> str:
+    """A profile value as dbt renders it when it loads the profile."""
+    import contextvars
+    import os
+
+    from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
+
+    def render() -> str:
+        set_invocation_context(dict(os.environ))
+        return str(ProfileRenderer({}).render_value(value))
+
+    return contextvars.copy_context().run(render)
+
+
+@pytest.mark.parametrize("suffix", ["-gw0", ""])
+def test_every_rewritten_field_written_in_jinja_is_rendered_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    suffix: str) -> None:
+    """A worker's copy of a profile rewrites what dbt renders: the same as rewriting the
+    rendered value (a Derby home built with env_var once became ``{{-gw0 env_var(...) }}``)."""
+    monkeypatch.setenv("PA_DIR", "data")
+    monkeypatch.setenv("PA_SCHEMA", "analytics")
+    monkeypatch.setenv("PA_ABS", str(tmp_path / "abs"))
+    project = tmp_path / "project"
+    jinja = {
+        "duck": {"type": "duckdb", "path": "{{ env_var('PA_DIR') }}/sim.duckdb"},
+        "pg": {"type": "postgres", "schema": "{{ env_var('PA_SCHEMA') }}"},
+        "spark": dict(SESSION, schema="{{ env_var('PA_SCHEMA') }}", server_side_parameters={
+            "spark.sql.warehouse.dir": "{{ env_var('PA_DIR', '.') }}/wh",
+            "spark.driver.extraJavaOptions": "-Xmx1g -Dderby.system.home={{ env_var('PA_ABS', '.') }}/derby -Dx=1"}),
+        "spark_home": dict(SESSION, server_side_parameters={
+            "spark.driver.extraJavaOptions": "{{ '-Xmx1g' if env_var('PA_DIR') else '' }}"}),
+    }
+    plain = {name: yaml.safe_load(_rendered_yaml(output)) for name, output in jinja.items()}
+    copies = {}
+    for name, outputs in (("jinja", jinja), ("plain", plain)):
+        src = tmp_path / name
+        src.mkdir()
+        (src / "profiles.yml").write_text(yaml.safe_dump({"p": {"target": "duck", "outputs": outputs}}))
+        write_cwd_free_profiles(src, project, tmp_path / f"{name}-copy", suffix)
+        copies[name] = yaml.safe_load((tmp_path / f"{name}-copy" / "profiles.yml").read_text())["p"]["outputs"]
+
+    def fields(outputs: dict) -> dict:
+        spark_params = outputs["spark"]["server_side_parameters"]
+        return {"duck": outputs["duck"]["path"], "pg": outputs["pg"]["schema"], "spark": outputs["spark"]["schema"],
+                "wh": spark_params["spark.sql.warehouse.dir"],
+                "derby": spark_params["spark.driver.extraJavaOptions"],
+                "default derby": outputs["spark_home"]["server_side_parameters"]["spark.driver.extraJavaOptions"]}
+
+    rendered = {k: _rendered(v) for k, v in fields(copies["jinja"]).items()}
+    assert rendered == fields(copies["plain"])
+    assert rendered["derby"] == f"-Xmx1g -Dderby.system.home={tmp_path}/abs/derby{suffix} -Dx=1"
+    assert rendered["default derby"] == f"-Xmx1g -Dderby.system.home={project}/target/spark{suffix}/metastore"
+
+
+def _rendered_yaml(output: dict) -> str:
+    """Every string of a profile output rendered, as YAML (the plain twin of a Jinja profile)."""
+    def walk(value):
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return _rendered(value) if isinstance(value, str) else value
+    return yaml.safe_dump(walk(output))

@@ -73,14 +73,7 @@ def isolate(output: dict[str, Any], project_dir: Path, suffix: str) -> bool:
     home = project_dir / "target" / f"spark{suffix}"
     warehouse = params.get(WAREHOUSE)
     params[WAREHOUSE] = _own(warehouse, project_dir, suffix) if warehouse else str(home / "warehouse")
-    options = str(params.get(JAVA_OPTIONS, ""))
-    words = options.split()
-    derby = next((w for w in words if w.startswith(DERBY_HOME)), None)
-    if derby is None:
-        words.append(DERBY_HOME + str(home / "metastore"))
-    else:
-        words[words.index(derby)] = DERBY_HOME + _own(derby[len(DERBY_HOME):], project_dir, suffix)
-    params[JAVA_OPTIONS] = " ".join(words)
+    params[JAVA_OPTIONS] = _with_derby_home(str(params.get(JAVA_OPTIONS, "")), home, project_dir, suffix)
     output["server_side_parameters"] = params
     return True
 
@@ -92,12 +85,58 @@ def say_gone(output: Mapping[str, Any], message: str) -> str:
     return LOST_JVM.sub(LOST_JVM_WORDS, message) if is_session(output) else message
 
 
+def _jinja(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
+def _literal(text: str) -> str:
+    """``text`` as a Jinja string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _own(path: str, project_dir: Path, suffix: str) -> str:
-    """A user's directory made absolute (against the project) and given the suffix."""
+    """A user's directory made absolute (against the project) and given the suffix; one written
+    in Jinja (``{{ env_var('X') }}/wh``) is rendered by dbt first, then treated the same way."""
+    if _jinja(path):
+        base = _literal(str(project_dir).rstrip("/") + "/")
+        return ("{%- set _planalign_dir -%}" + path + "{%- endset -%}"
+                "{{ (_planalign_dir if _planalign_dir.startswith(('/', '~')) else " + base
+                + " ~ _planalign_dir) ~ " + _literal(suffix) + " }}")
     absolute = Path(path).expanduser()
     if not absolute.is_absolute():
         absolute = project_dir / absolute
     return str(absolute) + suffix
+
+
+def _with_derby_home(options: str, home: Path, project_dir: Path, suffix: str) -> str:
+    """The JVM options with Derby's home (the metastore) made the worker's own: the user's home
+    made absolute and given the suffix, else one under ``home``. Options written in Jinja are
+    rendered by dbt first, then their words rewritten the same way (in Jinja)."""
+    default = DERBY_HOME + str(home / "metastore")
+    if _jinja(options):
+        base = _literal(str(project_dir).rstrip("/") + "/")
+        return (
+            "{%- set _planalign_opts -%}" + options + "{%- endset -%}"
+            "{%- set _planalign = namespace(words=[], found=false) -%}"
+            "{%- for w in _planalign_opts.split() -%}"
+            "{%- if w.startswith(" + _literal(DERBY_HOME) + ") -%}"
+            "{%- set d = w[" + str(len(DERBY_HOME)) + ":] -%}"
+            "{%- set _planalign.found = true -%}"
+            "{%- set _planalign.words = _planalign.words + [" + _literal(DERBY_HOME)
+            + " ~ (d if d.startswith(('/', '~')) else " + base + " ~ d) ~ " + _literal(suffix) + "] -%}"
+            "{%- else -%}{%- set _planalign.words = _planalign.words + [w] -%}{%- endif -%}"
+            "{%- endfor -%}"
+            "{%- if not _planalign.found -%}{%- set _planalign.words = _planalign.words + ["
+            + _literal(default) + "] -%}{%- endif -%}"
+            "{{ _planalign.words | join(' ') }}"
+        )
+    words = options.split()
+    derby = next((w for w in words if w.startswith(DERBY_HOME)), None)
+    if derby is None:
+        words.append(default)
+    else:
+        words[words.index(derby)] = DERBY_HOME + _own(derby[len(DERBY_HOME):], project_dir, suffix)
+    return " ".join(words)
 
 
 ENGINE = Engine(
