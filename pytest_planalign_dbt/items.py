@@ -106,7 +106,7 @@ class DbtItem(pytest.Item):
                 pytest.skip(f"skipped by dbt: upstream {upstream} failed{which}")
             message = outcome.message
             pytest.skip(f"skipped by dbt{': ' + message if message else ''}{which}")
-        if broken and outcome.kind != Kind.EXECUTION:
+        if broken and Kind.of(outcome.kind).info.when_errored == "error":
             raise DbtNodeError(self, outcome)
 
     def runtest(self) -> None:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 # How many vars the header lists before it summarises (all of them under -v).
 HEADER_VARS = 5
+# The report category of data-quality failures (runner.KINDS): listed again after the failures.
+DQ_CATEGORY = Kind.DATA_QUALITY.info.category[0]  # type: ignore[index]
 
 
 @dataclass(frozen=True)
@@ -208,11 +210,14 @@ def json_safe(value: Any) -> Any:
 
 
 def teststatus(rep: pytest.TestReport) -> Any:
-    """Data-quality failures get their own category, letter and word."""
+    """A kind with a report category of its own (data-quality failures) gets its category,
+    letter and word (runner.KINDS)."""
     info = ReportInfo.of(rep)
-    if rep.when == "call" and rep.failed and info is not None and info.kind == Kind.DATA_QUALITY:
-        return "dq_failed", "Q", ("DQ_FAILED", {"red": True})
-    return None
+    category = Kind.of(info.kind).info.category if rep.when == "call" and rep.failed and info else None
+    if category is None:
+        return None
+    name, letter, word = category
+    return name, letter, (word, {"red": True})
 
 
 def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
@@ -227,7 +232,7 @@ def terminal_summary(terminalreporter: Any, build: SessionBuild | None) -> None:
         if took is None:  # under xdist the build ran on a worker, which sent its time as it ended
             took = terminalreporter.config.stash.get(BUILD_SECONDS_KEY, None)
         terminalreporter.write_sep("-", build_line(reports, took))
-    dq = terminalreporter.stats.get("dq_failed", [])
+    dq = terminalreporter.stats.get(DQ_CATEGORY, [])
     if not dq:
         return
     terminalreporter.write_sep("=", "DATA QUALITY FAILURES")

@@ -15,8 +15,6 @@ from .nodes import NodeOutcome, NodeSpec
 # dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
 CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
 FIX_CHARS = 400
-TOO_FEW_FIX = ("the test's query found too few rows: check that what it tests is not empty, or change its "
-               "error_if / warn_if")
 
 
 def table(rows: list[dict[str, Any]]) -> list[str]:
@@ -96,7 +94,7 @@ def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
         lines.append(f"  still failing after {outcome.attempts} attempt(s)")
     lines += _sql_lines(kind, outcome)
     # A fix line says what to do; one that lists hundreds of names is cut (dbt's log has them all).
-    lines.append(f"  fix: {TOO_FEW_FIX if too_few else shorten(outcome.fix or '', FIX_CHARS)}")
+    lines.append(f"  fix: {shorten(outcome.fix or '', FIX_CHARS)}")
     if outcome.samples:
         lines.append(f"  first {len(outcome.samples)} failing row(s):")
         lines.extend(table(outcome.samples))

@@ -201,3 +201,19 @@ def test_a_missing_ref_names_the_closest_refable_names_and_nothing_when_none_is_
     other = DbtCompilationError("Compilation Error: unexpected '}'")
     with_closest_ref(other, lambda: pytest.fail("names are read only for a missing ref"))
     assert "did you mean" not in other.fix
+
+
+def test_each_kind_is_declared_once_and_every_reader_follows_the_table() -> None:
+    from pytest_planalign_dbt.runner.failures.errors import ERROR_CLASSES
+    from pytest_planalign_dbt.runner.failures.kinds import KINDS, SEVERITY, Kind
+
+    assert set(KINDS) == set(Kind) and SEVERITY == tuple(KINDS)
+    assert {k: cls.kind for k, cls in ERROR_CLASSES.items()} == {k: k for k in Kind}
+    assert [k for k in Kind if k.info.when_errored == "failed"] == [Kind.EXECUTION, Kind.DATA_QUALITY, Kind.UNIT_TEST]
+    assert [k.info.category for k in Kind if k.info.category] == [("dq_failed", "Q", "DQ_FAILED")]
+    # The generic fixes: a transient or timed-out seed hears about that first; a failing data
+    # test that finds too few rows is told so, whichever node it is.
+    assert suggest_fix("timeout", "took too long", resource_type="seed").startswith("raise the timeout")
+    assert suggest_fix("data_quality", "Got 0 results, configured to fail if <1").startswith(
+        "the test's query found too few rows")
+    assert suggest_fix("data_quality", "Got 3 results, configured to fail if !=0").startswith("query the failing rows")

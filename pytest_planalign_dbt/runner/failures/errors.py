@@ -130,14 +130,10 @@ class DbtSelectionError(DbtError):
     kind = Kind.UNKNOWN
 
 
+# Each kind's class, as the classes name their kind (the generic DbtError for UNKNOWN).
 ERROR_CLASSES: dict[Kind, type[DbtError]] = {
-    Kind.COMPILATION: DbtCompilationError,
-    Kind.EXECUTION: DbtExecutionError,
-    Kind.DATA_QUALITY: DbtDataQualityError,
-    Kind.UNIT_TEST: DbtUnitTestError,
-    Kind.TRANSIENT: DbtTransientError,
-    Kind.TIMEOUT: DbtTimeoutError,
-    Kind.UNKNOWN: DbtError,
+    cls.kind: cls for cls in (DbtError, DbtCompilationError, DbtExecutionError, DbtDataQualityError,
+                              DbtUnitTestError, DbtTransientError, DbtTimeoutError)
 }
 
 

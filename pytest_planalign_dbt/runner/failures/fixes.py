@@ -21,6 +21,10 @@ _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re
 _MISSING_VAR = re.compile(r"Required var '(?P<name>[^']+)' not found")
 _UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
 _HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
+# dbt's verdict of a data test that fails on too few rows: "configured to fail if < 1", "<= 2".
+_TOO_FEW = re.compile(r"configured to (?:fail|warn) if\s*<")
+TOO_FEW_FIX = ("the test's query found too few rows: check that what it tests is not empty, or change its "
+               "error_if / warn_if")
 _PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
 
 
@@ -68,8 +72,18 @@ def _matches(pattern: str, fix: str, flags: int = 0) -> Callable[[Failure], str 
     return lambda f: fix if re.search(pattern, f.message, flags) else None
 
 
-def _of_kind(kind: str, fix: str) -> Callable[[Failure], str | None]:
-    return lambda f: fix if f.kind == kind else None
+def _of_kind(first: bool) -> Callable[[Failure], str | None]:
+    """The kind's own fix (kinds.KINDS), for the kinds said ``first`` or after the node types."""
+    def rule(f: Failure) -> str | None:
+        info = Kind.of(f.kind).info
+        return info.fix if info.fix_first == first else None
+    return rule
+
+
+def _too_few(f: Failure) -> str | None:
+    """A data test that fails when its query finds too few rows (``error_if: <1``)."""
+    too_few = f.kind == Kind.DATA_QUALITY and _TOO_FEW.search(f.message)
+    return TOO_FEW_FIX if too_few else None
 
 
 def _hook(f: Failure) -> str | None:
@@ -152,8 +166,8 @@ MESSAGE_RULES: tuple[Callable[[Failure], str | None], ...] = (
 )
 # Rules on the kind and the node type.
 KIND_RULES: tuple[Callable[[Failure], str | None], ...] = (
-    _of_kind(Kind.TRANSIENT, "the database was busy or unreachable: retry, and check that the server is up"),
-    _of_kind(Kind.TIMEOUT, "raise the timeout, or find the slow node in the dbt log and speed it up"),
+    _of_kind(first=True),
+    _too_few,
     _hook,
     _seed,
     _ephemeral,
@@ -162,9 +176,7 @@ KIND_RULES: tuple[Callable[[Failure], str | None], ...] = (
     _snapshot,
     _compilation,
     _execution,
-    _of_kind(Kind.UNIT_TEST, "compare the expected and actual rows; fix the model's logic, or the unit test's "
-                        "expectation if the logic changed on purpose"),
-    _of_kind(Kind.DATA_QUALITY, "query the failing rows with the test's compiled SQL, then fix the data or the test"),
+    _of_kind(first=False),
 )
 
 

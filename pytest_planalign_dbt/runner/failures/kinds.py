@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 
 class _Words(str, enum.Enum):
@@ -39,22 +40,49 @@ class Kind(_Words):
     @property
     def label(self) -> str:
         """The words for the kind ("compilation error", "data quality failure"...)."""
-        return LABELS[self]
+        return KINDS[self].label
+
+    @property
+    def info(self) -> KindInfo:
+        """Everything said of the kind, in one place (KINDS)."""
+        return KINDS[self]
 
 
-LABELS = {
-    Kind.COMPILATION: "compilation error",
-    Kind.EXECUTION: "execution error",
-    Kind.DATA_QUALITY: "data quality failure",
-    Kind.UNIT_TEST: "unit test failure",
-    Kind.TRANSIENT: "transient failure",
-    Kind.TIMEOUT: "timeout",
-    Kind.UNKNOWN: "error",
+@dataclass(frozen=True)
+class KindInfo:
+    """What a failure kind is wherever it shows: its words, its pytest outcome, its report
+    category, its generic fix. Its DbtError subclass names it (errors.py: ``kind = Kind.X``)."""
+
+    label: str
+    # A node dbt reports as errored: its item errors at setup ("error", pytest's E: the node
+    # could not run) or fails in its call ("failed", F: it ran and the database refused it).
+    when_errored: str = "error"
+    # A pytest report category of its own for a failed call (category, letter, word), or None.
+    category: tuple[str, str, str] | None = None
+    # The fix when no rule of the message or the node type says more; ``fix_first``: said
+    # before any node-type rule (a seed that timed out is told about the timeout).
+    fix: str | None = None
+    fix_first: bool = False
+
+
+# Every kind, in severity order: when several nodes fail in different ways, the error raised is
+# the first kind here.
+KINDS: dict[Kind, KindInfo] = {
+    Kind.COMPILATION: KindInfo("compilation error"),
+    Kind.EXECUTION: KindInfo("execution error", when_errored="failed"),
+    Kind.UNIT_TEST: KindInfo("unit test failure", when_errored="failed",
+                             fix="compare the expected and actual rows; fix the model's logic, or the unit test's "
+                                 "expectation if the logic changed on purpose"),
+    Kind.DATA_QUALITY: KindInfo("data quality failure", when_errored="failed",
+                                category=("dq_failed", "Q", "DQ_FAILED"),
+                                fix="query the failing rows with the test's compiled SQL, then fix the data or the test"),
+    Kind.TRANSIENT: KindInfo("transient failure", fix_first=True,
+                             fix="the database was busy or unreachable: retry, and check that the server is up"),
+    Kind.TIMEOUT: KindInfo("timeout", fix_first=True,
+                           fix="raise the timeout, or find the slow node in the dbt log and speed it up"),
+    Kind.UNKNOWN: KindInfo("error"),
 }
-
-# When several nodes fail in different ways, the error raised is the first kind here.
-SEVERITY = (Kind.COMPILATION, Kind.EXECUTION, Kind.UNIT_TEST, Kind.DATA_QUALITY, Kind.TRANSIENT,
-            Kind.TIMEOUT, Kind.UNKNOWN)
+SEVERITY = tuple(KINDS)
 
 
 class Status(_Words):
