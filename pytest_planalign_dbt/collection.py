@@ -60,14 +60,7 @@ class DbtCollection:
     # -- which nodes, in which files ------------------------------------------------------
 
     def selection_args(self) -> list[str]:
-        args: list[str] = []
-        if self.settings.select:
-            args += ["--select", *self.settings.select]
-        if self.settings.exclude:
-            args += ["--exclude", *self.settings.exclude]
-        if self.settings.selector:
-            args += ["--selector", self.settings.selector]
-        return args
+        return self.settings.selection.argv()
 
     def list_specs(self) -> list[NodeSpec]:
         """The selected nodes (lister.py: dbt's ls, the kept listing, xdist's shared one, Slim CI)."""
@@ -113,9 +106,7 @@ class DbtCollection:
         return self.settings.sources.get("select") == PATH_ARGUMENTS
 
     def _nothing_selected(self) -> str:
-        given = [("--dbt-select", self.settings.select), ("--dbt-exclude", self.settings.exclude),
-                 ("--dbt-selector", (self.settings.selector,) if self.settings.selector else ())]
-        what = shorten(" ".join(f"{flag} {' '.join(v)}" for flag, v in given if v))
+        what = shorten(self.settings.selection.spelled())
         if self.ephemeral:
             names = ", ".join(s.name for s in self.ephemeral[:5])
             return (f"{what}: selects only ephemeral models ({names}), which dbt never runs (it "

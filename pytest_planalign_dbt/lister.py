@@ -98,8 +98,7 @@ class NodeLister:
         pytest_cache = getattr(self.config, "cache", None)
         if pytest_cache is None:
             return None
-        key = reference_key(self.project_dir, self._runner().target, {
-            "select": self.settings.select, "exclude": self.settings.exclude, "selector": self.settings.selector})
+        key = reference_key(self.project_dir, self._runner().target, self.settings.selection.key())
         return ReferenceStore(pytest_cache.mkdir("planalign_dbt_state") / key)
 
     def _profiles_file(self) -> Path:
@@ -168,18 +167,16 @@ class NodeLister:
             cache = ListingCache(cache_dir)
             key = listing_key(runner.fingerprint(), runner.adapter_type, {
                 "project": str(self.project_dir), "profiles": str(runner.profiles_dir), "target": runner.target,
-                "select": self.settings.select, "exclude": self.settings.exclude,
-                "selector": self.settings.selector, "vars": self.settings.merged_vars(),
+                **self.settings.selection.key(), "vars": self.settings.merged_vars(),
             }, runner.env)
             specs = cache.get(key, runner.env)
             if specs is not None:
                 self.from_cache = True
                 self.listed = len(specs)
                 return specs
-        nodes = runner.list_nodes(
-            self.settings.select, self.settings.exclude, self.settings.selector,
-            dbt_vars=self.settings.merged_vars(),
-        )
+        selection = self.settings.selection
+        nodes = runner.list_nodes(selection.select, selection.exclude, selection.selector,
+                                  dbt_vars=self.settings.merged_vars())
         lines, info = NodeLines(), runner.info
         specs = [NodeSpec.from_ls(n, info.name, lines.line(node_file(info, n), n)) for n in nodes]
         self.listed = len(specs)

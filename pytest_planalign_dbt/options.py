@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from . import discovery, values
+from .selection import Selection
 from .runner import DbtCommandError, SECRET_NAME, parse_vars_text, shorten, vars_json
 
 METAVARS = {
@@ -121,9 +122,14 @@ class DbtSettings:
         return self.changed or self.state is not None
 
     @property
+    def selection(self) -> Selection:
+        """The selection as one value (its dbt flags, its cache key, its spelling)."""
+        return Selection(self.select, self.exclude, self.selector)
+
+    @property
     def collects(self) -> bool:
         """True when the session collects dbt nodes as items."""
-        return bool(self.select or self.selector)
+        return bool(self.selection)
 
     def merged_vars(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         merged: dict[str, Any] = {}

@@ -115,3 +115,14 @@ def test_a_data_quality_failure_has_its_own_letter_and_word() -> None:
     ReportInfo(status="error", kind="execution", hook=False, attempts=1).put(rep)
     assert teststatus(rep) is None
     assert teststatus(Rep()) is None  # not a dbt item's report
+
+
+def test_the_selection_is_one_value_spelled_for_dbt_for_caches_and_for_the_user() -> None:
+    from pytest_planalign_dbt.selection import Selection
+
+    selection = DbtSettings(select=("int_*", "tag:x"), exclude=("int_b",), selector=None).selection
+    assert selection.argv() == ["--select", "int_*", "tag:x", "--exclude", "int_b"]
+    assert selection.key() == {"select": ("int_*", "tag:x"), "exclude": ("int_b",), "selector": None}
+    assert selection.spelled() == "--dbt-select int_* tag:x --dbt-exclude int_b"
+    assert Selection(selector="nightly").argv() == ["--selector", "nightly"]
+    assert not Selection(exclude=("a",)) and Selection(selector="s")  # an exclusion alone selects nothing
