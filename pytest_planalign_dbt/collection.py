@@ -1,4 +1,4 @@
-"""The dbt collector: which nodes the selection means, where their files are, one build.
+"""The dbt collector: which nodes the selection means, and where their files are.
 
 Nodes are collected the way pytest collects anything: ``pytest_collect_file``
 turns each file of the dbt project that defines selected nodes into a DbtFile,
@@ -16,30 +16,26 @@ import dataclasses
 import difflib
 import fnmatch
 import os
-import queue
 from pathlib import Path
 
 import pytest
 
-from . import exit_heap
 from .factory import make_runner
 from .items import DbtFile, DbtItem
 from .lister import NodeLister
 from .options import PATH_ARGUMENTS, DbtSettings, in_our_words
 from .progress import in_report_order, progress_by_folder
-from .regression import node_golden_failure
 from .runner import DbtError, DbtRunner, shorten
-from .session import envguard
+from .lifecycle import SessionDbt
 from .session.build import SessionBuild
 from .session.lines import NodeLines
-from .session.nodes import NodeOutcome, NodeSpec, with_twins_marked
+from .session.nodes import NodeSpec, with_twins_marked
 from .session.share import SharedOutcomes
-from .session.slim import failed_by_problem, slim_exit_status
-from .xdist import send_build_seconds, worker_share
+from .xdist import worker_share
 
 
 class DbtCollection:
-    """Collects the selected dbt nodes as items and runs them in one dbt build."""
+    """Collects the selected dbt nodes as items; ``lifecycle`` runs them in one dbt build."""
 
     def __init__(self, config: pytest.Config, settings: DbtSettings) -> None:
         self.config = config
@@ -52,10 +48,9 @@ class DbtCollection:
         self._never_walk: frozenset[Path] | None = None  # dirs pytest must not walk (ignore())
         self.list_error: str | None = None
         self.ephemeral: list[NodeSpec] = []
-        self.build: SessionBuild | None = None
-        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
-        self._guarded = False
         self.nodes = NodeLister(config, settings, self._runner, self._share)
+        # From the first item's setup to the exit status: the one build (lifecycle.py).
+        self.lifecycle = SessionDbt(config, settings, self.nodes, self._runner)
 
     # -- which nodes, in which files ------------------------------------------------------
 
@@ -137,7 +132,7 @@ class DbtCollection:
         if not specs or file_path in self.visited:
             return None
         self.visited.add(file_path)
-        return DbtFile.from_parent(parent, path=file_path, specs=specs, collection=self)
+        return DbtFile.from_parent(parent, path=file_path, specs=specs, collection=self.lifecycle)
 
     def finish_collection(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """Add the node files pytest's paths did not reach, and prepare the build."""
@@ -157,14 +152,14 @@ class DbtCollection:
         specs = [spec for specs in self.files.values() for spec in specs]
         reference = self.nodes.reference  # Slim CI: only the changed nodes, never the whole selection
         defer = ["--defer", "--state", str(reference.path)] if reference and self.settings.defer else []
-        self.build = SessionBuild(
+        self.lifecycle.prepare(SessionBuild(
             self._runner(), specs, dbt_vars=self.settings.merged_vars(),
             selection=[] if reference else self.selection_args(), full_refresh=self.settings.full_refresh,
             extra_args=defer, ephemeral=self.ephemeral,
             threads=self.settings.threads,
-            on_line=self.lines.put if self.settings.stream else None,
+            on_line=self.lifecycle.lines.put if self.settings.stream else None,
             share=self._share(),
-        )
+        ))
 
     def _add_unvisited(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """Node files pytest's paths did not reach: all of them without path arguments;
@@ -196,7 +191,7 @@ class DbtCollection:
 
     def _add_file(self, session: pytest.Session, items: list[pytest.Item], path: Path,
                   specs: list[NodeSpec]) -> None:
-        collector = DbtFile.from_parent(session, path=path, specs=specs, collection=self)
+        collector = DbtFile.from_parent(session, path=path, specs=specs, collection=self.lifecycle)
         collected = collector.collect()
         # Reported like any collected file: counts, --collect-only and xdist see them.
         session.ihook.pytest_collectreport(
@@ -214,103 +209,22 @@ class DbtCollection:
     def _share(self) -> SharedOutcomes | None:
         return worker_share(self.config)
 
-    # -- the build ---------------------------------------------------------------------------
-
-    def start(self, session: pytest.Session) -> None:
-        """Start the one build for every dbt item still selected (idempotent)."""
-        build = self.build
-        assert build is not None
-        if build.started:
-            return
-        ids = [i.spec.unique_id for i in session.items if isinstance(i, DbtItem)]
-        if self.settings.executor == "inprocess":
-            envguard.install()  # dbt's threads vs pytest's PYTEST_CURRENT_TEST churn
-            self._guarded = True
-        option = self.config.option
-        fail_fast = option.maxfail == 1 or bool(getattr(option, "stepwise", False))
-        build.start(ids, fail_fast=fail_fast)
-
-    def start_early(self, session: pytest.Session) -> None:
-        """The xdist worker that listed the nodes builds them, from the start of its run (the
-        others follow the outcomes it shares, without ever loading dbt)."""
-        if self.nodes.lister and self.build is not None and not self.config.option.collectonly:
-            self.start(session)
-
-    def outcome_for(self, item: DbtItem) -> NodeOutcome:
-        """The item's node outcome; the first call starts the one build for all items."""
-        build = self.build
-        assert build is not None
-        self.start(item.session)
-        try:
-            return build.wait(item.spec.unique_id, pump=self._pump)
-        except KeyboardInterrupt:
-            build.stop()
-            raise
-
-    def golden_failure(self, item: DbtItem) -> str | None:
-        """A built model with ``meta: {golden: ...}``: its rows against its golden file, once
-        the build is done (regression.py)."""
-        self.wait_for_build(item.session)
-        return node_golden_failure(item, item.spec, self._runner(), self.settings.merged_vars(),
-                                   self.settings.regen)
-
-    def wait_for_build(self, session: pytest.Session) -> None:
-        """Build the collected nodes before a test changes the same database (fixtures)."""
-        if self.build is None:
-            return
-        self.start(session)
-        self.build.done.wait()
-
-    def _pump(self) -> None:
-        """Write queued dbt lines to the terminal (--dbt-stream), from the main thread."""
-        if self.lines.empty():
-            return
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        capture = self.config.pluginmanager.get_plugin("capturemanager")
-        if reporter is None or capture is None:
-            return
-        with capture.global_and_fixture_disabled():
-            while not self.lines.empty():
-                reporter.write_line(f"[dbt] {self.lines.get()}")
-
-    def close(self, interrupted: bool = True) -> None:
-        """Never leave a build running after an interruption (Ctrl+C, -x). Otherwise the build
-        finishes first: items report as their nodes finish, so the session can end while dbt
-        still writes manifest.json and run_results.json (stopping it then leaves them cut
-        short), and an xdist worker may be building for the others."""
-        if self.build is not None:
-            if self.build.is_builder and not interrupted:
-                self.build.done.wait()
-            self.build.stop()
-        if self._guarded:
-            envguard.uninstall()
-            self._guarded = False
-
     def summary_lines(self, verbose: int) -> list[str]:
         """Where the node list came from, and what Slim CI left out (after "collected N items")."""
         if self.list_error is not None:
             return []
         return self.nodes.summary_lines(len(self.ephemeral), verbose)
 
-    def finish_session(self, interrupted: bool, exitstatus: int) -> int:
-        """Wind the build down; keep a green run as Slim CI's next reference; the exit status."""
-        self.close(interrupted)
-        build = self.build
-        if build is not None and build.is_builder and build.result is not None:
-            send_build_seconds(self.config, build.result.execution_time)  # to the xdist controller
-        if not interrupted:
-            self.nodes.settle_reference(build, passed=exitstatus == pytest.ExitCode.OK)
-        slim = self.nodes.slim
-        exitstatus = slim_exit_status(slim.nothing_changed, exitstatus) if slim is not None else exitstatus
-        return failed_by_problem(exitstatus, build.write_error if build is not None else None)
+    # -- the session's one build (lifecycle.py) ----------------------------------------------
+
+    @property
+    def build(self) -> SessionBuild | None:
+        """The session's one dbt build, once collection prepared it."""
+        return self.lifecycle.build
 
     def release(self) -> None:
-        """The session is over: the parse in memory goes before pytest's last collections of
-        garbage (at unconfigure) walk it (each walk costs twice as much with it at 1,500 nodes),
-        and those walks skip what is left (exit_heap.py)."""
-        if self.runner is not None:
-            self.runner.invalidate_manifest()
-        exit_heap.freeze_for_exit(self.config)
+        """The session is over (lifecycle.SessionDbt.release)."""
+        self.lifecycle.release(self.runner)
 
 
 def _no_match(select: tuple[str, ...], runner: DbtRunner) -> str:

@@ -61,7 +61,7 @@ def dbt_runner(
     """
     collection = request.config.stash.get(COLLECTION_KEY, None)
     if collection is not None and not dbt_database_suffix:
-        collection.wait_for_build(request.session)
+        collection.lifecycle.wait_for_build(request.session)
     runner = _runner(dbt_settings, dbt_worker_id, dbt_database_suffix)
     yield runner
     runner.invalidate_manifest()  # the session is over: its parse leaves memory (collection.release)

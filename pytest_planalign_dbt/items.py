@@ -23,7 +23,7 @@ from .session.render import render_outcome
 
 
 class Outcomes(Protocol):
-    """Where an item finds its node's outcome (``collection.DbtCollection``)."""
+    """Where an item finds its node's outcome (``lifecycle.SessionDbt``)."""
 
     def outcome_for(self, item: DbtItem) -> NodeOutcome: ...
 

@@ -171,12 +171,12 @@ class CollectionHooks:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Start the build before the first item asks for it."""
-        self.collection.start_early(session)
+        self.collection.lifecycle.start_early(session)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Wind the build down; the exit status Slim CI and a problem outside the items decide."""
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
-        session.exitstatus = self.collection.finish_session(interrupted, exitstatus)
+        session.exitstatus = self.collection.lifecycle.finish_session(interrupted, exitstatus)
         if not interrupted:
             self.last_failed.save()
 
