@@ -9,7 +9,7 @@ import csv
 import re
 from typing import Any
 
-from ..runner import Kind, shorten, trim_message
+from ..runner import Kind, render_failure, shorten, trim_message
 from .nodes import NodeOutcome, NodeSpec
 
 # dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
@@ -76,26 +76,25 @@ def _rows_lines(kind: Kind, outcome: NodeOutcome, too_few: bool) -> list[str]:
     return lines
 
 
-def _sql_lines(kind: Kind, outcome: NodeOutcome) -> list[str]:
+def _compiled(kind: Kind, outcome: NodeOutcome) -> str | None:
+    """Where the node's compiled SQL is, or that there is none for a node that did not compile."""
     result = outcome.result
     if result is None:
-        return []
+        return None
     if result.compiled_path:
-        return [f"  compiled SQL: {result.compiled_path}"]
-    return ["  compiled SQL: not written (the node did not compile)"] if kind == Kind.COMPILATION else []
+        return result.compiled_path
+    return "not written (the node did not compile)" if kind == Kind.COMPILATION else None
 
 
 def render_outcome(spec: NodeSpec, outcome: NodeOutcome) -> str:
     """The short report: label, node, file, dbt's message, compiled SQL, fix, samples."""
     kind = outcome.kind or Kind.UNKNOWN
     too_few = kind == Kind.DATA_QUALITY and fails_on_too_few(outcome.message)
-    lines = [headline(spec, outcome), *_message_lines(kind, outcome), *_rows_lines(kind, outcome, too_few)]
+    body = [*_message_lines(kind, outcome), *_rows_lines(kind, outcome, too_few)]
     if kind == Kind.TRANSIENT:
-        lines.append(f"  still failing after {outcome.attempts} attempt(s)")
-    lines += _sql_lines(kind, outcome)
+        body.append(f"  still failing after {outcome.attempts} attempt(s)")
+    samples = ([f"  first {len(outcome.samples)} failing row(s):", *table(outcome.samples)]
+               if outcome.samples else [])
     # A fix line says what to do; one that lists hundreds of names is cut (dbt's log has them all).
-    lines.append(f"  fix: {shorten(outcome.fix or '', FIX_CHARS)}")
-    if outcome.samples:
-        lines.append(f"  first {len(outcome.samples)} failing row(s):")
-        lines.extend(table(outcome.samples))
-    return "\n".join(lines)
+    return render_failure(headline(spec, outcome), body, compiled=_compiled(kind, outcome),
+                          fix=shorten(outcome.fix or "", FIX_CHARS), tail=samples)

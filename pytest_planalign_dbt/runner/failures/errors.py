@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .fixes import MISSING_REF, suggest_fix
 from .kinds import Kind, label
-from .messages import trim_message
+from .messages import render_failure, trim_message
 
 if TYPE_CHECKING:
     from ..results import DbtResult, NodeResult
@@ -72,11 +72,7 @@ class DbtError(Exception):
         else:
             head = f"dbt {label(self.kind)}"
             body = [f"  {line}" for line in trim_message(self.dbt_message, 15)]
-        lines = [head, *body]
-        if self.compiled_path:
-            lines.append(f"  compiled SQL: {self.compiled_path}")
-        lines.append(f"  fix: {self.fix}")
-        return "\n".join(lines)
+        return render_failure(head, body, compiled=self.compiled_path, fix=self.fix)
 
     def refix(self, fix: str) -> None:
         """Give the error another fix (one that needed more than the message to find)."""

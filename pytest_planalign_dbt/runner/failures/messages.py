@@ -51,3 +51,16 @@ def failure_block(lines: Iterable[str], name: str, limit: int = 15) -> str:
         if "compiled code at" in line:
             break
     return "\n".join(out[1:]).strip()
+
+
+def render_failure(head: str, body: Iterable[str], *, compiled: str | None, fix: str,
+                   tail: Iterable[str] = ()) -> str:
+    """The one shape every failure is written in, a runner's DbtError and a pytest item alike:
+    the head, dbt's message (and what else the body holds), where the compiled SQL is, the fix,
+    then anything after it (failing rows)."""
+    lines = [head, *body]
+    if compiled:
+        lines.append(f"  compiled SQL: {compiled}")
+    lines.append(f"  fix: {fix}")
+    lines.extend(tail)
+    return "\n".join(lines)
