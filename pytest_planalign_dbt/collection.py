@@ -95,6 +95,13 @@ class DbtCollection:
         for tag in sorted({t for s in specs for t in s.tags}):
             self.config.addinivalue_line("markers", f"{tag}: dbt tag {tag}")
 
+    def check_server(self) -> None:
+        """Refuse to start (exit 4, one line) when the target's database server does not answer:
+        every node would error for the same reason, after a listing and a build tried it."""
+        why = self._runner().unanswered(self.settings.merged_vars())
+        if why is not None:
+            raise pytest.UsageError(f"dbt: {why}")
+
     @property
     def from_paths(self) -> bool:
         """The selection is what the path arguments hold (``pytest models/staging``)."""

@@ -106,7 +106,9 @@ class DbtItem(pytest.Item):
                 pytest.skip(f"skipped by dbt: upstream {upstream} failed{which}")
             message = outcome.message
             pytest.skip(f"skipped by dbt{': ' + message if message else ''}{which}")
-        if broken and Kind.of(outcome.kind).info.when_errored == "error":
+        # A node dbt never reported could not run, whatever stopped the build (a server that
+        # did not answer is an execution error, yet nothing was executed): never a pass.
+        if broken and (outcome.status == Status.MISSING or Kind.of(outcome.kind).info.when_errored == "error"):
             raise DbtNodeError(self, outcome)
 
     def runtest(self) -> None:

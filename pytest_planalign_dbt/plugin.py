@@ -74,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
         collection = DbtCollection(config, settings)
         config.stash[COLLECTION_KEY] = collection
         config.pluginmanager.register(CollectionHooks(collection), "planalign-dbt-collection")
+        if getattr(config, "workerinput", None) is None and not config.option.collectonly:
+            collection.check_server()  # a server that does not answer: one line, before anything runs
         if config.option.markers:
             reporting.register_tag_markers(collection)
 

@@ -34,6 +34,9 @@ class RunnerQueries:
     # DbtRunner's, which these methods read (artifacts_path: a property there).
     info: ProjectInfo
     executor: Executor
+    profiles_dir: Path | None
+    target: str | None
+    env: Mapping[str, str]
 
     @property
     def artifacts_path(self) -> Path:  # pragma: no cover - DbtRunner's
@@ -143,6 +146,20 @@ class RunnerQueries:
                     "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
                 ) from None
             raise
+
+    def unanswered(self, dbt_vars: Mapping[str, Any] | None = None) -> str | None:
+        """Why the target's database server does not answer (asked before dbt starts, with the
+        profile rendered as dbt renders it), or None: it answers, or the target has no server
+        (a DuckDB file, Spark in this process)."""
+        from . import adapters
+        from .dbt_internals import profile_state
+
+        output = self.info.target_output(self.target)
+        if not self.info.profile or not adapters.engine_for(output).has_server(output):
+            return None
+        _, rendered = profile_state(self.profiles_dir or Path.home() / ".dbt", self.info.profile,
+                                    self.target, dict(dbt_vars or {}), self.env)
+        return adapters.unanswered(output, rendered)
 
     def enabled_names(self) -> list[str]:
         """Names of the enabled nodes (known after a parse or a listing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 import time
 
@@ -140,3 +141,19 @@ def test_slim_ci_defers_unbuilt_parents_to_the_production_schema(dbt_project, ru
     assert (pg_schema, "base_numbers") not in tables and (pg_schema, "scaled") in tables
     assert (pg_schema + "_prod", "base_numbers") in tables
     assert rows == [2, 3, 4]  # n * multiplier (1) + 1: the changed model's new SQL
+
+
+def test_a_server_that_does_not_answer_is_one_line_and_exit_4_before_anything_runs(
+        dbt_project, run, pytester, pg_schema, monkeypatch) -> None:
+    """Every node would error for the same reason after a listing and a build tried it: the
+    session says it once, with the address as dbt renders the profile."""
+    project = dbt_project("minimal")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("PLANALIGN_PG_PORT", str(port))
+    result = run("--dbt-project-dir", "minimal", "--dbt-select", "*", "--dbt-target", "postgres")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: dbt: the postgres server at 127.0.0.1:{port} does not answer (*): "
+                                 "start it, or point the profile's host and port at one that runs"])
+    assert not (project / "target" / "run_results.json").exists()  # nothing ran

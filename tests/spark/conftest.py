@@ -25,3 +25,33 @@ def spark_session() -> None:
         if REQUIRED:
             pytest.fail(f"PLANALIGN_REQUIRE_SPARK=1 but {why}", pytrace=False)
         pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(spark_session, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A Spark standalone cluster's Thrift port, in PLANALIGN_SPARK_THRIFT_PORT: the one `.ci/run`
+    started (tests/helpers/spark_cluster.py), else one started for this test process and
+    stopped after it. Without PyHive (dbt-spark's thrift extra): a skip, or a failure when CI
+    requires it."""
+    import importlib.util
+
+    from tests.helpers.spark_cluster import SparkCluster, answers
+
+    if importlib.util.find_spec("pyhive") is None:
+        why = 'dbt-spark\'s thrift extra is not installed: pip install "dbt-spark[PyHive]"'
+        if REQUIRED:
+            pytest.fail(f"PLANALIGN_REQUIRE_SPARK=1 but {why}", pytrace=False)
+        pytest.skip(why)
+    given = os.environ.get("PLANALIGN_SPARK_THRIFT_PORT")
+    if given:
+        if not answers(int(given)):
+            pytest.fail(f"PLANALIGN_SPARK_THRIFT_PORT={given} but nothing answers there", pytrace=False)
+        yield int(given)
+        return
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark-cluster")).start()
+    os.environ["PLANALIGN_SPARK_THRIFT_PORT"] = str(cluster.thrift_port)
+    try:
+        yield cluster.thrift_port
+    finally:
+        os.environ.pop("PLANALIGN_SPARK_THRIFT_PORT", None)
+        cluster.stop()

@@ -4,6 +4,7 @@ goes; no Spark here), and that each engine speaks only through the room."""
 from __future__ import annotations
 
 import re
+import socket
 import stat
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def _rendered_yaml(output: dict) -> str:
             return {k: walk(v) for k, v in value.items()}
         return _rendered(value) if isinstance(value, str) else value
     return yaml.safe_dump(walk(output))
+
+
+def test_which_targets_have_a_server_to_ask_and_where() -> None:
+    from pytest_planalign_dbt.runner.adapters import servers
+
+    thrift = {"type": "spark", "method": "thrift", "host": "h"}
+    assert adapters.engine_for(thrift).endpoint(thrift, {"host": "h", "port": None}) == ("h", 10000)
+    http = {"type": "spark", "method": "http"}
+    assert adapters.engine_for(http).endpoint(http, {"host": "dbc.example", "port": 0}) == ("dbc.example", 443)
+    assert adapters.unanswered(SESSION, {"host": "NA"}) is None  # Spark in this process: no server
+    assert adapters.unanswered({"type": "duckdb", "path": "x.duckdb"}, {}) is None
+    assert servers.endpoint({"type": "postgres"}, {"host": "db"}) == ("db", 5432)
+    assert servers.endpoint({"type": "trino"}, {"host": "db"}) is None  # no port, no known default
+    assert servers.endpoint({"type": "postgres"}, {"host": "db", "port": "x"}) is None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        pg = {"type": "postgres"}
+        assert adapters.unanswered(pg, {"host": "127.0.0.1", "port": port}) is not None  # bound, not listening
+        s.listen()
+        assert adapters.unanswered(pg, {"host": "127.0.0.1", "port": port}) is None

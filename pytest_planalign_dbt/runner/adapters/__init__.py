@@ -11,6 +11,7 @@ in ``ENGINES`` before ``servers`` (the last resort, which serves any output), an
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -64,10 +65,27 @@ def release() -> None:
         e.release()
 
 
+def unanswered(output: Mapping[str, Any], rendered: Mapping[str, Any], timeout: float = 5.0) -> str | None:
+    """Why the target's server does not answer a connection (said before dbt starts), or None:
+    it answers, or the engine has no server to ask."""
+    engine = engine_for(output)
+    found = engine.endpoint(output, rendered) if engine.has_server(output) else None
+    if found is None:
+        return None
+    host, port = found
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        return (f"the {output.get('type')} server at {host}:{port} does not answer ({why}): start it, or "
+                "point the profile's host and port at one that runs")
+
+
 def say_gone(output: Mapping[str, Any], message: str) -> str:
     """``message`` with an engine gone from this process said as such (else unchanged)."""
     return engine_for(output).say_gone(output, message)
 
 
 __all__ = ["ENGINES", "Engine", "FixRule", "data_suffixes", "engine_for", "fix_rules", "is_transient", "isolate",
-           "lock_holder", "refusal", "release", "say_gone"]
+           "lock_holder", "refusal", "release", "say_gone", "unanswered"]

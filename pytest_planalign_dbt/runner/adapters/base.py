@@ -47,6 +47,12 @@ class Engine:
     check: Callable[[Mapping[str, Any], Mapping[str, str]], "str | None"] = _nothing
     # Messages that mean busy or unreachable: retried.
     transient: tuple[re.Pattern[str], ...] = ()
+    # Whether an output talks to a server (asked before dbt starts: see endpoint).
+    has_server: Callable[[Mapping[str, Any]], bool] = lambda output: False
+    # The server a target talks to, (host, port), from its raw output and its rendered target
+    # dict (dbt's ``to_target_dict``); None: no server to ask (a file, an engine in this process).
+    endpoint: Callable[[Mapping[str, Any], Mapping[str, Any]], "tuple[str, int] | None"] = (
+        lambda output, rendered: None)
     # Who holds a lock the message names ({"file", "exe", "pid"}): waited for past the retries.
     lock_holder: Callable[[str], "Mapping[str, str] | None"] = _nothing
     # Fixes for this engine's own failures, tried before the generic rules of a kind.

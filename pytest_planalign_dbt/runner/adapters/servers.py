@@ -33,6 +33,21 @@ TRANSIENT = tuple(
 )
 
 
+# The port a server listens on when its profile names none.
+DEFAULT_PORTS = {"postgres": 5432, "redshift": 5439}
+
+
+def endpoint(output: Mapping[str, Any], rendered: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The server's host and port, as dbt renders them; None when the profile names no host."""
+    host, port = rendered.get("host"), rendered.get("port") or DEFAULT_PORTS.get(str(output.get("type")))
+    if not isinstance(host, str) or not host or port is None:
+        return None
+    try:
+        return host, int(port)
+    except (TypeError, ValueError):
+        return None
+
+
 def serves(output: Mapping[str, Any]) -> bool:
     return True  # the last resort: any engine that is not another module's
 
@@ -46,4 +61,5 @@ def isolate_schema(output: dict[str, Any], project_dir: Path, suffix: str) -> bo
     return True
 
 
-ENGINE = Engine(name="server", serves=serves, isolate=isolate_schema, transient=TRANSIENT)
+ENGINE = Engine(name="server", serves=serves, isolate=isolate_schema, transient=TRANSIENT,
+                has_server=lambda output: True, endpoint=endpoint)

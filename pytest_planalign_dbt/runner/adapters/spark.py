@@ -78,6 +78,26 @@ def isolate(output: dict[str, Any], project_dir: Path, suffix: str) -> bool:
     return True
 
 
+def has_server(output: Mapping[str, Any]) -> bool:
+    """A Thrift server or an HTTP endpoint (not Spark in this process, not ODBC's driver)."""
+    return str(output.get("method", "")).lower() in ("thrift", "http")
+
+
+def endpoint(output: Mapping[str, Any], rendered: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The Thrift server (``method: thrift``, port 10000 unless named) or the HTTP endpoint
+    (``method: http``, 443) a target talks to; None for Spark in this process."""
+    method = str(output.get("method", "")).lower()
+    if not has_server(output):
+        return None
+    host = rendered.get("host")
+    if not isinstance(host, str) or not host:
+        return None
+    try:
+        return host, int(rendered.get("port") or (10000 if method == "thrift" else 443))
+    except (TypeError, ValueError):
+        return None
+
+
 def say_gone(output: Mapping[str, Any], message: str) -> str:
     """py4j's "Connection refused" from a session target's dead JVM reads as a busy server, and
     would be retried in vain: said as what it is. A session that was only stopped needs nothing:
@@ -158,4 +178,6 @@ ENGINE = Engine(
                 "raise spark.driver.memory in the profile's server_side_parameters)"),
     ),
     say_gone=say_gone,
+    has_server=has_server,
+    endpoint=endpoint,
 )
