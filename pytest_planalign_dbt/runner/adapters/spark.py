@@ -32,6 +32,11 @@ LOST_JVM = re.compile(r"\[Errno 111\] Connection refused|Py4JNetworkError|Answer
 LOST_JVM_WORDS = "Spark's JVM in this process is gone (py4j could not reach it)"
 
 
+# The Thrift transport of a server that went away or restarted.
+THRIFT_LOST = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"TTransportException", r"TSocket read 0 bytes", r"Could not connect to any of"))
+
+
 def is_session(output: Mapping[str, Any]) -> bool:
     """A dbt-spark target that runs Spark inside the dbt process."""
     return output.get("type") == "spark" and str(output.get("method", "")).lower() == "session"
@@ -164,7 +169,9 @@ ENGINE = Engine(
     serves=serves,
     isolate=isolate,
     check=refusal,
-    transient=TRANSIENT,  # a Thrift server is a server; a session's lost JVM is ``gone`` first
+    # A Thrift server is a server; its transport lost mid-query is worth another try (a session's
+    # lost JVM is said ``gone`` first, and is not).
+    transient=(*TRANSIENT, *THRIFT_LOST),
     fixes=(
         # Spark's analysis errors (AnalysisException), named by its error classes.
         matches(r"UNRESOLVED_COLUMN|cannot resolve '?`?\w",
