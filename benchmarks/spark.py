@@ -1,7 +1,12 @@
-"""The plugin on Apache Spark (dbt-spark, ``method: session``): `dbt build` against the plugin,
-serially and with `-n 2`, at a small and a larger size; the scenario matrix serial vs `-n 2`.
+"""The plugin on Apache Spark (dbt-spark, ``method: session``, or ``--cluster``: a standalone
+cluster over its Thrift server): `dbt build` against the plugin, serially and with `-n 2`, at a
+small and a larger size; the scenario matrix serial vs `-n 2`.
 
-    python benchmarks/spark.py [--models 50] [--runs 1]
+    python benchmarks/spark.py [--models 50] [--runs 1] [--cluster]
+
+``--cluster`` starts a local standalone cluster from pyspark's jars (tests/helpers/spark_cluster.py:
+a master, two workers of one core and 1 GB, the Thrift server) for the run, and stops it after;
+every command talks to it (``method: thrift``). Writes ``benchmarks/results/spark_cluster.md``.
 
 Needs the ``spark`` extra (dbt-spark[session], pyspark) and Java 17. Sizes: tests/projects/sparkly
 (14 nodes, red: a compile error, runtime and analysis errors, a failing test) and the synthetic
@@ -31,6 +36,11 @@ SPARK_TARGET = (
     "      threads: 4\n      server_side_parameters:\n        \"spark.ui.enabled\": \"false\"\n"
     "        \"spark.sql.shuffle.partitions\": \"2\"\n"
 )
+THRIFT_TARGET = (
+    "    thrift:\n      type: spark\n      method: thrift\n      host: 127.0.0.1\n"
+    "      port: \"{{ env_var('PLANALIGN_SPARK_THRIFT_PORT') | int }}\"\n      user: bench\n      schema: synth\n"
+    "      threads: 4\n"
+)
 SCENARIOS = """
 import pytest
 
@@ -42,17 +52,17 @@ def test_scenario(dbt_scenario, name):
 """
 
 
-def projects(models: int) -> dict[str, tuple[Path, list[str]]]:
-    """(project copy, extra dbt args) per size."""
+def projects(models: int, target: str = "spark") -> dict[str, tuple[Path, list[str]]]:
+    """(project copy, extra dbt args) per size; ``target``: spark (a session) or thrift (a cluster)."""
     work = Path(tempfile.mkdtemp(prefix="bench-spark-"))
     small = work / "sparkly"
     shutil.copytree(SPARKLY, small)
     large = work / "synth"
     generate(models, large)
     with (large / "profiles.yml").open("a") as profiles:
-        profiles.write(SPARK_TARGET)
-    return {"sparkly (14 nodes)": (small, []),
-            f"synthetic N={models} ({models * 3 + 2} nodes)": (large, ["--target", "spark"])}
+        profiles.write(SPARK_TARGET if target == "spark" else THRIFT_TARGET)
+    return {"sparkly (14 nodes)": (small, [] if target == "spark" else ["--target", "thrift"]),
+            f"synthetic N={models} ({models * 3 + 2} nodes)": (large, ["--target", target])}
 
 
 def measure(cmd: list[str], cwd: Path) -> float:
@@ -74,10 +84,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", type=int, default=50)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--cluster", action="store_true", help="a local standalone cluster over Thrift")
     args = parser.parse_args()
+    if args.cluster:
+        sys.path.insert(0, str(ROOT))
+        from tests.helpers.spark_cluster import SparkCluster
+
+        cluster = SparkCluster(Path(tempfile.mkdtemp(prefix="bench-spark-cluster-"))).start()
+        ENV["PLANALIGN_SPARK_THRIFT_PORT"] = str(cluster.thrift_port)
+        try:
+            run_all(args, "thrift")
+        finally:
+            cluster.stop()
+    else:
+        run_all(args, "spark")
+
+
+def run_all(args: argparse.Namespace, target: str) -> None:
     started = time.perf_counter()
     rows = ["| project | command | wall | ratio to `dbt build` |", "|---|---|---|---|"]
-    for label, (project, dbt_args) in projects(args.models).items():
+    for label, (project, dbt_args) in projects(args.models, target).items():
         measure([DBT, "build", *dbt_args], project)  # warm-up: the tables exist, as for the others
         contenders = {
             f"dbt build {' '.join(dbt_args)}".strip(): ([DBT, "build", *dbt_args], project),
@@ -91,20 +117,22 @@ def main() -> None:
         floor = statistics.median(next(iter(samples.values())))
         for name, values in samples.items():
             rows.append(f"| {label} | `{name}` | {summary(values)} | {statistics.median(values) / floor:.2f}x |")
-    matrix = _scenarios(args.runs)
+    matrix = _scenarios(args.runs, target)
     body = "\n".join(rows) + "\n\n" + matrix
-    write_results("spark.md", f"python benchmarks/spark.py --models {args.models} --runs {args.runs}",
+    cluster = " --cluster" if target == "thrift" else ""
+    write_results("spark_cluster.md" if cluster else "spark.md",
+                  f"python benchmarks/spark.py --models {args.models} --runs {args.runs}{cluster}",
                   args.runs, body, time.perf_counter() - started)
 
 
-def _scenarios(runs: int) -> str:
+def _scenarios(runs: int, target: str) -> str:
     """Four scenarios on sparkly (each `build +daily` in a schema of its own): serial vs -n 2."""
     work = Path(tempfile.mkdtemp(prefix="bench-spark-scenarios-"))
     shutil.copytree(SPARKLY, work / "sparkly")
     (work / "test_scenarios.py").write_text(SCENARIOS)
     (work / "pytest.ini").write_text("[pytest]\n")
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_scenarios.py",
-            "--dbt-project-dir", "sparkly"]
+            "--dbt-project-dir", "sparkly", *(["--dbt-target", "thrift"] if target == "thrift" else [])]
     samples: dict[str, list[float]] = {"serial": [], "-n 2": []}
     for _ in range(runs):
         samples["serial"].append(measure([*base, "-p", "no:xdist"], work))
