@@ -173,11 +173,24 @@ def compiled_path_for(
     return str(target_path / "compiled" / package / rel)
 
 
+def with_failed_batches(message: str | None, batches: Any) -> str | None:
+    """A microbatch model's message with the windows of its failed batches (dbt says only
+    "PARTIAL SUCCESS (3/4)"): ``batches`` is the result's ``batch_results``, object or JSON."""
+    failed = getattr(batches, "failed", None) if not isinstance(batches, Mapping) else batches.get("failed")
+    if not failed:
+        return message
+    def when(value: Any) -> str:
+        return str(value.isoformat() if hasattr(value, "isoformat") else value)
+
+    windows = ", ".join(f"[{when(start)}, {when(end)})" for start, end in failed)
+    return f"{message or ''}\nfailed batches: {windows}; the dbt log says why; `dbt retry` runs them again".strip()
+
+
 def node_from_run_result(result: Any, target_path: Path | None = None) -> NodeResult:
     """From one in-process dbt RunResult object."""
     node = result.node
     status = _text(result.status)
-    message = result.message
+    message = with_failed_batches(result.message, getattr(result, "batch_results", None))
     resource_type = _text(getattr(node, "resource_type", "")) or "node"
     compiled = getattr(node, "compiled_path", None)
     code = getattr(node, "compiled_code", None) if getattr(node, "compiled", False) else None
@@ -250,6 +263,7 @@ def nodes_from_run_results_json(
         resource_type = info.get("resource_type", resource_type)
         name = info.get("name", name)
         status = _text(r.get("status"))
+        message = with_failed_batches(r.get("message"), r.get("batch_results"))
         code = r.get("compiled_code") if r.get("compiled") else None
         compiled = info.get("compiled_path")
         if compiled and target_path is not None and compiled.startswith("target"):
@@ -265,11 +279,11 @@ def nodes_from_run_results_json(
                 name=name,
                 resource_type=resource_type,
                 status=status,
-                message=r.get("message"),
+                message=message,
                 failures=r.get("failures"),
                 execution_time=float(r.get("execution_time") or 0.0),
                 compiled_path=this_runs_file(compiled, code, status),
-                error_class=classify_node(status, r.get("message"), resource_type),
+                error_class=classify_node(status, message, resource_type),
                 original_file_path=info.get("original_file_path"),
                 relation_name=r.get("relation_name") or info.get("relation_name"),
                 compiled_code=code,

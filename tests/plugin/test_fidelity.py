@@ -32,6 +32,9 @@ CASES = [
     pytest.param(PROJECTS / "holdout", ("-n", "2", "--dbt-executor", "subprocess"), (), id="holdout-n2-subprocess"),
     pytest.param(PROJECTS / "unitproj", (), (), id="unitproj"),
     pytest.param(PROJECTS / "minimal", (), (), id="minimal"),
+    # A microbatch model with a failed batch ("partial success"): it once passed, exit 0.
+    pytest.param(PROJECTS / "batches", ("--dbt-executor", "subprocess"), (), id="batches-subprocess"),
+    pytest.param(PROJECTS / "batches", (), (), id="batches"),
     pytest.param(EXAMPLE, (), ("--vars", '{"simulation_year": 2025}'), id="example_project"),
 ]
 
@@ -51,7 +54,10 @@ def test_pytest_outcomes_follow_dbts_run_results(pytester, run, shared_dir: Path
         print(stdout[-3000:])
         raise
     assert "Traceback" not in stdout
-    if mode:
+    if source.name == "batches":
+        assert result.parseoutcomes() == {"failed": 1, "passed": 1, "skipped": 1}
+        assert re.search(r"failed batches: \[2024-01-01T00:00:00\+00:00, 2025-01-01T00:00:00\+00:00\)", stdout)
+    if mode and "-n" in mode:
         # Two workers, one DuckDB file: one elected worker built, the other read its outcomes.
         assert not any(w in stdout + result.stderr.str() for w in ("Could not set lock", "Conflicting lock"))
         assert stdout.count("dbt build:") == 1

@@ -60,7 +60,7 @@ def classify_node(status: str, message: str | None, resource_type: str = "") -> 
         return Kind.UNIT_TEST if resource_type == "unit_test" else Kind.DATA_QUALITY
     if status == Status.SKIPPED and EPHEMERAL_ERROR.search(message or ""):
         return Kind.COMPILATION  # dbt's "ERROR SKIP": the run fails
-    if status in (Status.ERROR, Status.RUNTIME_ERROR):
+    if status in (Status.ERROR, Status.RUNTIME_ERROR, Status.PARTIAL_SUCCESS):
         kind = classify_message(message or "")
         # A node error that names no kind still happened while running the node.
         return Kind.EXECUTION if kind in (Kind.UNKNOWN, Kind.DATA_QUALITY) else kind

@@ -96,11 +96,14 @@ class Status(_Words):
     RUNTIME_ERROR = "runtime error"
     SKIPPED = "skipped"
     NO_OP = "no-op"
+    # A microbatch model some of whose batches failed (dbt 1.9+): dbt counts it as an error
+    # (exit 1) and skips its children.
+    PARTIAL_SUCCESS = "partial success"
     # Ours: the build ended without a result for the node (it was never reached).
     MISSING = "missing"
 
 
-FAILED = frozenset({Status.ERROR, Status.FAIL, Status.RUNTIME_ERROR})
+FAILED = frozenset({Status.ERROR, Status.FAIL, Status.RUNTIME_ERROR, Status.PARTIAL_SUCCESS})
 # A node's progress event with one of these is its final word (a failure waits for results).
 FINAL_ON_PROGRESS = frozenset({Status.SUCCESS, Status.PASS, Status.WARN})
 
