@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from .runner import FAILED, Kind, Status
+from .runner import PASSING, Kind, Status
 from .session.nodes import NodeOutcome, NodeSpec
 from .session.render import render_outcome
 
@@ -124,7 +124,7 @@ class DbtItem(pytest.Item):
                 DbtTestWarning(f"dbt {self.spec.kind_name} {self.spec.name}: {message}"),
                 DbtTestWarning, str(self.path), 0 if self.spec.line is None else self.spec.line + 1,
             )
-        elif outcome.status in FAILED:  # a failing test, an errored node, a partial microbatch
+        elif outcome.status not in PASSING:  # a failing test, an errored node, a partial microbatch...
             raise DbtNodeFailure(self, outcome)
         elif outcome.status == Status.SUCCESS and self.spec.golden:
             failure = self.collection.golden_failure(self)

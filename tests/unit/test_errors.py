@@ -217,3 +217,14 @@ def test_each_kind_is_declared_once_and_every_reader_follows_the_table() -> None
     assert suggest_fix("data_quality", "Got 0 results, configured to fail if <1").startswith(
         "the test's query found too few rows")
     assert suggest_fix("data_quality", "Got 3 results, configured to fail if !=0").startswith("query the failing rows")
+
+
+def test_every_status_dbt_reports_is_a_pass_or_a_failure_and_nothing_else_passes() -> None:
+    """An item passes only on a status known to be one; dbt's every node status is placed (a
+    new one fails the item until it is, and this test says which)."""
+    from dbt.artifacts.schemas.results import NodeStatus
+
+    from pytest_planalign_dbt.runner.failures.kinds import FAILED, PASSING, Status
+
+    assert not PASSING & FAILED
+    assert {str(s) for s in NodeStatus} - {Status.SKIPPED} == {str(s) for s in PASSING | FAILED}

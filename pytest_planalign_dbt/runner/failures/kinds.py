@@ -99,11 +99,16 @@ class Status(_Words):
     # A microbatch model some of whose batches failed (dbt 1.9+): dbt counts it as an error
     # (exit 1) and skips its children.
     PARTIAL_SUCCESS = "partial success"
+    # A node whose relation was reused, not rebuilt (dbt 1.10+ with state): its work is done.
+    REUSED = "reused"
     # Ours: the build ended without a result for the node (it was never reached).
     MISSING = "missing"
 
 
 FAILED = frozenset({Status.ERROR, Status.FAIL, Status.RUNTIME_ERROR, Status.PARTIAL_SUCCESS})
+# The statuses that let a node's item pass (a warning is a pass with a warning). Any other word,
+# one dbt adds later included, is never read as a pass.
+PASSING = frozenset({Status.SUCCESS, Status.PASS, Status.WARN, Status.NO_OP, Status.REUSED})
 # A node's progress event with one of these is its final word (a failure waits for results).
 FINAL_ON_PROGRESS = frozenset({Status.SUCCESS, Status.PASS, Status.WARN})
 
