@@ -58,6 +58,8 @@ class SparkCluster:
     pids: dict[str, int] = field(default_factory=dict)
     master_port: int = 0
     thrift_port: int = 0
+    # The Thrift server's own web UI (its jobs, and killing one), or 0: none.
+    ui_port: int = 0
 
     @property
     def master_url(self) -> str:
@@ -101,7 +103,9 @@ class SparkCluster:
             "--master", self.master_url, "--driver-memory", "1g", "--executor-memory", "768m",
             "--total-executor-cores", str(self.workers),
             "--conf", f"spark.sql.warehouse.dir={self.root / 'warehouse'}",
-            "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=2",
+            *(["--conf", f"spark.ui.port={self.ui_port}", "--conf", "spark.ui.killEnabled=true"] if self.ui_port
+              else ["--conf", "spark.ui.enabled=false"]),
+            "--conf", "spark.sql.shuffle.partitions=2",
             "--driver-java-options", f"-Dderby.system.home={self.root / 'metastore'}",
             "--hiveconf", f"hive.server2.thrift.port={self.thrift_port}",
             "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1",
@@ -132,6 +136,23 @@ class SparkCluster:
                 logs = "\n".join(tail(self.root / "logs" / f"{n}.log") for n in dead or list(self.pids))
                 raise RuntimeError(f"{what} did not start ({'ended: ' + ', '.join(dead) if dead else 'timed out'})\n{logs}")
             time.sleep(1.0)
+
+    def running_jobs(self) -> list[int]:
+        """The Thrift server's running Spark jobs (its UI's REST API; ``ui_port`` needed)."""
+        import urllib.request
+
+        base = f"http://127.0.0.1:{self.ui_port}/api/v1/applications"
+        with urllib.request.urlopen(base, timeout=5) as r:
+            app = json.loads(r.read())[0]["id"]
+        with urllib.request.urlopen(f"{base}/{app}/jobs?status=running", timeout=5) as r:
+            return [int(job["jobId"]) for job in json.loads(r.read())]
+
+    def kill_job(self, job: int) -> None:
+        """Kill one running Spark job, as a cluster's operator does from its UI."""
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{self.ui_port}/jobs/job/kill/?id={job}", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """End one process (a worker lost, the Thrift server gone) by its id."""

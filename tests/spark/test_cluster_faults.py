@@ -1,5 +1,6 @@
 """Faults on a real Spark cluster, produced for real on a cluster of the module's own (the other
-cluster tests keep theirs): the Thrift server restarted mid-build, a worker lost mid-build."""
+cluster tests keep theirs): the Thrift server restarted mid-build, a worker lost mid-build, a
+query killed by the cluster's operator."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def own_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     """A cluster of its own (a master, two workers, a Thrift server) for tests that break it."""
     from tests.helpers.spark_cluster import SparkCluster
 
-    cluster = SparkCluster(tmp_path_factory.mktemp("fault-cluster")).start()
+    from tests.helpers.spark_cluster import free_port
+
+    cluster = SparkCluster(tmp_path_factory.mktemp("fault-cluster"), ui_port=free_port()).start()
     try:
         yield cluster
     finally:
@@ -77,3 +80,27 @@ def test_a_worker_lost_mid_build_gives_the_same_outcomes(pytester, own_cluster, 
     outcomes, out = _build_and_break(pytester, own_cluster, monkeypatch, "sparkly_worker",
                                      lambda: own_cluster.kill(victim))
     assert outcomes == CLEAN, out[-3000:]
+
+
+def test_a_query_killed_on_the_cluster_is_an_execution_error_naming_it(pytester, own_cluster, monkeypatch) -> None:
+    """An operator kills the running Spark job (the UI's kill): the node fails as an execution
+    error with Spark's words for it, at once; nothing hangs."""
+    pytester.makeini("[pytest]\n")
+    project = copy_project(SPARKLY, pytester.path)
+    (project / "models" / "slow_sum.sql").write_text("select sum(id * 2) as total from range(0, 500000000000)\n")
+    monkeypatch.setenv("PLANALIGN_SPARK_THRIFT_PORT", str(own_cluster.thrift_port))
+    monkeypatch.setenv("PLANALIGN_SPARK_SCHEMA", "sparkly_kill")
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", f"--dbt-project-dir={project.name}",
+                             "--dbt-select=slow_sum", "--dbt-target=thrift", "-p", "no:cacheprovider", "-q",
+                             "--dbt-retries=0"],
+                            cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline, jobs = time.monotonic() + 240, []
+    while not jobs and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        jobs = own_cluster.running_jobs()
+    assert jobs, "the slow query never ran as a Spark job"
+    own_cluster.kill_job(jobs[0])
+    out, _ = proc.communicate(timeout=300)  # never a hang
+    assert proc.returncode == 1, out[-3000:]
+    assert out.strip().splitlines()[-1].startswith("1 failed"), out[-3000:]
+    assert "dbt execution error: model slow_sum" in out and "cancel" in out.lower(), out[-3000:]
