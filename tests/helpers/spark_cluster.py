@@ -148,11 +148,20 @@ class SparkCluster:
             return [int(job["jobId"]) for job in json.loads(r.read())]
 
     def kill_job(self, job: int) -> None:
-        """Kill one running Spark job, as a cluster's operator does from its UI."""
+        """Kill one running Spark job as a cluster's operator does from its UI: the jobs page's
+        kill form, posted with the CSRF token the page carries."""
+        import re
+        import urllib.parse
         import urllib.request
 
-        request = urllib.request.Request(f"http://127.0.0.1:{self.ui_port}/jobs/job/kill/?id={job}", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
+        base = f"http://127.0.0.1:{self.ui_port}"
+        with urllib.request.urlopen(f"{base}/jobs/", timeout=10) as r:
+            page = r.read().decode()
+        form = re.search(r'action="/jobs/job/kill/".*?name="id" value="%d".*?name="csrfToken" value="([^"]+)"' % job,
+                         page, re.S)
+        fields = {"id": str(job), **({"csrfToken": form.group(1)} if form else {})}
+        data = urllib.parse.urlencode(fields).encode()
+        urllib.request.urlopen(urllib.request.Request(f"{base}/jobs/job/kill/", data=data), timeout=10).close()
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """End one process (a worker lost, the Thrift server gone) by its id."""

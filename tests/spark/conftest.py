@@ -28,20 +28,25 @@ def spark_session() -> None:
 
 
 @pytest.fixture(scope="session")
-def spark_cluster(spark_session, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A Spark standalone cluster's Thrift port, in PLANALIGN_SPARK_THRIFT_PORT: the one `.ci/run`
-    started (tests/helpers/spark_cluster.py), else one started for this test process and
-    stopped after it. Without PyHive (dbt-spark's thrift extra): a skip, or a failure when CI
-    requires it."""
+def thrift_client(spark_session) -> None:
+    """Skip (or fail, when CI requires it) without PyHive (dbt-spark's thrift extra)."""
     import importlib.util
-
-    from tests.helpers.spark_cluster import SparkCluster, answers
 
     if importlib.util.find_spec("pyhive") is None:
         why = 'dbt-spark\'s thrift extra is not installed: pip install "dbt-spark[PyHive]"'
         if REQUIRED:
             pytest.fail(f"PLANALIGN_REQUIRE_SPARK=1 but {why}", pytrace=False)
         pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(thrift_client, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A Spark standalone cluster's Thrift port, in PLANALIGN_SPARK_THRIFT_PORT: the one `.ci/run`
+    started (tests/helpers/spark_cluster.py), else one started for this test process and
+    stopped after it. Without PyHive (dbt-spark's thrift extra): a skip, or a failure when CI
+    requires it."""
+    from tests.helpers.spark_cluster import SparkCluster, answers
+
     given = os.environ.get("PLANALIGN_SPARK_THRIFT_PORT")
     if given:
         if not answers(int(given)):

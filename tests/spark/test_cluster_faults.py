@@ -14,13 +14,13 @@ import pytest
 
 from tests.helpers.verdicts import copy_project
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("spark_cluster"),
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("thrift_client"),
               pytest.mark.xdist_group("spark_fault_cluster")]
 SPARKLY = Path(__file__).parents[1] / "projects" / "sparkly"
 
 
 @pytest.fixture(scope="module")
-def own_cluster(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def own_cluster(thrift_client, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A cluster of its own (a master, two workers, a Thrift server) for tests that break it."""
     from tests.helpers.spark_cluster import SparkCluster
 
