@@ -4,6 +4,8 @@ serially and under ``-n 2`` (each worker a schema of its own on the one cluster)
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import threading
 from pathlib import Path
@@ -81,3 +83,32 @@ def test_a_server_that_drops_every_connection_errors_every_item_never_passes(pyt
     outcomes = result.parseoutcomes()
     assert result.ret == pytest.ExitCode.TESTS_FAILED and "passed" not in outcomes and outcomes["errors"] == 14
     assert "TTransportException" in result.stdout.str() or "Thrift" in result.stdout.str()
+
+
+SCENARIOS = """
+import pytest
+
+@pytest.mark.parametrize("name", ["north", "south", "east"])
+def test_scenario(dbt_scenario, name):
+    dbt = dbt_scenario(name)
+    assert dbt.build("+daily").success
+    assert sorted(r["net"] for r in dbt.rows("daily")) == [5, 7, 12]
+"""
+
+
+def test_scenarios_on_the_cluster_with_two_workers_get_a_schema_each(pytester, run_subprocess, monkeypatch) -> None:
+    """Each worker and each scenario builds in a schema of its own on the one cluster."""
+    from pyhive import hive
+
+    monkeypatch.setenv("PLANALIGN_SPARK_SCHEMA", "sparkly_scen")
+    pytester.makeini("[pytest]\n")
+    project = copy_project(SPARKLY, pytester.path)
+    pytester.makepyfile(test_scenarios=SCENARIOS)
+    result = run_subprocess(f"--dbt-project-dir={project.name}", "--dbt-target=thrift", "-n", "2", "-v")
+    assert result.parseoutcomes() == {"passed": 3}
+    with hive.connect("127.0.0.1", port=int(os.environ["PLANALIGN_SPARK_THRIFT_PORT"]), username="t") as con:
+        cursor = con.cursor()
+        cursor.execute("show schemas like 'sparkly_scen*'")
+        schemas = {row[0] for row in cursor.fetchall()}
+    assert {re.sub(r"_gw\d$", "", s) for s in schemas} == {f"sparkly_scen_{n}" for n in ("north", "south", "east")}
+    assert all(re.search(r"_gw\d$", s) for s in schemas)  # each in its worker's schema
