@@ -29,8 +29,8 @@ from .executors.base import Executor
 from .invocation import Invocation, RunContext
 from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
-from .failures.errors import DbtCommandError, DbtConfigError, with_closest_ref
-from .failures.gone import say_engine_gone
+from .failures.errors import DbtCommandError, DbtConfigError
+from .failures.gone import explain_failure, say_engine_gone
 from .failures.verdict import split_result
 from .macros import RunnerMacros
 from .profiles import ProfilesCopy, resolve_profiles_dir
@@ -266,7 +266,7 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         if result.error is not None and UNDECODABLE in result.error.dbt_message:
             check_utf8(self.info.layout)  # dbt's message names no file: ours names it, or dbt's stands
         if result.error is not None:
-            with_closest_ref(result.error, self.info.layout.ref_names)
+            explain_failure(result.error, self.info.layout.ref_names, lambda: self.unanswered(command.vars))
         if not result.success and raise_on_error and result.error is not None:
             raise result.error
         return result

@@ -157,3 +157,21 @@ def test_a_server_that_does_not_answer_is_one_line_and_exit_4_before_anything_ru
     result.stderr.fnmatch_lines([f"ERROR: dbt: the postgres server at 127.0.0.1:{port} does not answer (*): "
                                  "start it, or point the profile's host and port at one that runs"])
     assert not (project / "target" / "run_results.json").exists()  # nothing ran
+
+
+def test_a_server_gone_for_good_names_its_address_once_the_retries_are_spent(copy_project, pg_schema,
+                                                                               monkeypatch) -> None:
+    """The runner (no pytest around it): a refused connection is transient and retried; spent,
+    the error's fix names the server as dbt renders the profile, and what to do."""
+    from pytest_planalign_dbt import DbtTransientError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("PLANALIGN_PG_PORT", str(port))
+    runner = DbtRunner(copy_project("minimal"), target="postgres",
+                       retry_policy=RetryPolicy(max_attempts=2, base_delay=0.1, lock_wait=0))
+    with pytest.raises(DbtTransientError) as caught:
+        runner.execute_command(["run"], stream_output=False)
+    assert caught.value.fix.startswith(f"the postgres server at 127.0.0.1:{port} does not answer")
+    assert caught.value.result is not None and caught.value.result.attempts == 2
