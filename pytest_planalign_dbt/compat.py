@@ -1,24 +1,18 @@
-"""The PlanAlign orchestrator's drop-in, at the import path its users know.
+"""The PlanAlign orchestrator's drop-in, at the import path its users know:
+``from pytest_planalign_dbt.compat import DbtRunner, run_dbt_command``.
 
 It lives beside the runner core (``runner/compat.py``: no pytest in it); this module names it.
 """
 
 from __future__ import annotations
 
-from .runner import (  # noqa: F401  (the orchestrator's names)
-    DbtCompilationError,
-    DbtDataQualityError,
-    DbtError,
-    DbtExecutionError,
-    DbtResult,
-    DbtTransientError,
-    classify_dbt_error,
-    compat,
-    retry_with_backoff,
-)
+from typing import Any
 
-DATABASE_PATH_ENV = compat.DATABASE_PATH_ENV
-DbtRunner = compat.DbtRunner
-run_dbt_command = compat.run_dbt_command
+from .runner import compat as _compat
 
-__all__ = list(compat.__all__)
+__all__ = list(_compat.__all__)
+
+
+def __getattr__(name: str) -> Any:
+    """Every name of ``runner/compat.py`` (PEP 562)."""
+    return getattr(_compat, name)

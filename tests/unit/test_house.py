@@ -28,6 +28,15 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), str(path))
 
 
+def _from_base(node: ast.ImportFrom, package: str) -> str:
+    """The absolute module a ``from ... import`` in ``package`` reads from."""
+    base = node.module or ""
+    if not node.level:
+        return base
+    parts = package.split(".")
+    return ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
+
+
 def _module_level_imports(path: Path) -> set[str]:
     """What a module imports when it is imported: not inside functions, not under TYPE_CHECKING."""
     package = _name(path) if path.name == "__init__.py" else _name(path).rpartition(".")[0]
@@ -43,11 +52,7 @@ def _module_level_imports(path: Path) -> set[str]:
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")
-                    parts = parts[: len(parts) - node.level + 1]
-                    base = ".".join([*parts, *([base] if base else [])])
+                base = _from_base(node, package)
                 submodules = {f"{base}.{a.name}" for a in node.names} & ALL_NAMES
                 found.update(submodules)
                 if len(submodules) < len(node.names):  # a name defined in the module ``base``
@@ -159,10 +164,7 @@ def _imported(path: Path, package: str) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
+            base = _from_base(node, package)
             found.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
     return found
 
