@@ -157,8 +157,11 @@ class RunnerQueries:
         output = self.info.target_output(self.target)
         if not self.info.profile or not adapters.engine_for(output).has_server(output):
             return None
-        _, rendered = profile_state(self.profiles_dir or Path.home() / ".dbt", self.info.profile,
-                                    self.target, dict(dbt_vars or {}), self.env)
+        try:
+            _, rendered = profile_state(self.profiles_dir or Path.home() / ".dbt", self.info.profile,
+                                        self.target, dict(dbt_vars or {}), self.env)
+        except Exception:  # a profile dbt cannot render (an unset env var...): dbt says why, in its words
+            return None
         return adapters.unanswered(output, rendered)
 
     def enabled_names(self) -> list[str]:

@@ -175,3 +175,13 @@ def test_a_server_gone_for_good_names_its_address_once_the_retries_are_spent(cop
         runner.execute_command(["run"], stream_output=False)
     assert caught.value.fix.startswith(f"the postgres server at 127.0.0.1:{port} does not answer")
     assert caught.value.result is not None and caught.value.result.attempts == 2
+
+
+def test_a_profile_dbt_cannot_render_is_left_for_dbt_to_say(copy_project, monkeypatch) -> None:
+    """The check before the run asks nothing of a profile it cannot render: dbt says why."""
+    project = copy_project("minimal")
+    profiles = (project / "profiles.yml").read_text().replace(
+        "\"{{ env_var('PLANALIGN_PG_HOST', '127.0.0.1') }}\"", "\"{{ env_var('PLANALIGN_NO_SUCH_HOST_VAR') }}\"")
+    (project / "profiles.yml").write_text(profiles)
+    monkeypatch.delenv("PLANALIGN_NO_SUCH_HOST_VAR", raising=False)
+    assert DbtRunner(project, target="postgres").unanswered() is None
