@@ -37,7 +37,7 @@ __all__ = [
 from .command import parse_vars_text, validate_simulation_year, validate_threads, vars_json  # noqa: E402
 from .dbt_internals import DBT_LOGGERS  # noqa: E402
 from .executors import EXECUTORS  # noqa: E402
-from .failures.fixes import suggest_fix  # noqa: E402
+from .failures.fixes import fails_on_too_few, suggest_fix  # noqa: E402
 from .failures.kinds import FAILED, FINAL_ON_PROGRESS, PASSING, label  # noqa: E402
 from .failures.messages import failure_block, render_failure, shorten, trim_message  # noqa: E402
 from .files import WriteFailed, atomic_write, digest  # noqa: E402

@@ -6,14 +6,11 @@ Pure text from a NodeSpec and its NodeOutcome (no pytest here): items.py raises,
 from __future__ import annotations
 
 import csv
-import re
 from typing import Any
 
-from ..runner import Kind, render_failure, shorten, trim_message
+from ..runner import Kind, fails_on_too_few, render_failure, shorten, trim_message
 from .nodes import NodeOutcome, NodeSpec
 
-# dbt's message for a data test's verdict: "Got 0 results, configured to fail if <1".
-CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
 FIX_CHARS = 400
 
 
@@ -53,12 +50,6 @@ def headline(spec: NodeSpec, outcome: NodeOutcome) -> str:
     if spec.package_name and spec.package_name != spec.root_package:
         where = f"package {spec.package_name}: {where}"
     return f"dbt {outcome.label}: {spec.kind_name} {spec.name} ({where})"
-
-
-def fails_on_too_few(message: str | None) -> bool:
-    """True when the test fails because its query found too few rows (``error_if: <1``)."""
-    match = CONDITION.search(message or "")
-    return match is not None and match.group("op").startswith("<")
 
 
 def _message_lines(kind: Kind, outcome: NodeOutcome) -> list[str]:

@@ -91,9 +91,7 @@ def has_server(output: Mapping[str, Any]) -> bool:
 def endpoint(output: Mapping[str, Any], rendered: Mapping[str, Any]) -> tuple[str, int] | None:
     """The Thrift server (``method: thrift``, port 10000 unless named) or the HTTP endpoint
     (``method: http``, 443) a target talks to; None for Spark in this process."""
-    method = str(output.get("method", "")).lower()
-    if not has_server(output):
-        return None
+    method = str(output.get("method", "")).lower()  # thrift or http: has_server said so
     host = rendered.get("host")
     if not isinstance(host, str) or not host:
         return None

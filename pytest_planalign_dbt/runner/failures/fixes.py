@@ -21,8 +21,8 @@ _CONTRACT = re.compile(r"enforced contract|contract.*(did not match|failed)", re
 _MISSING_VAR = re.compile(r"Required var '(?P<name>[^']+)' not found")
 _UNKNOWN_FLAG = re.compile(r"[Nn]o such option: (?P<flag>\S+)")
 _HOOK_NAME = re.compile(r"(?P<pkg>[\w-]+)-(?P<type>on-run-(?:start|end))-(?P<index>\d+)")
-# dbt's verdict of a data test that fails on too few rows: "configured to fail if < 1", "<= 2".
-_TOO_FEW = re.compile(r"configured to (?:fail|warn) if\s*<")
+# dbt's verdict of a data test: "Got 0 results, configured to fail if <1" (too few rows), "!= 0"...
+CONDITION = re.compile(r"Got \d+ results?, configured to (?:fail|warn) if\s*(?P<op><=?|>=?|!=|==?)\s*(?P<n>\d+)")
 TOO_FEW_FIX = ("the test's query found too few rows: check that what it tests is not empty, or change its "
                "error_if / warn_if")
 _PARSING = re.compile(r"Parsing Error|Syntax error|while parsing|Invalid .*yml", re.I)
@@ -80,10 +80,14 @@ def _of_kind(first: bool) -> Callable[[Failure], str | None]:
     return rule
 
 
+def fails_on_too_few(message: str | None) -> bool:
+    """True when a data test fails because its query found too few rows (``error_if: <1``)."""
+    match = CONDITION.search(message or "")
+    return match is not None and match.group("op").startswith("<")
+
+
 def _too_few(f: Failure) -> str | None:
-    """A data test that fails when its query finds too few rows (``error_if: <1``)."""
-    too_few = f.kind == Kind.DATA_QUALITY and _TOO_FEW.search(f.message)
-    return TOO_FEW_FIX if too_few else None
+    return TOO_FEW_FIX if f.kind == Kind.DATA_QUALITY and fails_on_too_few(f.message) else None
 
 
 def _hook(f: Failure) -> str | None:
