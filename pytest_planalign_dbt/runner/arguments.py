@@ -73,14 +73,15 @@ def require_profiles(info: ProjectInfo, target: str | None = None) -> None:
 
 
 def call_vars(method: str, dbt_vars: Mapping[str, Any] | None,
-              old: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+              old: Mapping[str, Any] | None, *, frames: int = 1) -> Mapping[str, Any] | None:
     """A call's vars under their one name, ``dbt_vars``; ``vars``, the name ``render``,
     ``query``, ``render_macro`` and ``run_operation`` took before, still works, with a
-    DeprecationWarning, for one release."""
+    DeprecationWarning, for one release, pointing at the caller ``frames`` calls above the
+    method (2: through DbtRunner's hand-over to its part)."""
     if old is None:
         return dbt_vars
     if dbt_vars is not None:
         raise DbtCommandError(f"{method}: give dbt_vars= only (vars= is its old name, deprecated)")
     warnings.warn(f"{method}(vars=...) is deprecated: pass dbt_vars=..., as every other runner method "
-                  "takes them", DeprecationWarning, stacklevel=3)
+                  "takes them", DeprecationWarning, stacklevel=2 + frames)
     return old

@@ -21,6 +21,8 @@ from .arguments import call_vars
 from .macro_errors import MacroSource, explain
 
 if TYPE_CHECKING:
+    from .parts import Calls
+    from .reading import Reader
     from .results import DbtResult
 
 # A macro as Jinja calls it: ``name`` or ``package.name``.
@@ -74,24 +76,21 @@ def _text(jinja_sql: Any) -> str:
     return jinja_sql
 
 
-class RunnerMacros:
+class Macros:
     """DbtRunner's macro methods: ``render``, ``query``, ``macro``, ``run_operation``."""
 
-    def execute_command(self, *args: Any, **kwargs: Any) -> DbtResult:  # pragma: no cover - DbtRunner's
-        raise NotImplementedError
-
-    def show(self, *, select: str | None = None, inline: str | None = None, limit: int = 5,  # pragma: no cover
-             simulation_year: int | None = None, dbt_vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        raise NotImplementedError  # RunnerQueries'
+    def __init__(self, calls: Calls, reader: Reader) -> None:
+        self.calls = calls
+        self.reader = reader
 
     def render(self, jinja_sql: str, *, dbt_vars: Mapping[str, Any] | None = None,
                vars: Mapping[str, Any] | None = None) -> str:
         """dbt's compiled SQL for ``jinja_sql``, as ``dbt compile --inline`` gives it."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        dbt_vars = call_vars("render", dbt_vars, vars)
+        dbt_vars = call_vars("render", dbt_vars, vars, frames=2)
         sql = _text(jinja_sql)
         try:
-            result = self.execute_command(
+            result = self.calls.execute_command(
                 ["compile", "--inline", sql, "--no-write-json"], description="Rendering Jinja SQL through dbt",
                 dbt_vars=dbt_vars, stream_output=False,
             )
@@ -103,12 +102,12 @@ class RunnerMacros:
               limit: int | None = None, vars: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows ``jinja_sql`` returns (``dbt show --inline``; all of them unless ``limit``)."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        dbt_vars = call_vars("query", dbt_vars, vars)
+        dbt_vars = call_vars("query", dbt_vars, vars, frames=2)
         sql = _text(jinja_sql)
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise DbtCommandError(f"limit must be a whole number >= 0 or None (all rows), got {limit!r}")
         try:
-            return self.show(inline=sql, limit=-1 if limit is None else limit, dbt_vars=dbt_vars)
+            return self.reader.show(inline=sql, limit=-1 if limit is None else limit, dbt_vars=dbt_vars)
         except DbtExecutionError as exc:
             raise self._with_rendered_sql(exc, sql, dbt_vars) from None
         except DbtError as exc:
@@ -124,20 +123,20 @@ class RunnerMacros:
                      *, dbt_vars: Mapping[str, Any] | None = None, vars: Mapping[str, Any] | None = None) -> str:
         """``macro`` with the arguments as a sequence and a mapping, and the call's vars."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        dbt_vars = call_vars("render_macro", dbt_vars, vars)
+        dbt_vars = call_vars("render_macro", dbt_vars, vars, frames=2)
         return self.render(macro_call(name, args, kwargs), dbt_vars=dbt_vars).strip()
 
     def run_operation(self, name: str, args: Mapping[str, Any] | None = None, *,
                       dbt_vars: Mapping[str, Any] | None = None, vars: Mapping[str, Any] | None = None) -> DbtResult:
         """``dbt run-operation name --args ...``: its result (``stdout`` holds what the macro logged)."""
         __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        dbt_vars = call_vars("run_operation", dbt_vars, vars)
+        dbt_vars = call_vars("run_operation", dbt_vars, vars, frames=2)
         macro_call(name)  # the name's shape, before dbt starts
         if args is not None and not isinstance(args, Mapping):
             raise DbtCommandError(f"run_operation args must be a mapping of the macro's arguments, got {args!r}")
         argv = ["run-operation", name, *(["--args", json.dumps(dict(args), default=str)] if args else [])]
         try:
-            return self.execute_command(argv, description=f"Running macro {name}", dbt_vars=dbt_vars,
+            return self.calls.execute_command(argv, description=f"Running macro {name}", dbt_vars=dbt_vars,
                                         stream_output=False)
         except DbtError as exc:
             raise self._explained(exc, None) from None
@@ -147,7 +146,7 @@ class RunnerMacros:
     def _explained(self, exc: DbtError, sql: str | None) -> DbtError:
         """``exc`` with where the Jinja failed (macro, file, line) and the closest macros to a
         name dbt could not resolve."""
-        return explain(exc, sql, self._macros, self.info.name)  # type: ignore[attr-defined]
+        return explain(exc, sql, self._macros, self.calls.info.name)
 
     def _with_rendered_sql(self, exc: DbtExecutionError, sql: str, dbt_vars: Mapping[str, Any] | None) -> DbtError:
         """A database error of a query, with the SQL dbt sent (rendered again: it failed to run)."""
@@ -161,14 +160,14 @@ class RunnerMacros:
 
     def _macros(self) -> dict[str, MacroSource]:
         """The parse's macros: in memory, else from ``manifest.json`` (the subprocess executor's)."""
-        info = self.info  # type: ignore[attr-defined]
-        manifest = self.executor.manifest()  # type: ignore[attr-defined]
+        info = self.calls.info
+        manifest = self.calls.executor.manifest()
         if manifest is not None:
             files = getattr(manifest, "files", {})
             return {uid: MacroSource.of(m, _full_path(files.get(m.file_id)) or
                                         info.node_file(m.package_name, m.original_file_path))
                     for uid, m in manifest.macros.items()}
-        path = self.artifacts_path / "manifest.json"  # type: ignore[attr-defined]
+        path = self.calls.artifacts_path / "manifest.json"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

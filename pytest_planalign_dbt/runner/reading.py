@@ -12,9 +12,7 @@ from .failures.errors import DbtCommandError, DbtError
 from .results import disabled_names, enabled_names
 
 if TYPE_CHECKING:
-    from .executors.base import Executor
-    from .project import ProjectInfo
-    from .results import DbtResult
+    from .parts import Calls
 
 NODE_RESOURCE_TYPES = ("seed", "model", "snapshot", "test", "unit_test")
 LIST_KEYS = (
@@ -28,22 +26,11 @@ LIST_KEYS = (
 MODEL_NAME = re.compile(r"[^\s'\"{}%#\\]+")
 
 
-class RunnerQueries:
+class Reader:
     """DbtRunner's reading methods (``ls``, ``show``): they never write run_results.json."""
 
-    # DbtRunner's, which these methods read (artifacts_path: a property there).
-    info: ProjectInfo
-    executor: Executor
-    profiles_dir: Path | None
-    target: str | None
-    env: Mapping[str, str]
-
-    @property
-    def artifacts_path(self) -> Path:  # pragma: no cover - DbtRunner's
-        raise NotImplementedError
-
-    def execute_command(self, *args: Any, **kwargs: Any) -> DbtResult:  # pragma: no cover - DbtRunner's
-        raise NotImplementedError
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
 
     def list_nodes(
         self,
@@ -71,7 +58,7 @@ class RunnerQueries:
             args += ["--selector", selector]
         if state is not None:
             args += ["--state", str(state)]
-        result = self.execute_command(
+        result = self.calls.execute_command(
             args, description="Listing dbt nodes", simulation_year=simulation_year,
             dbt_vars=dbt_vars, stream_output=False,
         )
@@ -99,7 +86,7 @@ class RunnerQueries:
         # --no-write-json: reading rows must not replace the last build's run_results.json.
         args = ["show", "--output", "json", "--limit", str(int(limit)), "--no-write-json"]
         args += ["--select", select] if select is not None else ["--inline", str(inline)]
-        result = self.execute_command(
+        result = self.calls.execute_command(
             args, description="Reading rows through dbt", simulation_year=simulation_year,
             dbt_vars=dbt_vars, stream_output=False,
         )
@@ -142,7 +129,7 @@ class RunnerQueries:
         except DbtError as exc:
             if re.search(r"not found|parsing inline", exc.dbt_message, re.I):
                 raise DbtCommandError(
-                    f"no model, seed or snapshot named {model!r} in project {self.info.name} "
+                    f"no model, seed or snapshot named {model!r} in project {self.calls.info.name} "
                     "(or it is disabled): `dbt ls --resource-type model --resource-type seed` lists them"
                 ) from None
             raise
@@ -154,20 +141,20 @@ class RunnerQueries:
         from . import adapters
         from .dbt_internals import profile_state
 
-        output = self.info.target_output(self.target)
-        if not self.info.profile or not adapters.engine_for(output).has_server(output):
+        output = self.calls.info.target_output(self.calls.target)
+        if not self.calls.info.profile or not adapters.engine_for(output).has_server(output):
             return None
         try:
-            _, rendered = profile_state(self.profiles_dir or Path.home() / ".dbt", self.info.profile,
-                                        self.target, dict(dbt_vars or {}), self.env)
+            _, rendered = profile_state(self.calls.profiles_dir or Path.home() / ".dbt", self.calls.info.profile,
+                                        self.calls.target, dict(dbt_vars or {}), self.calls.env)
         except Exception:  # a profile dbt cannot render (an unset env var...): dbt says why, in its words
             return None
         return adapters.unanswered(output, rendered)
 
     def enabled_names(self) -> list[str]:
         """Names of the enabled nodes (known after a parse or a listing)."""
-        return enabled_names(self.executor.manifest(), self.artifacts_path)
+        return enabled_names(self.calls.executor.manifest(), self.calls.artifacts_path)
 
     def disabled_names(self) -> list[str]:
         """Names of nodes disabled by ``enabled: false`` (known after a parse or a listing)."""
-        return disabled_names(self.executor.manifest(), self.artifacts_path)
+        return disabled_names(self.calls.executor.manifest(), self.calls.artifacts_path)

@@ -10,7 +10,7 @@ import re
 import shlex
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,14 @@ from .executors.base import Executor
 from .invocation import Invocation, RunContext
 from .executors.inprocess import InProcessExecutor
 from .executors.subprocess import SubprocessExecutor
-from .failures.errors import DbtCommandError, DbtConfigError
+from .failures.errors import DbtConfigError
 from .failures.gone import explain_failure, say_engine_gone
-from .failures.verdict import split_result
-from .macros import RunnerMacros
+from .macros import Macros
+from .model_runs import ModelRuns
+from .parts import delegate
 from .profiles import ProfilesCopy, resolve_profiles_dir
 from .project import find_project_dir, fingerprint, load_project
-from .reading import RunnerQueries
+from .reading import Reader
 from .results import DbtResult
 from .layout import UNDECODABLE, check_utf8
 from .retry import RetryPolicy, run_with_retries
@@ -45,7 +46,7 @@ from .versions import effective_environ
 log = logging.getLogger(__name__)
 
 
-class DbtRunner(RunnerQueries, RunnerMacros):
+class DbtRunner:
     """Runs dbt commands against one project: validated, classified, retried, thread-safe.
 
     Args:
@@ -128,6 +129,25 @@ class DbtRunner(RunnerQueries, RunnerMacros):
         # Subprocess runs of one runner share a database: one at a time, like in-process.
         self._lock = threading.RLock()
         self._rng = random.Random()
+        self.reading = Reader(self)
+        self.macros = Macros(self, self.reading)
+        self.model_runs = ModelRuns(self)
+
+    # Reading (``dbt ls``, ``dbt show``) and macros, from the parts that hold them (parts.py).
+    list_nodes = delegate(Reader.list_nodes, "reading")
+    show = delegate(Reader.show, "reading")
+    rows = delegate(Reader.rows, "reading")
+    unanswered = delegate(Reader.unanswered, "reading")
+    enabled_names = delegate(Reader.enabled_names, "reading")
+    disabled_names = delegate(Reader.disabled_names, "reading")
+    render = delegate(Macros.render, "macros")
+    query = delegate(Macros.query, "macros")
+    macro = delegate(Macros.macro, "macros")
+    render_macro = delegate(Macros.render_macro, "macros")
+    run_operation = delegate(Macros.run_operation, "macros")
+    # The orchestrator's model runs.
+    run_model = delegate(ModelRuns.run_model, "model_runs")
+    run_models = delegate(ModelRuns.run_models, "model_runs")
 
     def dbt_profiles_dir(self) -> Path | None:
         """The profiles dir handed to dbt: the user's, or a private copy (profiles.ProfilesCopy)."""
@@ -329,53 +349,6 @@ class DbtRunner(RunnerQueries, RunnerMacros):
 
     def _log_file(self) -> str:
         return str((self.log_path or self.project_dir / "logs") / "dbt.log")
-
-    def run_model(self, name: str, **kwargs: Any) -> DbtResult:
-        """``dbt run --select <name>``.
-
-        Args:
-            name: the model's name (or any selector).
-            **kwargs: as for ``execute_command``.
-
-        Raises:
-            DbtCommandError: ``name`` is empty or not a string.
-            DbtError: the run failed (unless ``retry=False`` or ``raise_on_error=False``).
-        """
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        if not isinstance(name, str) or not name.strip():
-            raise DbtCommandError(f"model name must be a non-empty string, got {name!r}")
-        kwargs.setdefault("description", f"Running model {name}")
-        return self.execute_command(["run", "--select", name], **kwargs)
-
-    def run_models(
-        self, models: Iterable[str], parallel: bool = False, **kwargs: Any
-    ) -> list[DbtResult]:
-        """One DbtResult per requested model, in order.
-
-        Args:
-            models: the model names.
-            parallel: True runs them in one dbt invocation (dbt's threads) and splits the
-                results per model; False runs them one by one.
-            **kwargs: as for ``execute_command``.
-
-        Raises:
-            DbtError: the first model's failure, when ``retry`` is on (the default).
-        """
-        __tracebackhide__ = True  # pytest shows the caller's line, not ours
-        names = list(models)
-        if not names:
-            return []
-        if not parallel:
-            return [self.run_model(name, **kwargs) for name in names]
-        retry = kwargs.pop("retry", True)
-        kwargs.setdefault("description", f"Running {len(names)} models")
-        combined = self.execute_command(["run", "--select", *names], retry=False, **kwargs)
-        results = [split_result(combined, name) for name in names]
-        if retry:
-            failed = [r for r in results if r.error is not None]
-            if failed:
-                raise failed[0].error  # type: ignore[misc]
-        return results
 
     def close(self) -> None:
         """Remove the private profiles.yml copy now (it is removed at exit anyway)."""

@@ -13,7 +13,7 @@ import pytest
 
 from pytest_planalign_dbt import DbtRunner
 from pytest_planalign_dbt.runner import versions
-from pytest_planalign_dbt.runner.parse.unseen_vars import hash_inputs
+from pytest_planalign_dbt.runner.parse.vars_hash import hash_inputs
 from tests.helpers.manifests import digest as node_digests
 
 pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]

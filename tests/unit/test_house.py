@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import importlib
 import re
 from pathlib import Path
@@ -37,10 +38,21 @@ def _from_base(node: ast.ImportFrom, package: str) -> str:
     return ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
 
 
-def _module_level_imports(path: Path) -> set[str]:
-    """What a module imports when it is imported: not inside functions, not under TYPE_CHECKING."""
+def _module_level_imports(path: Path, *, everywhere: bool = False) -> set[str]:
+    """What a module imports when it is imported: not inside functions, not under TYPE_CHECKING
+    (``everywhere``: those too, the imports a type checker follows)."""
     package = _name(path) if path.name == "__init__.py" else _name(path).rpartition(".")[0]
     found: set[str] = set()
+
+    def add(node: ast.stmt) -> None:
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _from_base(node, package)
+            submodules = {f"{base}.{a.name}" for a in node.names} & ALL_NAMES
+            found.update(submodules)
+            if len(submodules) < len(node.names):  # a name defined in the module ``base``
+                found.add(base)
 
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
@@ -49,16 +61,16 @@ def _module_level_imports(path: Path) -> set[str]:
             if isinstance(node, (ast.If, ast.Try, ast.With)):
                 visit([*node.body, *getattr(node, "orelse", []), *getattr(node, "finalbody", []),
                        *(s for h in getattr(node, "handlers", []) for s in h.body)])
-            elif isinstance(node, ast.Import):
-                found.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = _from_base(node, package)
-                submodules = {f"{base}.{a.name}" for a in node.names} & ALL_NAMES
-                found.update(submodules)
-                if len(submodules) < len(node.names):  # a name defined in the module ``base``
-                    found.add(base)
+            else:
+                add(node)
 
-    visit(_tree(path).body)
+    tree = _tree(path)
+    if everywhere:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                add(node)
+    else:
+        visit(tree.body)
     return found
 
 
@@ -99,9 +111,9 @@ def test_the_runner_core_never_imports_pytest() -> None:
     assert lazy == []
 
 
-def test_no_import_cycle_among_the_packages_modules() -> None:
+def _cycles(everywhere: bool) -> list[list[str]]:
     names = {_name(p): p for p in MODULES}
-    edges = {name: {m for m in _module_level_imports(path) if m in names and m != name}
+    edges = {name: {m for m in _module_level_imports(path, everywhere=everywhere) if m in names and m != name}
              for name, path in names.items()}
     # A package's __init__ importing its own modules is how packages work, not a cycle.
     for name in edges:
@@ -121,7 +133,17 @@ def test_no_import_cycle_among_the_packages_modules() -> None:
     for name in sorted(edges):
         if name not in state:
             walk(name, [name])
-    assert cycles == []
+    return cycles
+
+
+def test_no_import_cycle_among_the_packages_modules() -> None:
+    assert _cycles(everywhere=False) == []
+
+
+def test_no_cycle_even_through_imports_for_types_or_inside_functions() -> None:
+    # A cycle a type checker follows (TYPE_CHECKING) or one a lazy import hides is still two
+    # modules that cannot be read apart.
+    assert _cycles(everywhere=True) == []
 
 
 @pytest.mark.parametrize("name", ["DbtRunner.__init__", "DbtRunner.execute_command", "DbtRunner.command_for",
@@ -239,6 +261,9 @@ BELOW = {
     "pytest_planalign_dbt.runner.parse": ("runner.executors", "runner.runner", "runner.compat"),
     "pytest_planalign_dbt.runner.failures": ("runner.executors", "runner.runner", "runner.compat", "runner.parse"),
     "pytest_planalign_dbt.runner.adapters": ("runner.",),
+    # The runner's parts reach it through parts.Calls, never by importing it.
+    **{f"pytest_planalign_dbt.runner.{part}": ("runner.runner", "runner.compat")
+       for part in ("parts", "reading", "macros", "model_runs")},
 }
 
 
@@ -254,3 +279,31 @@ def test_arrows_inside_the_runner_point_down() -> None:
                 if up:
                     upward[name] = up
     assert upward == {}
+
+
+def _stubs(path: Path) -> list[str]:
+    """Methods whose whole body (after a docstring) is ``raise NotImplementedError``."""
+    found = []
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            if len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0]):
+                found.append(f"{path.stem}.{node.name}")
+    return found
+
+
+def test_the_runner_is_made_of_parts_not_of_stub_mixins(tmp_path: Path) -> None:
+    from pytest_planalign_dbt import DbtRunner
+    from pytest_planalign_dbt.runner.macros import Macros
+    from pytest_planalign_dbt.runner.model_runs import ModelRuns
+    from pytest_planalign_dbt.runner.reading import Reader
+
+    assert [s for p in MODULES for s in _stubs(p)] == []
+    probe = tmp_path / "probe.py"
+    probe.write_text('class M:\n    def show(self):\n        """Rows."""\n        raise NotImplementedError\n')
+    assert _stubs(probe) == ["probe.show"]
+    assert DbtRunner.__bases__ == (object,)
+    for part in (Reader, Macros, ModelRuns):  # the runner's method is the part's: signature and docstring
+        for name in (n for n in vars(part) if not n.startswith("_")):
+            mine, theirs = getattr(DbtRunner, name), getattr(part, name)
+            assert (inspect.signature(mine), mine.__doc__) == (inspect.signature(theirs), theirs.__doc__)

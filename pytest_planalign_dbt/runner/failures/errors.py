@@ -7,14 +7,57 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .fixes import MISSING_REF, suggest_fix
 from .kinds import Kind, label
 from .messages import render_failure, trim_message
 
-if TYPE_CHECKING:
-    from ..results import DbtResult, NodeResult
+
+class FailedNode(Protocol):
+    """A node's outcome as an error reads it (``results.NodeResult`` is the one the runner makes):
+    declared here so that errors sit below results, which hold them."""
+
+    @property
+    def unique_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def resource_type(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def compiled_path(self) -> str | None: ...
+    @property
+    def original_file_path(self) -> str | None: ...
+    def headline(self) -> str: ...
+    def describe(self) -> str: ...
+
+
+class FailedRun(Protocol):
+    """The run an error came from (``results.DbtResult``): the orchestrator's six fields, the
+    nodes, the attempts and dbt's log."""
+
+    @property
+    def success(self) -> bool: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+    @property
+    def execution_time(self) -> float: ...
+    @property
+    def return_code(self) -> int: ...
+    @property
+    def command(self) -> list[str]: ...
+    @property
+    def nodes(self) -> Sequence[FailedNode]: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def log_path(self) -> str | None: ...
 
 
 class DbtCommandError(ValueError):
@@ -38,8 +81,8 @@ class DbtError(Exception):
         self,
         message: str,
         *,
-        nodes: Sequence[NodeResult] = (),
-        result: DbtResult | None = None,
+        nodes: Sequence[FailedNode] = (),
+        result: FailedRun | None = None,
         compiled_path: str | None = None,
         fix: str | None = None,
     ) -> None:
@@ -137,8 +180,8 @@ def error_for(
     kind: str,
     message: str,
     *,
-    nodes: Sequence[NodeResult] = (),
-    result: DbtResult | None = None,
+    nodes: Sequence[FailedNode] = (),
+    result: FailedRun | None = None,
 ) -> DbtError:
     """The DbtError subclass of ``kind``, built from dbt's message and the failed nodes."""
     return ERROR_CLASSES[Kind.of(kind)](message, nodes=nodes, result=result)

@@ -23,7 +23,8 @@ from ..versions import effective_vars
 from .cache import ParseStore, base_key, parse_key
 from .memory import ManifestMemory
 from .target_use import ProfileSeen, profile_seen
-from .unseen_vars import doctor, hash_inputs, parse_from_other_vars
+from .unseen_vars import doctor, parse_from_other_vars
+from .vars_hash import hash_inputs
 
 log = logging.getLogger(__name__)
 

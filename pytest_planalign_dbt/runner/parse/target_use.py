@@ -114,7 +114,7 @@ def profile_seen(project_dir: Path, fingerprint: str, target_path: Path, parse_a
     environment), or None when it cannot be told (then parses are kept as before: by vars)."""
     from ..dbt_internals import profile_state
     from .cache import option_value
-    from .unseen_vars import hash_inputs
+    from .vars_hash import hash_inputs
 
     try:
         inputs = hash_inputs(project_dir, parse_argv)

@@ -23,10 +23,10 @@ from typing import Any
 
 from ..dbt_internals import VarsHashInputs
 from ..layout import CONFIG_FILES, ProjectLayout, load_yaml
-from ..project import load_project
-from ..versions import effective_vars, var_name, vars_from_file
-from .cache import ParseStore, base_key, option_value, var_digest
+from ..versions import effective_vars, var_name
+from .cache import ParseStore, base_key, var_digest
 from .target_use import ProfileSeen
+from .vars_hash import hash_inputs
 from .disabled_tests import files_to_parse_again
 from .sql_vars import SqlVarUse, value_only_reads
 from .yaml_vars import (
@@ -208,18 +208,6 @@ def files_to_reparse(project_dir: Path, changed: set[str], skip: set[Path],
     """The SQL and Python files whose parse a changed var may shape; None when a full parse is needed."""
     use = VarUse.scan(project_dir, skip)
     return None if use is None else use.reparse(changed, defined)
-
-
-def hash_inputs(project_dir: Path, parse_argv: Sequence[str]) -> VarsHashInputs:
-    """What dbt's vars hash covers besides ``--vars``, for a parse of ``parse_argv``."""
-    profiles = option_value(parse_argv, "--profiles-dir")
-    info = load_project(project_dir, Path(profiles) if profiles else None)
-    profile_arg, target_arg = option_value(parse_argv, "--profile"), option_value(parse_argv, "--target")
-    default = info.default_target() or "default"
-    return VarsHashInputs(
-        profile_arg=profile_arg, target_arg=target_arg, profile_name=profile_arg or info.profile or "",
-        target_name=target_arg or default, default_target=default, file_vars=vars_from_file(project_dir),
-    )
 
 
 def doctor(base: Path | Any, dest: Path, cli_vars: Mapping[str, Any], inputs: VarsHashInputs,
