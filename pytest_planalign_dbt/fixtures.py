@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import pytest
 
@@ -131,6 +131,12 @@ class BoundDbt:
         return self.runner.run_operation(name, args, dbt_vars=self._vars(dbt_vars))
 
 
+class DbtScenario(Protocol):
+    """The ``dbt_scenario`` fixture: ``dbt_scenario(name, dbt_vars)`` -> a BoundDbt on its own database."""
+
+    def __call__(self, name: str, dbt_vars: Mapping[str, Any] | None = None) -> BoundDbt: ...
+
+
 @pytest.fixture
 def dbt(dbt_runner: DbtRunner, dbt_vars: dict[str, Any]) -> BoundDbt:
     """Run dbt, read relations by model name, render and query Jinja SQL and macros, with this
@@ -141,7 +147,7 @@ def dbt(dbt_runner: DbtRunner, dbt_vars: dict[str, Any]) -> BoundDbt:
 @pytest.fixture(scope="session")
 def dbt_scenario(
     dbt_settings: DbtSettings, dbt_worker_id: str | None
-) -> Callable[..., BoundDbt]:
+) -> DbtScenario:
     """A factory: ``dbt_scenario(name, vars)`` -> a BoundDbt on the scenario's own database.
 
     Each scenario gets its own DuckDB file (``sim-<name>.duckdb``, ``sim-<name>-gw0.duckdb``

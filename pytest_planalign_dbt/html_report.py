@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Any
 
 import pytest
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .arguments import call_vars
 from .command import DbtCommand, make_command
 from .events import ProgressEvent
 from .failures.classify import classify_dbt_error
@@ -28,12 +27,13 @@ __all__ = [
     "DbtCommand", "DbtCommandError", "DbtCompilationError", "DbtConfigError", "DbtDataQualityError",
     "DbtError", "DbtExecutionError", "DbtResult", "DbtRunner", "DbtSelectionError", "DbtTimeoutError",
     "DbtTransientError", "DbtUnitTestError", "Jinja", "Kind", "NodeResult", "ProgressEvent", "RetryPolicy", "Status",
-    "call_vars", "classify_dbt_error", "make_command", "retry_with_backoff",
+    "classify_dbt_error", "make_command", "retry_with_backoff",
 ]
 
 # What the pytest plugin and its session use of the core, besides the public names above: the
 # plugin imports from ``pytest_planalign_dbt.runner`` only, never from a module inside it (the
 # house test holds it to that).
+from .arguments import call_vars  # noqa: E402
 from .command import parse_vars_text, validate_simulation_year, validate_threads, vars_json  # noqa: E402
 from .dbt_internals import DBT_LOGGERS  # noqa: E402
 from .executors import EXECUTORS  # noqa: E402

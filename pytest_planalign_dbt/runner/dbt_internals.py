@@ -13,7 +13,6 @@ import contextvars
 import dataclasses
 import hashlib
 import logging
-import os
 import pprint
 import weakref
 from collections.abc import Mapping

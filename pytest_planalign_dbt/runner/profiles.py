@@ -5,7 +5,6 @@ database of its own per worker: adapters/)."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import weakref

@@ -9,15 +9,22 @@ pytestmark = pytest.mark.integration
 USER_TESTS = '''
 import pytest
 
-def test_settings(dbt_settings):
+from pytest_planalign_dbt import BoundDbt, DbtRegression, DbtRunner, DbtScenario, DbtSettings
+
+def test_settings(dbt_settings: DbtSettings):
+    assert isinstance(dbt_settings, DbtSettings)
     assert dbt_settings.project_dir.name == "minimal"
     assert dbt_settings.vars == {"multiplier": 5}
 
-def test_runner(dbt_runner):
+def test_runner(dbt_runner: DbtRunner):
+    assert isinstance(dbt_runner, DbtRunner)
     result = dbt_runner.execute_command(["run"], stream_output=False)
     assert result.success and {n.name for n in result.nodes} == {"base_numbers", "scaled"}
 
-def test_session_vars_apply(dbt):
+def test_session_vars_apply(dbt: BoundDbt, dbt_regression: DbtRegression, dbt_scenario: DbtScenario):
+    # The fixtures' types, exported for annotations, are the types the fixtures give.
+    assert isinstance(dbt, BoundDbt) and isinstance(dbt_regression, DbtRegression)
+    assert isinstance(dbt_scenario("other"), BoundDbt)
     dbt.run_model("scaled")
     assert sorted(row["n"] for row in dbt.rows("scaled")) == [5, 10, 15]
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
-import inspect
 import importlib
+import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,24 @@ def test_the_runner_is_made_of_parts_not_of_stub_mixins(tmp_path: Path) -> None:
         for name in (n for n in vars(part) if not n.startswith("_")):
             mine, theirs = getattr(DbtRunner, name), getattr(part, name)
             assert (inspect.signature(mine), mine.__doc__) == (inspect.signature(theirs), theirs.__doc__)
+
+
+def test_every_public_name_says_what_it_is_in_one_line() -> None:
+    import pytest_planalign_dbt as package
+
+    unsaid = []
+    for name in package.__all__:
+        if name == "__version__":
+            continue
+        doc = (getattr(package, name).__doc__ or "").strip()
+        if not doc or len(doc.splitlines()[0]) > 110 or doc.splitlines()[0][-1] not in ".:)":
+            unsaid.append(name)
+    assert unsaid == []
+    assert {"BoundDbt", "DbtRegression", "DbtScenario", "DbtSettings"} <= set(package.__all__)
+
+
+def test_importing_the_package_for_the_runner_leaves_pytest_unloaded() -> None:
+    # A script or an orchestrator imports the runner; the fixtures' types load only when named.
+    code = ("import sys, pytest_planalign_dbt as p; assert 'pytest' not in sys.modules, 'pytest loaded'; "
+            "p.BoundDbt; assert 'pytest' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
