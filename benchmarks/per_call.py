@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from _common import machine
+from _common import machine, write_results
 
 from pytest_planalign_dbt import DbtRunner
 
@@ -30,6 +32,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--vars", default="{}")
     parser.add_argument("--alternate", default=None, help="a second vars set, alternated with --vars")
+    parser.add_argument("--out", default=None, help="also write the table to benchmarks/results/OUT")
     args = parser.parse_args()
     sets = [json.loads(args.vars), *([json.loads(args.alternate)] if args.alternate else [])]
     runner = DbtRunner(args.project, threads=1)
@@ -43,10 +46,14 @@ def main() -> None:
         wall.append(time.perf_counter() - started)
         task.append(json.loads((runner.artifacts_path / "run_results.json").read_text())["elapsed_time"])
     outside = [w - t for w, t in zip(wall, task)]
-    print(f"{machine()}; {args.calls} calls of `dbt {' '.join(command)}`, "
-          f"{'alternating two vars sets' if args.alternate else 'one vars set'}; medians")
-    print("| wall per call | dbt's task | outside dbt's task |\n|---|---|---|")
-    print(f"| {statistics.median(wall):.3f} s | {statistics.median(task):.3f} s | {statistics.median(outside):.3f} s |")
+    table = (f"{args.calls} calls of `dbt {' '.join(command)}` on {Path(args.project).resolve().name}, "
+             f"{'alternating two vars sets' if args.alternate else 'one vars set'}\n\n"
+             "| wall per call | dbt's task | outside dbt's task |\n|---|---|---|\n"
+             f"| {statistics.median(wall):.3f} s | {statistics.median(task):.3f} s | {statistics.median(outside):.3f} s |\n")
+    if args.out:
+        write_results(args.out, "python benchmarks/per_call.py " + " ".join(sys.argv[1:]), args.calls, table)
+    else:
+        print(f"{machine()}; medians\n\n{table}")
 
 
 if __name__ == "__main__":

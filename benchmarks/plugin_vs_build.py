@@ -13,7 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from _common import fresh_example, machine, summary, timed
+from _common import fresh_example, summary, timed, write_results
 
 
 def main() -> None:
@@ -35,11 +35,12 @@ def main() -> None:
         for name, cmd in contenders.items():
             samples[name].append(timed(cmd, project))
     floor = statistics.median(samples["dbt build"])
-    print(f"example_project (33 nodes), {machine()}\n")
-    print("| command | wall (median) | ratio to dbt build |")
-    print("|---|---|---|")
+    lines = ["example_project, one warm-up build first, fresh processes alternating.", "",
+             "| command | wall | ratio to dbt build |", "|---|---|---|"]
     for name in contenders:
-        print(f"| `{name}` | {summary(samples[name])} | {statistics.median(samples[name]) / floor:.2f}x |")
+        lines.append(f"| `{name}` | {summary(samples[name])} | {statistics.median(samples[name]) / floor:.2f}x |")
+    write_results("plugin_vs_build.md", f"python benchmarks/plugin_vs_build.py --runs {args.runs}", args.runs,
+                  "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

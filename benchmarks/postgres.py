@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import machine, summary
+from _common import summary, write_results
 from run import DBT, measure
 from synth import generate
 
@@ -44,12 +44,13 @@ def main() -> None:
             samples[name].append(measure(cmd, cwd)[0])
     floor = statistics.median(samples["dbt build --target postgres"])
     serial = statistics.median(samples["pytest --dbt-select '*' (serial)"])
-    print(f"synthetic N={args.models} on PostgreSQL; {machine()}\n")
-    print("| command | wall (median) | ratio to dbt build | ratio to serial plugin |")
-    print("|---|---|---|---|")
+    lines = [f"synthetic N={args.models} on the local PostgreSQL.", "",
+             "| command | wall | ratio to dbt build | ratio to serial plugin |", "|---|---|---|---|"]
     for name in contenders:
         med = statistics.median(samples[name])
-        print(f"| `{name}` | {summary(samples[name])} | {med / floor:.2f}x | {med / serial:.2f}x |")
+        lines.append(f"| `{name}` | {summary(samples[name])} | {med / floor:.2f}x | {med / serial:.2f}x |")
+    write_results("postgres.md", f"python benchmarks/postgres.py --models {args.models} --runs {args.runs}",
+                  args.runs, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

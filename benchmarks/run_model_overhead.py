@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 
-from _common import fresh_example, machine, summary
+from _common import fresh_example, summary, write_results
 
 from pytest_planalign_dbt import DbtRunner
 
@@ -39,14 +39,15 @@ def main() -> None:
             result = runner.run_model("int_hires", simulation_year=2025, stream_output=False)
             samples[name].append(time.perf_counter() - started)
             node_time[name].append(result.nodes[0].execution_time)
-    print(f"run_model('int_hires') on example_project; {machine()}\n")
-    print("| executor | wall per call (median) | node SQL (median) | overhead |")
-    print("|---|---|---|---|")
+    lines = ["`run_model('int_hires')` on example_project, after a warm-up call of each executor.", "",
+             "| executor | wall per call | node SQL (median) | overhead |", "|---|---|---|---|"]
     for name in runners:
         wall, sql = statistics.median(samples[name]), statistics.median(node_time[name])
-        print(f"| {name} | {summary(samples[name])} | {sql:.3f} s | {wall - sql:.3f} s |")
+        lines.append(f"| {name} | {summary(samples[name])} | {sql:.3f} s | {wall - sql:.3f} s |")
     ratio = statistics.median(samples["inprocess"]) / statistics.median(samples["subprocess"])
-    print(f"\nin-process / subprocess per call: {ratio:.3f}x")
+    lines.append(f"\nin-process / subprocess per call: {ratio:.3f}x")
+    write_results("run_model_overhead.md", f"python benchmarks/run_model_overhead.py --runs {args.runs}",
+                  args.runs, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

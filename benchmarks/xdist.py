@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, fresh_example, machine, summary
+from _common import ROOT, fresh_example, summary, write_results
 
 SCENARIOS = ROOT / "tests" / "plugin" / "scenarios" / "test_workforce_scenarios.py"
 
@@ -51,9 +51,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     modes = {"serial (-p no:xdist)": ["-p", "no:xdist"], "-n 2": ["-n", "2"]}
-    print(f"{machine()}\n")
-    print("| workload | serial (median) | -n 2 (median) | -n 2 / serial |")
-    print("|---|---|---|---|")
+    lines = ["| workload | serial | -n 2 | -n 2 / serial |", "|---|---|---|---|"]
     for kind, label in (("items", "collected items, `--dbt-select '*'` (35 nodes)"),
                         ("scenarios", "scenario matrix, 4 scenarios x 3 years")):
         samples: dict[str, list[float]] = {m: [] for m in modes}
@@ -61,8 +59,9 @@ def main() -> None:
             for name, mode in modes.items():
                 samples[name].append(workload(kind, mode))
         serial, parallel = (statistics.median(samples[m]) for m in modes)
-        print(f"| {label} | {summary(samples['serial (-p no:xdist)'])} | {summary(samples['-n 2'])} "
-              f"| {parallel / serial:.2f}x |")
+        lines.append(f"| {label} | {summary(samples['serial (-p no:xdist)'])} | {summary(samples['-n 2'])} "
+                     f"| {parallel / serial:.2f}x |")
+    write_results("xdist.md", f"python benchmarks/xdist.py --runs {args.runs}", args.runs, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ class DbtRunner:
         executor: "inprocess" (dbt's programmatic API, the parse reused) or "subprocess".
         retry_policy: the backoff for transient failures (a locked DuckDB file, a lost connection).
         timeout: seconds before a call is cancelled (None: no limit).
-        target_path, log_path: dbt's --target-path and --log-path (relative to the project).
+        target_path: dbt's --target-path (relative to the project).
+        log_path: dbt's --log-path (relative to the project).
         dbt_executable: the ``dbt`` a subprocess runs (default: the one beside this Python).
         reuse_manifest_across_vars: one parse for every vars set (a stale one is redone).
         callback_drain_timeout: seconds to deliver the last lines and progress events.
@@ -187,7 +188,8 @@ class DbtRunner:
             simulation_year: sets the ``simulation_year`` var (the orchestrator's shorthand).
             dbt_vars: dbt vars for this call (merged with ``--vars`` in ``command_args``).
             threads: dbt's threads for this call (default: the runner's).
-            full_refresh, fail_fast: dbt's --full-refresh and --fail-fast.
+            full_refresh: dbt's --full-refresh.
+            fail_fast: dbt's --fail-fast.
 
         Raises:
             DbtCommandError: a flag the runner owns is passed, a selector is unknown, vars are
@@ -239,8 +241,8 @@ class DbtRunner:
         """Run one dbt command; raise the classified DbtError on failure unless retry=False.
 
         Args:
-            command_args, simulation_year, dbt_vars, threads, full_refresh, fail_fast: as for
-                ``command_for``.
+            command_args: as for ``command_for``; so are ``simulation_year``, ``dbt_vars``,
+                ``threads``, ``full_refresh`` and ``fail_fast``.
             description: the words of the runner's INFO log lines for this call.
             stream_output: print dbt's lines as they come (when ``on_line`` is not given).
             on_line: called with each of dbt's lines (secrets redacted), from dbt's threads.

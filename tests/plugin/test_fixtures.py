@@ -55,22 +55,6 @@ def test_dbt_runner_without_a_project_says_what_to_set(run, pytester) -> None:
     assert result.parseoutcomes() == {"errors": 1}
 
 
-def readme_example(heading: str) -> str:
-    """The first Python block of the README's section ``heading``."""
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    return re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.S).group(1)
-
-
-def test_the_readme_fixture_examples_run_on_example_project(dbt_project, run, pytester) -> None:
-    dbt_project("example_project")
-    pytester.makepyfile(test_readme_fixtures=readme_example("### Fixtures"))
-    result = run("--dbt-project-dir", "example_project", "--dbt-simulation-year", "2025", "-v")
-    assert result.parseoutcomes() == {"passed": 4}
-
-
 LEAKY_ORDER = '''
 def test_a_fixture_build_with_other_vars(dbt):
     # Runs before the collected items (file order): with the items built first, the
@@ -98,10 +82,3 @@ def test_collected_items_are_built_before_fixture_tests_change_the_database(dbt_
     # The user's failing call shows dbt's error and the user's line, not our source.
     assert "the selection --select no_model_is_called_this matches no enabled dbt node" in text
     assert "def execute_command" not in text and "pytest_planalign_dbt/" not in text
-
-
-def test_the_readme_macro_examples_run_on_example_project(dbt_project, run, pytester) -> None:
-    dbt_project("example_project")
-    pytester.makepyfile(test_readme_macros=readme_example("### Testing macros and Jinja SQL"))
-    result = run("--dbt-project-dir", "example_project", "-v")
-    assert result.parseoutcomes() == {"passed": 6}

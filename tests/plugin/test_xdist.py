@@ -12,7 +12,7 @@ SCENARIOS = Path(__file__).parent / "scenarios" / "test_workforce_scenarios.py"
 
 
 def copy_scenarios(dest: Path, years: str = "(2025, 2026)") -> None:
-    """The README's scenario file (tests/unit/test_readme.py keeps them equal), simulating two
+    """The scenario file docs/recipes/xdist.md shows (tests/plugin/test_docs_examples.py keeps them equal), simulating two
     years instead of three here (one on two workers, where the point is isolation): more years
     add time, not evidence."""
     source = SCENARIOS.read_text()

@@ -21,10 +21,3 @@ def test_ci_runs_the_readme_commands() -> None:
     # CI makes its own venv first; the rest of the set-up line must be there verbatim.
     assert setup.split("&& ", 1)[1].split("&& ", 1)[1] in ci
     assert test in ci
-
-
-def test_readme_scenario_example_is_the_tested_file() -> None:
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```python\n(import math.*?)```", readme, re.S).group(1)
-    source = (ROOT / "tests" / "plugin" / "scenarios" / "test_workforce_scenarios.py").read_text()
-    assert source.split('"""', 2)[2].strip() == block.strip()
