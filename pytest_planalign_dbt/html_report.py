@@ -15,8 +15,11 @@ from html import escape
 
 import pytest
 
+from .coverage_gate import REPORT_KEY
+from .options import SETTINGS_KEY
 from .report import ReportInfo
 from .runner import FAILED, Status
+from .session.coverage_render import table_rows, totals_line
 
 WENT_WRONG = FAILED | {Status.MISSING}
 COLOURS = {"failed": "#d9534f", "skipped": "#f0ad4e", "passed": "#5cb85c", "other": "#9e9e9e"}
@@ -56,10 +59,25 @@ class HtmlHooks:
         dq = sum(1 for info in self.nodes.values() if info.kind == "data_quality" and info.status in WENT_WRONG)
         if dq:  # pytest-html counts them as failed: say which of those are dbt's data tests
             prefix.append(f"<p>dbt: {dq} data quality failure(s) (data tests that found rows) among the failed</p>")
+        coverage = coverage_html(session.config)
+        if coverage:
+            postfix.append(coverage)
         picture = dag_svg(self.nodes)
         if picture:
             postfix.append(f"<h2>dbt: what went wrong</h2><p>{LEGEND}</p>"
                            f'<div class="dbt-dag">{picture}</div>')
+
+
+def coverage_html(config: pytest.Config) -> str | None:
+    """The ``--dbt-coverage`` table (coverage_gate.py), when the session measured it."""
+    report = config.stash.get(REPORT_KEY, None)
+    if report is None:
+        return None
+    rows = table_rows(report, config.stash[SETTINGS_KEY].coverage_by)
+    head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
+    return (f'<h2>dbt test coverage</h2><table class="dbt-coverage"><tr>{head}</tr>{body}</table>'
+            f"<p>{escape(totals_line(report))}</p>")
 
 
 def failure_html(info: ReportInfo) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from . import exit_heap
+from . import coverage_gate, exit_heap
 from .items import DbtItem
 from .lister import NodeLister
 from .options import DbtSettings
@@ -121,6 +121,10 @@ class SessionDbt:
         build = self.build
         if build is not None and build.is_builder and build.result is not None:
             send_build_seconds(self.config, build.result.execution_time)  # to the xdist controller
+        if not interrupted and self.settings.covers and build is not None and build.is_builder:
+            coverage_gate.measure_build(self.config, self.settings, build, self._runner())
+        if not interrupted and getattr(self.config, "workerinput", None) is None:
+            exitstatus = coverage_gate.gate(self.config, self.settings, exitstatus)  # xdist: the controller's
         if not interrupted:
             self.nodes.settle_reference(build, passed=exitstatus == pytest.ExitCode.OK)
         slim = self.nodes.slim

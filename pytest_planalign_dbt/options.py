@@ -24,7 +24,8 @@ from .runner import DbtCommandError, SECRET_NAME, parse_vars_text, shorten, vars
 METAVARS = {
     "path": "DIR", "str": "NAME", "selectors": "SELECTORS", "vars": "VARS", "int": "YEAR",
     "threads": "N", "retries": "N", "seconds": "SECONDS", "delay": "SECONDS",
-    "executor": "{inprocess,subprocess}",
+    "executor": "{inprocess,subprocess}", "coverage_by": "{model,folder}", "fail_under": "PCT",
+    "reports": "FORMAT:PATH",
 }
 
 
@@ -84,6 +85,14 @@ OPTIONS = (
     Opt("regen", "bool",
         "rewrite the golden files of the dbt_regression checks that run (review the diff, then "
         "commit it).", default=False),
+    Opt("coverage", "bool", "after the run, a table of the selected models' dbt test coverage "
+        "(models, columns, keys, unit tests, docs).", default=False),
+    Opt("coverage_by", "coverage_by", "one row per 'model' (default) or per 'folder'.", default="model"),
+    Opt("coverage_fail_under", "fail_under",
+        "fail the session when a coverage measure is under its percent: '80' (columns) or "
+        "'columns=80,models=100,primary_keys=50,documented=20'."),
+    Opt("coverage_report", "reports", "write the coverage report too: 'json:PATH', 'markdown:PATH' "
+        "(space-separated for both).", default=()),
     Opt("defer", "bool",
         "with --dbt-state or --dbt-changed: read parents that are not built from the reference "
         "environment (dbt's --defer).", default=False),
@@ -114,12 +123,21 @@ class DbtSettings:
     state: Path | None = None
     defer: bool = False
     regen: bool = False
+    coverage: bool = False
+    coverage_by: str = "model"
+    coverage_fail_under: str | None = None
+    coverage_report: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def slim(self) -> bool:
         """True when only changed nodes are collected (--dbt-changed or --dbt-state)."""
         return self.changed or self.state is not None
+
+    @property
+    def covers(self) -> bool:
+        """True when the session measures dbt test coverage (any --dbt-coverage* option)."""
+        return self.coverage or bool(self.coverage_fail_under) or bool(self.coverage_report)
 
     @property
     def selection(self) -> Selection:
@@ -161,7 +179,7 @@ class DbtSettings:
         for key in ("project_dir", "profiles_dir", "state"):
             if kwargs.get(key) is not None:
                 kwargs[key] = Path(kwargs[key])
-        for key in ("select", "exclude"):
+        for key in ("select", "exclude", "coverage_report"):
             kwargs[key] = tuple(kwargs.get(key) or ())
         if isinstance(kwargs.get("vars"), str):
             kwargs["vars"] = parse_vars_text(kwargs["vars"])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import exit_heap, html_report
+from . import coverage_gate, exit_heap, html_report
 from . import report as reporting
 from .collection import COLLECTION_KEY, DbtCollection
 from .fixtures import (  # noqa: F401  (fixtures)
@@ -167,6 +167,7 @@ class CollectionHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The build's line, and what ``--lf`` left out that dbt skipped."""
         reporting.terminal_summary(terminalreporter, self.collection.build)
+        coverage_gate.summary(terminalreporter, self.collection.settings)
         for line in self.last_failed.summary_lines():
             terminalreporter.write_line(line, yellow=True)
 

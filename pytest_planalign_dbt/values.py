@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .runner import EXECUTORS, parse_vars_text, validate_simulation_year, validate_threads
+from .session.coverage_render import parse_fail_under, parse_reports
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -80,10 +81,23 @@ def vars_mapping(text: str, example: str) -> dict[str, Any]:
     return parse_vars_text(text, what="the value", example=example)
 
 
+def coverage_by(text: str) -> str:
+    if text not in ("model", "folder"):
+        raise ValueError(f"must be model or folder, got {text!r}")
+    return text
+
+
+def fail_under(text: str) -> str:
+    """Checked here, kept as text (it crosses to xdist workers as it is)."""
+    parse_fail_under(text)
+    return text.strip()
+
+
 # By option kind (``options.Opt.kind``); "path" needs its base (options._converter).
 CONVERTERS: dict[str, Callable[[str], Any]] = {
     "str": non_empty, "selectors": selectors, "vars": parse_vars_text, "int": year,
     "threads": lambda t: validate_threads(t, "threads"), "retries": retries,
     "seconds": lambda t: duration(t, False), "delay": lambda t: duration(t, True),
-    "bool": boolean, "executor": executor,
+    "bool": boolean, "executor": executor, "coverage_by": coverage_by, "fail_under": fail_under,
+    "reports": parse_reports,
 }

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from . import coverage_gate
 from .options import DbtSettings
 from .session.share import SharedOutcomes
 from .session.slim import ReferenceStore, SlimNote, failed_by_problem, slim_exit_status
@@ -86,6 +87,7 @@ class XdistHooks:
         seconds = output.get(BUILD_SECONDS)
         if seconds is not None:
             node.config.stash[BUILD_SECONDS_KEY] = seconds
+        coverage_gate.receive(node.config, output)
         if output.get(PENDING_REFERENCE):
             self.pending.append(ReferenceStore(Path(output[PENDING_REFERENCE])))
 
@@ -96,6 +98,7 @@ class XdistHooks:
             session.exitstatus = slim_exit_status(note["nothing_changed"], exitstatus)
         if self.shared is not None:  # a problem outside the items (a full disk) fails the session
             session.exitstatus = failed_by_problem(session.exitstatus, SharedOutcomes.problem(self.shared))
+        session.exitstatus = coverage_gate.gate(session.config, self.settings, session.exitstatus)
         for store in self.pending:  # the session's verdict, which no worker alone knows
             if session.exitstatus == pytest.ExitCode.OK and not session.shouldfail:
                 store.promote()
