@@ -4,6 +4,7 @@ gated by the process that reports the session (the xdist controller under ``-n``
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from .options import DbtSettings
 from .runner import DbtError, DbtRunner, atomic_write
 from .session.build import SessionBuild
-from .session.coverage import CoverageReport, columns_query, measure, relations
+from .session.coverage import CoverageReport, catalog_key, columns_query, measure, relations
 from .session.coverage_render import json_report, markdown, parse_fail_under, shortfalls, terminal_lines
 
 REPORT_KEY: pytest.StashKey[CoverageReport] = pytest.StashKey()
@@ -22,14 +23,20 @@ WORKEROUTPUT = "planalign_dbt_coverage"
 
 def warehouse_columns(runner: DbtRunner, manifest: dict[str, Any], models: list[str],
                       dbt_vars: dict[str, Any]) -> dict[str, list[str]] | None:
-    """Each built model's columns as dbt's adapter reads them from the warehouse (one dbt call);
-    None when it cannot tell (the columns the YAML declares are counted then)."""
+    """Each built model's columns as dbt's adapter reads them from the warehouse (one dbt call:
+    dbt's catalog query, or, for an adapter without it, one question per relation); None when
+    it cannot tell (the columns the YAML declares are counted then)."""
     rels = relations(manifest, models)
     if not rels:
         return {}
     try:
-        text = runner.render(columns_query(rels), dbt_vars=dbt_vars)
-        found = json.loads(text)
+        found = json.loads(runner.render(columns_query(rels), dbt_vars=dbt_vars))
+        by_key = {catalog_key(db, schema, name): uid for uid, db, schema, name in rels}
+        return {by_key[key]: [str(c) for c in cols] for key, cols in found.items() if key in by_key}
+    except (DbtError, ValueError):
+        pass
+    try:
+        found = json.loads(runner.render(columns_query(rels, catalog=False), dbt_vars=dbt_vars))
     except (DbtError, ValueError):
         return None
     return {uid: [str(c) for c in cols] for uid, cols in found.items() if cols}
@@ -38,12 +45,14 @@ def warehouse_columns(runner: DbtRunner, manifest: dict[str, Any], models: list[
 def measure_build(config: pytest.Config, settings: DbtSettings, build: SessionBuild, runner: DbtRunner) -> None:
     """On the process that built the nodes: the coverage of the selected models, kept for the
     summary (and sent to the xdist controller)."""
+    started = time.perf_counter()
     models = [uid for uid, spec in build.specs.items() if spec.resource_type == "model"]
     path = runner.manifest_file(runner.artifacts_path / "planalign_coverage_manifest.json")
     if path is None or not path.is_file():
         return
     manifest = json.loads(path.read_text(encoding="utf-8"))
     report = measure(manifest, models, warehouse_columns(runner, manifest, models, settings.merged_vars()))
+    report.seconds = time.perf_counter() - started
     config.stash[REPORT_KEY] = report
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
@@ -91,3 +100,4 @@ def summary(terminalreporter: Any, settings: DbtSettings) -> None:
         terminalreporter.write_line(line, red=True, bold=True)
     for item in settings.coverage_report:
         terminalreporter.write_line(f"dbt coverage report written: {item}")
+    terminalreporter.write_line(f"dbt coverage: {len(report.models)} model(s) measured in {report.seconds:.2f}s")

@@ -61,6 +61,8 @@ class CoverageReport:
     """The coverage of the models a session selected."""
 
     models: list[ModelCoverage] = field(default_factory=list)
+    # What measuring took (the manifest read, the warehouse's columns asked, the counting).
+    seconds: float = 0.0
 
     def counts(self, measure: str, models: Iterable[ModelCoverage] | None = None) -> tuple[int, int]:
         """``(covered, total)`` of ``measure`` over ``models`` (default: all of them)."""
@@ -99,7 +101,7 @@ class CoverageReport:
         return "+".join(s for s in ("yaml", "warehouse") if s in sources) or "none"
 
     def to_json(self) -> str:
-        return json.dumps({"models": [asdict(m) for m in self.models]})
+        return json.dumps({"models": [asdict(m) for m in self.models], "seconds": self.seconds})
 
     @classmethod
     def from_json(cls, text: str) -> CoverageReport:
@@ -108,7 +110,7 @@ class CoverageReport:
         for fields in data["models"]:
             plain: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
             models.append(ModelCoverage(**plain))
-        return cls(models)
+        return cls(models, float(data.get("seconds", 0.0)))
 
 
 def _test_columns(test: Mapping[str, Any]) -> list[str]:
@@ -202,9 +204,27 @@ def relations(manifest: Mapping[str, Any], selected: Iterable[str]) -> list[tupl
     return found
 
 
-def columns_query(rels: list[tuple[str, str, str, str]]) -> str:
-    """Jinja that renders, through dbt's own adapter, a JSON mapping of each relation's unique id
-    to its columns in the warehouse (empty for one not built)."""
+def columns_query(rels: list[tuple[str, str, str, str]], *, catalog: bool = True) -> str:
+    """Jinja that renders, through dbt's own adapter, a JSON mapping of each relation to its
+    columns in the warehouse. ``catalog``: dbt's ``get_catalog`` macro, one query per database
+    for every schema (what ``dbt docs generate`` runs), keyed ``database.schema.name`` in lower
+    case; else ``adapter.get_columns_in_relation`` per relation (an adapter without the macro),
+    keyed by unique id."""
+    if catalog:
+        schemas: dict[str, set[str]] = {}
+        for _, db, schema, _ in rels:
+            schemas.setdefault(db, set()).add(schema)
+        literal = json.dumps([[db, sorted(names)] for db, names in sorted(schemas.items())])
+        return (
+            "{%- set found = {} -%}"
+            f"{{%- for db, schemas in {literal} -%}}"
+            "{%- set info = api.Relation.create(database=db or none).information_schema() -%}"
+            "{%- for row in get_catalog(info, schemas) -%}"
+            "{%- set key = (row['table_database'] ~ '.' ~ row['table_schema'] ~ '.' ~ row['table_name']) | lower -%}"
+            "{%- do found.setdefault(key, []).append(row['column_name']) -%}"
+            "{%- endfor -%}{%- endfor -%}"
+            "{{ tojson(found) }}"
+        )
     literal = json.dumps([list(r) for r in rels])
     return (
         "{%- set found = {} -%}"
@@ -214,3 +234,8 @@ def columns_query(rels: list[tuple[str, str, str, str]]) -> str:
         "{%- endfor -%}"
         "{{ tojson(found) }}"
     )
+
+
+def catalog_key(db: str, schema: str, name: str) -> str:
+    """How ``columns_query(catalog=True)`` keys a relation."""
+    return f"{db}.{schema}.{name}".lower()

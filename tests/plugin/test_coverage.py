@@ -45,6 +45,17 @@ def test_the_table_the_gate_and_the_reports(dbt_project, run, pytester) -> None:
     passing.stdout.fnmatch_lines(["models/marts * 1/2 * 1/6 *", "models/staging * 1/2 * 2/7 *"])
 
 
+def test_an_adapter_without_dbts_catalog_macro_is_asked_per_relation(dbt_project, run, pytester) -> None:
+    project = dbt_project("coverage")
+    (project / "macros").mkdir()
+    (project / "macros" / "no_catalog.sql").write_text(
+        "{% macro duckdb__get_catalog(information_schema, schemas) %}"
+        "{{ exceptions.raise_compiler_error('no catalog on this adapter') }}{% endmacro %}\n")
+    result = run(*ARGS, "--dbt-coverage")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["TOTAL * 2/4 * 3/13 * 2/4 * 1 * 3/13", "*(columns known from yaml+warehouse)"])
+
+
 def test_under_xdist_one_table_computed_once_and_the_same_verdict(dbt_project, run, pytester) -> None:
     dbt_project("coverage")
     serial = run(*ARGS, "--dbt-coverage-report", "json:serial.json")
