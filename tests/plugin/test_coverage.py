@@ -106,3 +106,14 @@ def test_our_figures_equal_dbt_coverages_where_the_definitions_agree(dbt_project
         documented = theirs[CoverageType.DOC].subentities[table].covered
         assert {c.column_name for c in documented} == set(ours[name].documented_columns) & built[name], name
     assert len(theirs[CoverageType.TEST].total) == 12 and sum(len(m.columns) for m in ours.values()) == 13
+
+
+def test_on_the_example_project_every_model_is_tested_and_most_columns_are_not(dbt_project, run, pytester) -> None:
+    dbt_project("example_project")
+    result = run("--dbt-project-dir", "example_project", "--dbt-select", "*", "--dbt-simulation-year", "2025",
+                 "--dbt-coverage-report", "json:cov.json markdown:cov.md", "--dbt-coverage-fail-under", "models=100")
+    assert result.ret == 0
+    totals = _json(pytester.path / "cov.json")["totals"]
+    assert (totals["models"]["covered"], totals["models"]["total"]) == (9, 9)
+    assert (totals["columns"]["covered"], totals["columns"]["total"]) == (12, 57)
+    assert "| int_hires | yes | 1/6 | 1/1 | 1 | 0/6 |" in (pytester.path / "cov.md").read_text()
