@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.dbt_matrix]  # the catalog query on every dbt-core
 
 ARGS = ("--dbt-project-dir", "coverage", "--dbt-select", "*", "-p", "no:randomly")
 
