@@ -51,7 +51,10 @@ def measure_build(config: pytest.Config, settings: DbtSettings, build: SessionBu
     if path is None or not path.is_file():
         return
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    report = measure(manifest, models, warehouse_columns(runner, manifest, models, settings.merged_vars()))
+    # Only what the build materialised is asked for (a failed model has no relation to read).
+    succeeded = None if build.result is None else {n.unique_id for n in build.result.nodes if n.status == "success"}
+    built = [uid for uid in models if succeeded is None or uid in succeeded]
+    report = measure(manifest, models, warehouse_columns(runner, manifest, built, settings.merged_vars()))
     report.seconds = time.perf_counter() - started
     config.stash[REPORT_KEY] = report
     workeroutput = getattr(config, "workeroutput", None)

@@ -117,3 +117,11 @@ def test_on_the_example_project_every_model_is_tested_and_most_columns_are_not(d
     assert (totals["models"]["covered"], totals["models"]["total"]) == (9, 9)
     assert (totals["columns"]["covered"], totals["columns"]["total"]) == (12, 57)
     assert "| int_hires | yes | 1/6 | 1/1 | 1 | 0/6 |" in (pytester.path / "cov.md").read_text()
+
+
+def test_a_red_build_is_still_measured_its_failed_model_by_its_yaml_alone(dbt_project, run, pytester) -> None:
+    project = dbt_project("coverage")
+    (project / "models" / "marts" / "broken.sql").write_text("select * from no_such_table\n")
+    result = run(*ARGS, "--dbt-coverage")
+    assert result.ret == 1 and result.parseoutcomes()["failed"] == 1
+    result.stdout.fnmatch_lines(["broken * no * - * 0/1 * 0 * -", "TOTAL * 2/5 * 3/13 *"])
