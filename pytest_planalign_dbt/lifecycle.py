@@ -116,7 +116,8 @@ class SessionDbt:
             self._guarded = False
 
     def finish_session(self, interrupted: bool, exitstatus: int) -> int:
-        """Wind the build down; keep a green run as Slim CI's next reference; the exit status."""
+        """Wind the build down; measure dbt test coverage (the builder) and gate on it (not a
+        worker); keep a green run as Slim CI's next reference; the exit status."""
         self.close(interrupted)
         build = self.build
         if build is not None and build.is_builder and build.result is not None:

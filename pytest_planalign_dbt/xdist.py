@@ -92,7 +92,8 @@ class XdistHooks:
             self.pending.append(ReferenceStore(Path(output[PENDING_REFERENCE])))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """The controller's verdict: Slim CI's exit rule, a problem a worker met, the reference settled."""
+        """The controller's verdict: Slim CI's exit rule, a problem a worker met, the coverage gate,
+        the reference settled."""
         note = SharedOutcomes.note(self.shared) if self.shared is not None else None
         if note is not None:
             session.exitstatus = slim_exit_status(note["nothing_changed"], exitstatus)
