@@ -124,8 +124,11 @@ class SessionDbt:
             send_build_seconds(self.config, build.result.execution_time)  # to the xdist controller
         if not interrupted and self.settings.covers and build is not None and build.is_builder:
             coverage_gate.measure_build(self.config, self.settings, build, self._runner())
-        if not interrupted and getattr(self.config, "workerinput", None) is None:
-            exitstatus = coverage_gate.gate(self.config, self.settings, exitstatus)  # xdist: the controller's
+        # Serially this process gates; under xdist the controller does, once (xdist.py), and a
+        # worker never does.
+        xdist = getattr(self.config, "workerinput", None) is not None or self.config.pluginmanager.has_plugin("dsession")
+        if not interrupted and not xdist:
+            exitstatus = coverage_gate.gate(self.config, self.settings, exitstatus)
         if not interrupted:
             self.nodes.settle_reference(build, passed=exitstatus == pytest.ExitCode.OK)
         slim = self.nodes.slim
